@@ -1,0 +1,3 @@
+from segindicators.cli import app
+
+app(prog_name="segindicators")

@@ -1,0 +1,105 @@
+"""Atomic file writes shared by every module that writes to disk.
+
+A write goes to a temporary file in the target folder, is flushed and fsynced, then renamed over the
+target with :func:`os.replace`, so a reader never sees half a file and a crash leaves the old file intact.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path
+        Target file; parent folders are created.
+    data
+        Bytes to write.
+    overwrite
+        When False, an existing file is an error (used for ``data/raw``, which is never rewritten).
+
+    Returns
+    -------
+    Path
+        The written path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a" / "x.txt"
+    >>> atomic_write_bytes(p, b"hej").read_bytes()
+    b'hej'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite and target.exists():
+        raise FileExistsError(
+            f"{target} exists and must not be rewritten (raw data is immutable); "
+            "write the newer content under a new name instead."
+        )
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if not overwrite:
+            # os.link fails if the target appeared meanwhile: no silent overwrite in a race.
+            os.link(tmp, target)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, overwrite: bool = True) -> Path:
+    """Write UTF-8 ``text`` atomically; see :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a DataFrame atomically as parquet or csv, chosen by the file suffix.
+
+    Parquet is written without the pandas index and with a fixed writer configuration so the same frame
+    gives byte-identical files run after run. CSV is UTF-8 with BOM (Excel opens it with å, ä, ö intact).
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.parquet`` nor ``.csv``.
+    """
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".parquet":
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # Drop pandas metadata that embeds library versions, so files are byte-stable across runs.
+        table = table.replace_schema_metadata(None)
+        buf = io.BytesIO()
+        pq.write_table(table, buf, compression="zstd", write_statistics=True)
+        data = buf.getvalue()
+    elif suffix == ".csv":
+        data = frame.to_csv(index=False).encode("utf-8-sig")
+    else:
+        raise ValueError(
+            f"path={str(target)!r}: expected a file name ending in .parquet or .csv, got suffix {suffix!r}; "
+            "choose one of those two formats."
+        )
+    return atomic_write_bytes(target, data)

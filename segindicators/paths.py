@@ -1,0 +1,43 @@
+"""Where the project's data folders are.
+
+The data root is ``$SEGINDICATORS_HOME`` when set, else the current working directory; under it live
+``data/raw`` (immutable SCB responses), ``data/processed`` (rebuilt tables) and ``reports/<year>``.
+No path is derived from the location of the package source, so an installed package works from any
+project folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_HOME = "SEGINDICATORS_HOME"
+
+
+def project_home(home: str | os.PathLike[str] | None = None) -> Path:
+    """Return the project root that holds ``data/`` and ``reports/``.
+
+    Parameters
+    ----------
+    home
+        Explicit root; when None, ``$SEGINDICATORS_HOME`` or else the current directory.
+    """
+    if home is not None:
+        return Path(home)
+    env = os.environ.get(ENV_HOME)
+    return Path(env) if env else Path.cwd()
+
+
+def raw_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """``<home>/data/raw``: responses exactly as received, never rewritten."""
+    return project_home(home) / "data" / "raw"
+
+
+def processed_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """``<home>/data/processed``: tidy tables rebuilt from raw."""
+    return project_home(home) / "data" / "processed"
+
+
+def reports_dir(year: int, home: str | os.PathLike[str] | None = None) -> Path:
+    """``<home>/reports/<year>``: exported charts, spreadsheets and executed notebooks."""
+    return project_home(home) / "reports" / str(year)
