@@ -29,7 +29,12 @@ def test_omradestyp_file_and_footer(reference_dir):
     assert df.loc[df["stub0"] == "Linköping (Berga)", "value"].item() == 2
     assert df.loc[df["stub0"] == "Linköping (Ryd)", "value"].item() == 2
     notes = df.attrs["notes"]
-    for needle in ("Källa:", "SCB", "Områdestyp 1 – områden med stora socioekonomiska utmaningar", "Områdestyp 5"):
+    for needle in (
+        "Källa:",
+        "SCB",
+        "Områdestyp 1 – områden med stora socioekonomiska utmaningar",
+        "Områdestyp 5",
+    ):
         assert needle in notes
     # the footer never leaks into the data
     assert not df["stub0"].str.contains("Källa").any()

@@ -1,0 +1,95 @@
+"""What changed since the previous refresh.
+
+Compares two processed-counts frames (the contract in DESIGN.md: ``kommun, level, geo_version, area,
+year, indicator, numerator, denominator, value, status, source_table, table_updated, flags``) and reports
+figures that moved, SCB tables revised since (a different ``table_updated``), and areas that appeared or
+vanished. Pure functions; the refresh writes the result next to the manifest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["KEY", "compare_counts"]
+
+#: Columns that identify one figure.
+KEY = ["kommun", "level", "geo_version", "area", "year", "indicator"]
+
+
+def compare_counts(
+    previous: pd.DataFrame, current: pd.DataFrame, *, abs_tol: float = 1e-9
+) -> dict[str, pd.DataFrame]:
+    """Compare two processed-counts frames figure by figure.
+
+    Parameters
+    ----------
+    previous, current
+        Processed counts of the previous and the current run.
+    abs_tol
+        Differences in ``value`` at or below this are not reported as moved.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``moved``: figures present in both whose value differs (columns: key, ``value_previous``,
+        ``value_current``, ``difference``), including figures that became or stopped being missing;
+        ``revised_tables``: ``source_table`` with previous and current ``table_updated`` where they
+        differ; ``new_areas`` / ``vanished_areas``: (kommun, level, geo_version, area) present in only
+        one run; ``new_figures`` / ``vanished_figures``: keys present in only one run.
+
+    Examples
+    --------
+    >>> cols = dict(kommun="9999", level="RegSO", geo_version="2025", indicator="x",
+    ...             source_table="T", status=None, flags="")
+    >>> a = pd.DataFrame([dict(cols, area="A", year=2024, value=0.5, table_updated="2025-01-01")])
+    >>> b = pd.DataFrame([dict(cols, area="A", year=2024, value=0.6, table_updated="2025-06-01"),
+    ...                   dict(cols, area="B", year=2024, value=0.1, table_updated="2025-06-01")])
+    >>> r = compare_counts(a, b)
+    >>> r["moved"][["area", "value_previous", "value_current"]].to_dict("records")
+    [{'area': 'A', 'value_previous': 0.5, 'value_current': 0.6}]
+    >>> r["new_areas"]["area"].tolist(), r["revised_tables"]["source_table"].tolist()
+    (['B'], ['T'])
+    """
+    missing = [c for c in [*KEY, "value"] if c not in previous.columns or c not in current.columns]
+    if missing:
+        raise ValueError(
+            f"compare_counts: both frames need the processed-counts columns {KEY + ['value']}; "
+            f"missing {missing}. Pass frames read from data/processed/counts.parquet."
+        )
+    prev = previous[[*KEY, "value"]].rename(columns={"value": "value_previous"})
+    curr = current[[*KEY, "value"]].rename(columns={"value": "value_current"})
+    merged = prev.merge(curr, on=KEY, how="outer", indicator=True)
+    both = merged[merged["_merge"] == "both"].drop(columns="_merge")
+    vp = both["value_previous"].to_numpy(dtype=float)
+    vc = both["value_current"].to_numpy(dtype=float)
+    nan_changed = np.isnan(vp) != np.isnan(vc)
+    with np.errstate(invalid="ignore"):
+        moved_mask = nan_changed | (np.abs(vc - vp) > abs_tol)
+    moved = both[moved_mask].copy()
+    moved["difference"] = moved["value_current"] - moved["value_previous"]
+    new_figures = merged.loc[merged["_merge"] == "right_only", KEY].reset_index(drop=True)
+    vanished_figures = merged.loc[merged["_merge"] == "left_only", KEY].reset_index(drop=True)
+
+    area_key = ["kommun", "level", "geo_version", "area"]
+    pa = previous[area_key].drop_duplicates()
+    ca = current[area_key].drop_duplicates()
+    areas = pa.merge(ca, on=area_key, how="outer", indicator=True)
+    new_areas = areas.loc[areas["_merge"] == "right_only", area_key].reset_index(drop=True)
+    vanished_areas = areas.loc[areas["_merge"] == "left_only", area_key].reset_index(drop=True)
+
+    if {"source_table", "table_updated"} <= set(previous.columns) & set(current.columns):
+        tp = previous.groupby("source_table")["table_updated"].max().rename("updated_previous")
+        tc = current.groupby("source_table")["table_updated"].max().rename("updated_current")
+        tables = pd.concat([tp, tc], axis=1, join="inner").reset_index()
+        revised = tables[tables["updated_previous"] != tables["updated_current"]].reset_index(drop=True)
+    else:
+        revised = pd.DataFrame(columns=["source_table", "updated_previous", "updated_current"])
+    return {
+        "moved": moved.sort_values(KEY).reset_index(drop=True),
+        "revised_tables": revised,
+        "new_areas": new_areas,
+        "vanished_areas": vanished_areas,
+        "new_figures": new_figures,
+        "vanished_figures": vanished_figures,
+    }

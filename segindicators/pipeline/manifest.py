@@ -1,0 +1,123 @@
+"""The run manifest: what went into a refresh and what came out.
+
+A manifest lists every input file with its provenance record and sha256, every output with its sha256,
+the package and dependency versions and the run parameters. The run id is a hash of inputs, parameters
+and versions, so two runs on the same inputs have the same id and the same manifest apart from
+``run_started``/``run_finished``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from segindicators import __version__
+from segindicators._io import atomic_write_text
+
+__all__ = ["DEPENDENCIES", "build_manifest", "file_sha256", "write_manifest"]
+
+#: Distributions whose versions are recorded in every manifest.
+DEPENDENCIES = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "httpx",
+    "matplotlib",
+    "geopandas",
+    "shapely",
+    "mapclassify",
+    "openpyxl",
+    "papermill",
+)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"segindicators": __version__, "python": platform.python_version()}
+    for dist in DEPENDENCIES:
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def build_manifest(
+    *,
+    parameters: Mapping[str, Any],
+    inputs: Iterable[Mapping[str, Any]],
+    outputs: Mapping[str, str | os.PathLike[str]],
+    base_dir: str | os.PathLike[str],
+    started: datetime,
+    finished: datetime | None = None,
+) -> dict[str, Any]:
+    """Assemble a manifest dictionary.
+
+    Parameters
+    ----------
+    parameters
+        The run's parameters (kommun, years, offline, report year, ...); must be JSON-serialisable.
+    inputs
+        One mapping per input (for SCB responses: the provenance record: url, body, table, updated,
+        sha256, retrieved).
+    outputs
+        Output name → path; each is hashed. Paths are stored relative to ``base_dir``.
+    base_dir
+        Folder that output paths are made relative to.
+    started, finished
+        Run times (UTC).
+
+    Returns
+    -------
+    dict
+        With ``run_id`` (sha256 over parameters, inputs, versions and output hashes; stable across
+        identical runs), ``run_started``, ``run_finished``, ``parameters``, ``versions``, ``inputs``,
+        ``outputs``.
+    """
+    base = Path(base_dir)
+    input_list = sorted((dict(i) for i in inputs), key=lambda d: json.dumps(d, sort_keys=True, default=str))
+    output_map = {}
+    for name, path in sorted(outputs.items()):
+        p = Path(path)
+        try:
+            rel = p.relative_to(base).as_posix()
+        except ValueError:
+            rel = p.as_posix()
+        output_map[name] = {"path": rel, "sha256": file_sha256(p)}
+    versions = _versions()
+    stable = {
+        "parameters": dict(parameters),
+        "versions": versions,
+        "inputs": input_list,
+        "outputs": output_map,
+    }
+    run_id = hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    finished = finished or datetime.now(UTC)
+    return {
+        "run_id": run_id,
+        "run_started": started.isoformat(timespec="seconds"),
+        "run_finished": finished.isoformat(timespec="seconds"),
+        **stable,
+    }
+
+
+def write_manifest(manifest: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write the manifest as pretty, key-sorted JSON (atomic)."""
+    return atomic_write_text(
+        path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    )
