@@ -31,8 +31,10 @@ approximation acceptable for synthetic data, stated here so nobody mistakes it f
 
 Small cells are suppressed the way SCB marks them (value missing, status ``".."``, never 0):
 leaf counts of 1–4 persons/dwellings in birth region, education, income quartile, economic standard
-and tenure, and all low/middle/high economic-standard counts of an age group with fewer than 100
-persons. Population, background and employment counts are never suppressed.
+and tenure, and all low/middle/high economic-standard counts of an age group with fewer than 150
+persons. These rules are stand-ins that produce a realistic pattern of missing cells; they are not SCB's
+actual disclosure rules. Population, background and employment counts and all totals are never
+suppressed.
 
 A synthetic national ("riket", region ``"00"``) comparison series is generated from the same model with
 ``z = 0``, national population and expected (not drawn) counts.
@@ -168,7 +170,7 @@ _SMALL_CELL_VARS = (
     "persons_tenure",
     *(f"economic_standard_{g}" for g in (*_ES_GROUPS, "all")),
 )
-_ES_MIN_GROUP = 100
+_ES_MIN_GROUP = 150
 _LEVEL_ORDER = {"DeSO": 0, "RegSO": 1, "kommun": 2, "riket": 3}
 
 
@@ -358,7 +360,7 @@ def _simulate(
     out["birth_region", "total"] = pop
 
     # Employment 20–64 (focus areas improve; 2020 pandemic dip)
-    rate = _expit(1.35 + 0.55 * z + 0.15 * tau + 0.35 * focus * tau - 0.08 * (year == 2020))
+    rate = _expit(1.35 + 0.55 * z + 0.15 * tau + 0.15 * focus * tau - 0.08 * (year == 2020))
     employed = draw.binomial(p2064, rate)
     out["employment_20_64", "employed"] = employed
     out["employment_20_64", "not_employed"] = p2064 - employed
@@ -441,9 +443,9 @@ def _fine_panel(areas: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     is_split = parents["parent"].isin(areas.loc[areas["part"] > 0, "parent"]).to_numpy()
     small = parents["letter"].isin(["A", "B"]).to_numpy()
     base_parent = np.where(
-        is_split, rng.uniform(2300, 2600, len(parents)), np.where(
-            small, rng.uniform(700, 1500, len(parents)), rng.uniform(900, 2300, len(parents))
-        )
+        is_split,
+        rng.uniform(2300, 2600, len(parents)),
+        np.where(small, rng.uniform(700, 1500, len(parents)), rng.uniform(900, 2300, len(parents))),
     )
     growth_parent = np.where(is_split, 0.02, 0.008) + rng.normal(0.0, 0.004, len(parents))
     share = rng.uniform(0.42, 0.58, len(parents))
@@ -598,12 +600,11 @@ def _geometry(areas: pd.DataFrame, rng: np.random.Generator) -> tuple[gpd.GeoDat
     r = radius * rng.uniform(0.75, 1.0, len(parents))
     px = centre_x[ridx] + r * np.cos(angle)
     py = centre_y[ridx] + r * np.sin(angle)
-    points = shapely.points(px, py)
+    points = shapely.points(np.round(px), np.round(py))
     hull = shapely.buffer(shapely.convex_hull(shapely.multipoints(points)), 1800.0, quad_segs=4)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=hull))
     inside = shapely.contains(cells[:, None], points[None, :])
     polys = shapely.intersection(cells[inside.argmax(axis=0)], hull)
-    polys = shapely.set_precision(polys, 1.0)
 
     rows18 = pd.DataFrame(
         {
@@ -633,7 +634,7 @@ def _geometry(areas: pd.DataFrame, rng: np.random.Generator) -> tuple[gpd.GeoDat
         pieces = [shapely.intersection(poly, first), shapely.difference(poly, first)]
         for (_, row), piece in zip(group.sort_values("part").iterrows(), pieces, strict=True):
             units25.append(row)
-            geom25.append(shapely.set_precision(piece, 1.0))
+            geom25.append(piece)
     u25 = pd.DataFrame(units25)
     rows25 = pd.DataFrame(
         {
@@ -653,7 +654,6 @@ def _geometry(areas: pd.DataFrame, rng: np.random.Generator) -> tuple[gpd.GeoDat
     regso_geom = deso.dissolve(by=["geo_version", "regsokod"], as_index=False)[
         ["geo_version", "regsokod", "regsonamn", "kommunkod", "geometry"]
     ]
-    regso_geom["geometry"] = shapely.set_precision(regso_geom.geometry.to_numpy(), 1.0)
     return deso, regso_geom
 
 
@@ -712,9 +712,7 @@ def generate(
     riket = _riket(_Expected())
     counts = _counts(areas, fine, riket, version_years)
     geometry, regso_geometry = _geometry(areas, rng)
-    splits = {
-        p: tuple(g["unit"]) for p, g in areas[areas["part"] > 0].sort_values("unit").groupby("parent")
-    }
+    splits = {p: tuple(g["unit"]) for p, g in areas[areas["part"] > 0].sort_values("unit").groupby("parent")}
     return SyntheticMunicipality(
         lookup=_label(_lookup(areas)),
         counts=_label(counts),
