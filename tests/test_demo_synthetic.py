@@ -13,7 +13,7 @@ import shapely
 from segindicators.demo import synthetic as syn
 
 KEYS = ["geo_version", "level", "region", "year"]
-COUNT_VARS = [v for v, (_, unit) in syn.VARIABLES.items() if unit != "tkr"]
+COUNT_VARS = [v for v, (_, unit) in syn.VARIABLES.items() if unit in ("persons", "dwellings")]
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +126,10 @@ def test_counts_schema_and_years(demo):
     # education age range follows SCB's tables: 25–64 up to 2023, 25–65 from 2024
     assert c.loc[c.variable == "education_25_64", "year"].max() == 2023
     assert c.loc[c.variable == "education_25_65", "year"].min() == 2024
+    # employment: RAMS up to 2019, BAS from 2020 (the catalogue's two break-flagged series)
+    assert c.loc[c.variable == "employment_20_64_rams", "year"].max() == 2019
+    assert c.loc[c.variable == "employment_20_64", "year"].min() == 2020
+    assert set(syn.SOURCE_TABLES) == set(syn.VARIABLES)
     # every DeSO of the lookup has data in its version, and nothing else
     for version, g in c[c.level == "DeSO"].groupby("geo_version"):
         assert set(g["region"]) == set(demo.lookup.loc[demo.lookup.geo_version == version, "deso"])
@@ -175,7 +179,8 @@ def test_margins_between_variables(demo_all_years):
     for var in ("background", "birth_region", "persons_tenure", "population_sex_age"):
         np.testing.assert_array_equal(w[var, "total"], pop)
     pop2064 = w["population_age", "20-24"] + w["population_age", "25-64"]
-    np.testing.assert_array_equal(w["employment_20_64", "total"], pop2064)
+    emp_total = w["employment_20_64", "total"].fillna(w["employment_20_64_rams", "total"])
+    np.testing.assert_array_equal(emp_total, pop2064)
     np.testing.assert_array_equal(w["income_quartile", "total"], pop - w["population_age", "0-19"])
     # economic standard: group totals within the age group; "all" is the sum of the groups
     groups = {
@@ -257,7 +262,9 @@ def test_suppressed_cells_are_nan_with_status_and_never_zero(demo):
     assert set(c["status"].dropna()) == {".."}
     assert not (c["value"] == 0).loc[supp.fillna(False)].any()
     # totals, population, background and employment are never suppressed
-    never = c.variable.isin(["population_sex_age", "population_age", "background", "employment_20_64"])
+    never = c.variable.isin(
+        ["population_sex_age", "population_age", "background", "employment_20_64", "employment_20_64_rams"]
+    )
     assert not supp[never | (c.category == "total")].fillna(False).any()
     assert set(c.loc[supp.fillna(False), "level"]) <= {"DeSO", "RegSO"}
 
@@ -301,11 +308,35 @@ def test_focus_areas_deprived_and_affluent_areas_affluent(demo):
     assert ((rw["low"] / rw["total"]).between(0.12, 0.18)).all()
 
 
+def test_focus_areas_improve_in_some_indicators_and_not_others(demo):
+    c = demo.counts
+    f = c[(c.level == "RegSO") & c.region.isin(list(demo.focus_areas)) & (c.status.isna())]
+    g = f.groupby(["variable", "year", "category"])["value"].sum().unstack("category")
+    emp = g.loc["employment_20_64", "employed"] / g.loc["employment_20_64", "total"]
+    rams = g.loc["employment_20_64_rams", "employed"] / g.loc["employment_20_64_rams", "total"]
+    adult_low = g.loc["economic_standard_20_64", "low"] / g.loc["economic_standard_20_64", "total"]
+    child_low = g.loc["economic_standard_0_19", "low"] / g.loc["economic_standard_0_19", "total"]
+    assert emp[2024] > emp[2020] and rams[2019] > rams[2015]  # employment improves a little
+    assert 0 < emp[2024] - emp[2020] < 0.1
+    assert adult_low[2024] < adult_low[2015]  # adult low economic standard falls a little
+    assert child_low[2024] >= child_low[2015]  # child poverty does not improve
+
+
+def test_area_type_marks_focus_and_affluent_areas(demo):
+    c = demo.counts
+    t = c[c.variable == "area_type_official"]
+    assert set(t["level"]) == {"RegSO"}
+    assert set(t["value"]) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    latest = t[t.year == 2023].set_index("region")["value"]
+    assert (latest[list(demo.focus_areas)] <= 2).all() and (latest[list(demo.affluent_areas)] == 5).all()
+
+
 def test_indicators_correlate_across_deso(demo):
     c = demo.counts
     w = _wide(c[(c.level == "DeSO") & (c.year == 2023)])
     low = w["economic_standard_all", "low"] / w["economic_standard_all", "total"]
     emp = w["employment_20_64", "employed"] / w["employment_20_64", "total"]
+    assert emp.notna().all()
     rent = w["dwellings_tenure", "rental"] / w["dwellings_tenure", "total"]
     med = w["median_economic_standard_tkr", "total"]
     assert low.corr(emp) < -0.8

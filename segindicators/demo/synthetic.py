@@ -92,6 +92,7 @@ __all__ = [
     "FOCUS_AREAS",
     "KOMMUN",
     "KOMMUN_NAME",
+    "SOURCE_TABLES",
     "SYNTHETIC_LABEL",
     "VARIABLES",
     "YEARS",
@@ -142,6 +143,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
         ("sweden", "nordic_excl_sweden", "europe_excl_nordic", "outside_europe", "total"),
         "persons",
     ),
+    "employment_20_64_rams": (("employed", "not_employed", "total"), "persons"),
     "employment_20_64": (("employed", "not_employed", "total"), "persons"),
     **{f"economic_standard_{g}": (("low", "middle", "high", "total"), "persons") for g in _ES_GROUPS},
     "economic_standard_all": (("low", "middle", "high", "total"), "persons"),
@@ -158,6 +160,25 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "dwellings_tenure": (("rental", "cooperative", "owner", "total"), "dwellings"),
     "persons_tenure": (("rental", "cooperative", "owner", "unknown", "total"), "persons"),
+    "area_type_official": (("total",), "type"),
+}
+#: The SCB table each synthetic variable stands in for (see DESIGN.md); the numbers are not from them.
+SOURCE_TABLES: dict[str, str] = {
+    "population_sex_age": "TAB6574",
+    "population_age": "TAB6574",
+    "background": "TAB6571",
+    "birth_region": "TAB6572",
+    "employment_20_64_rams": "RAMS",
+    "employment_20_64": "TAB6680",
+    **{f"economic_standard_{g}": "TAB6685" for g in (*_ES_GROUPS, "all")},
+    "median_economic_standard_tkr": "TAB6684",
+    "median_income_tkr": "TAB6679",
+    "income_quartile": "TAB6679",
+    "education_25_64": "TAB5956",
+    "education_25_65": "TAB6534",
+    "dwellings_tenure": "TAB6258/TAB6638",
+    "persons_tenure": "TAB6253",
+    "area_type_official": "IntGr5Socio",
 }
 _LEVEL_VARS = ("median_economic_standard_tkr", "median_income_tkr")
 # Variables whose 1–4 leaf cells are suppressed.
@@ -361,10 +382,13 @@ def _simulate(
 
     # Employment 20–64 (focus areas improve; 2020 pandemic dip)
     rate = _expit(1.35 + 0.55 * z + 0.15 * tau + 0.15 * focus * tau - 0.08 * (year == 2020))
-    employed = draw.binomial(p2064, rate)
-    out["employment_20_64", "employed"] = employed
-    out["employment_20_64", "not_employed"] = p2064 - employed
-    out["employment_20_64", "total"] = p2064
+    # RAMS (to 2019) and BAS (from 2020) measure employment differently: a synthetic level break
+    rams = year <= 2019
+    employed = draw.binomial(p2064, _expit(np.log(rate / (1 - rate)) - 0.06 * rams))
+    for var, mask in (("employment_20_64_rams", rams), ("employment_20_64", ~rams)):
+        out[var, "employed"] = np.where(mask, employed, -1)
+        out[var, "not_employed"] = np.where(mask, p2064 - employed, -1)
+        out[var, "total"] = np.where(mask, p2064, -1)
 
     # Economic standard by age group: low (< 60 % of national median) / high (> 200 %)
     group_n = {"0_19": a019, "20_64": p2064, "65plus": a6579 + a80}
@@ -500,10 +524,22 @@ def _aggregate(wide: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     summed = frame.groupby(["region", "year"], sort=True).sum()
     for col, wcol in weights.items():
         summed[col] = np.round(summed.pop(col + "_wx") / summed[wcol], 1)
-    # education columns of the "other" age range stay -1 (not applicable), not a sum of -1s
-    edu = [c for c in count_cols if c.startswith("education_")]
-    summed[edu] = summed[edu].where(summed[edu] >= 0, -1)
+    # columns of the "other" age range / employment register stay -1 (not applicable), not a sum of -1s
+    summed[count_cols] = summed[count_cols].where(summed[count_cols] >= 0, -1)
     return summed.reset_index()
+
+
+def _area_type(wide: pd.DataFrame) -> pd.Series:
+    """Synthetic områdestyp 1–5 of a RegSO from its low-economic-standard share (1 = most deprived).
+
+    A stand-in for SCB/Delmos' index, which combines several indicators; thresholds chosen so the demo
+    has one type-1 and two type-2 focus areas (the pattern of Linköping's three focus areas).
+    """
+    low = wide["economic_standard_all|low"] / wide["economic_standard_all|total"]
+    return pd.Series(
+        np.select([low >= 0.45, low >= 0.25, low >= 0.17, low >= 0.09], [1, 2, 3, 4], 5).astype(float),
+        index=wide.index,
+    )
 
 
 def _suppress(long: pd.DataFrame) -> pd.DataFrame:
@@ -564,7 +600,10 @@ def _counts(
             "kommun": pd.Series(KOMMUN, index=sub.index),
         }
         for level, key in keys.items():
-            parts.append(_melt(_aggregate(sub, key), version, level))
+            agg = _aggregate(sub, key)
+            if level == "RegSO":
+                agg["area_type_official|total"] = _area_type(agg)
+            parts.append(_melt(agg, version, level))
         parts.append(_melt(riket[riket["year"].isin(list(years))], version, "riket"))
     long = pd.concat(parts, ignore_index=True)
     long = _suppress(long)
