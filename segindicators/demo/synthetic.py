@@ -1,7 +1,8 @@
 """Synthetic district statistics for a fictional municipality (the offline demo's data).
 
 **Syntetiska exempeldata – inte officiell statistik.** Every number this module produces is made up by a
-seeded random generator. Nothing here is, or approximates, a figure for a real place. The municipality
+seeded random generator. Nothing here is a figure for a real place (the "riket" comparison series is
+only loosely shaped like Sweden's). The municipality
 "Exempelstad (syntetisk)" has kommun code ``9999``, which no Swedish municipality has, its districts have
 invented names, and its map sits in the Bothnian Sea (SWEREF 99 TM around E 700 000, N 6 850 000), where
 there is no town.
@@ -36,23 +37,35 @@ persons. These rules are stand-ins that produce a realistic pattern of missing c
 actual disclosure rules. Population, background and employment counts and all totals are never
 suppressed.
 
+Employment 20–64 comes as the catalogue's two series: ``employment_20_64_rams`` (2015–2019, standing in
+for RAMS) and ``employment_20_64`` (2020–, standing in for BAS), with a small synthetic level shift
+between them so the series break is visible. Education is ``education_25_64`` up to 2023 and
+``education_25_65`` from 2024, as SCB's tables. ``area_type_official`` is a synthetic områdestyp 1–5 per
+RegSO, derived from the low-economic-standard share alone (a stand-in for SCB/Delmos' composite index).
+:data:`VARIABLES` lists every variable, its categories and unit; :data:`SOURCE_TABLES` names the SCB
+table each variable imitates (the numbers do not come from it).
+
 A synthetic national ("riket", region ``"00"``) comparison series is generated from the same model with
 ``z = 0``, national population and expected (not drawn) counts.
 
 Calibration (loosely, to the order of magnitude of public aggregate facts about Sweden)
 ---------------------------------------------------------------------------------------
+Figures marked [ref] are in the project's reference material (``shared/reference/README.md``); the
+others are rounded orders of magnitude from SCB's published national statistics, quoted from memory
+and used only to make the synthetic levels look plausible, not checked here to the decimal.
+
 - Population about 9.9 million in 2015 rising to about 10.5 million in the 2020s (the RegSO reference
-  export sums to 10,521,556 for 2022); a DeSO has roughly 700–2,700 residents (SCB's DeSO design).
+  export sums to 10,521,556 for 2022 [ref]); a DeSO has roughly 700–2,700 residents (SCB's DeSO design).
 - Age: a bit over a fifth of the population is 0–19 and about a fifth 65+.
 - Foreign background (born abroad, or born in Sweden to two foreign-born parents) rising from a little
   over a fifth to about 27 % nationally; about three quarters of them are themselves born abroad (so
   about a fifth of the population is foreign-born); in the most deprived districts a large majority.
-- Employment rate 20–64 about 80 % nationally (register-based), far lower (50–60 %) in the most
-  deprived districts.
+- Employment rate 20–64 about 80 % nationally (register-based; Linköping Q2 2022: 77.6 % [ref]), far
+  lower (50–60 %) in the most deprived districts.
 - Low economic standard (< 60 % of the national median) about 15 % of all persons nationally, somewhat
   higher for children and for 65+; child poverty in the most deprived Swedish districts above 60 %
-  (Linköping's own figure for Skäggetorp 2020: 73.1 % of children 0–17). High economic standard
-  (> 200 % of the median) about 7 % (Linköping 2021: 6.8 %).
+  (Linköping's own figure for Skäggetorp 2020: 73.1 % of children 0–17 [ref]). High economic
+  standard (> 200 % of the median) about 7 % (Linköping 2021: 6.8 % [ref]).
 - Median economic standard and median income of adults both in the order of 300 tkr a year around 2022,
   growing by about 3 % a year in nominal terms.
 - Education 25–64: roughly a tenth förgymnasial, two fifths gymnasial, a seventh post-secondary under
