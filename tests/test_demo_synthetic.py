@@ -45,6 +45,10 @@ def test_same_seed_gives_identical_frames_and_bytes(tmp_path):
     for fa, fb in zip(files_a, files_b, strict=True):
         assert fa.name == fb.name
         assert fa.read_bytes() == fb.read_bytes(), fa.name
+    # parquet round trip gives the same frames back (dtypes included)
+    back = pd.read_parquet(tmp_path / "a" / "counts.parquet")
+    pd.testing.assert_frame_equal(back, a.counts)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "lookup.parquet"), a.lookup)
 
 
 def test_other_seed_gives_other_numbers_same_structure():

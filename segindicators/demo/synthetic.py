@@ -565,7 +565,7 @@ def _suppress(long: pd.DataFrame) -> pd.DataFrame:
     group_total = es_tot.reindex(key).to_numpy()
     thin = (es & leaf).to_numpy() & (group_total < _ES_MIN_GROUP)
     mask = small.to_numpy() | thin
-    long["status"] = pd.Series(np.where(mask, "..", None), index=long.index, dtype="string")
+    long["status"] = pd.Series(np.where(mask, "..", None), index=long.index, dtype="str")
     long.loc[mask, "value"] = np.nan
     return long
 
@@ -628,7 +628,7 @@ def _counts(
     cols = ["geo_version", "level", "region", "year", "variable", "category", "value", "unit", "status"]
     long = long[[*cols, "source"]].reset_index(drop=True)
     for c in ("geo_version", "level", "region", "variable", "category", "unit", "status", "source"):
-        long[c] = long[c].astype("string")
+        long[c] = long[c].astype("str")
     return long
 
 
@@ -702,7 +702,7 @@ def _geometry(areas: pd.DataFrame, rng: np.random.Generator) -> tuple[gpd.GeoDat
     )
     deso = deso.sort_values(["geo_version", "desokod"], kind="mergesort").reset_index(drop=True)
     for c in ("geo_version", "desokod", "regsokod", "regsonamn", "kommunkod"):
-        deso[c] = deso[c].astype("string")
+        deso[c] = deso[c].astype("str")
     regso_geom = deso.dissolve(by=["geo_version", "regsokod"], as_index=False)[
         ["geo_version", "regsokod", "regsonamn", "kommunkod", "geometry"]
     ]
