@@ -216,10 +216,11 @@ def _part(frame: pd.DataFrame, codes: Mapping[str, tuple[str, ...]], selection: 
     for var, cs in fixed.items():
         mask &= frame[var].isin(cs).to_numpy()
     sub = frame.loc[mask]
-    for var, cs in fixed.items():
-        absent = sorted(set(cs) - set(sub[var].unique()))
-        if absent:
-            raise BuildError(f"{where}: the table returned no cells for {var}={absent}; check the catalogue codes")
+    absent = {var: sorted(set(cs) - set(frame[var].unique())) for var, cs in fixed.items()}
+    absent = {var: cs for var, cs in absent.items() if cs}
+    if absent:
+        listed = ", ".join(f"{var}={cs}" for var, cs in absent.items())
+        raise BuildError(f"{where}: the table returned no cells for {listed}; check the catalogue codes")
     free = [d for d in _dims(frame) if d not in fixed]
     if free and len(sub):
         counts = sub.groupby(KEYS, sort=False, dropna=False)[free].nunique()
