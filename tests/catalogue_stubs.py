@@ -73,7 +73,9 @@ class RecordingClient:
         for region in regions:
             for combo in itertools.product(*dims.values()):
                 key = "|".join((table_id, region, *combo))
-                rows.append([region, SUFFIX.get(codelist), *combo, float(zlib.crc32(key.encode()) % 900 + 50)])
+                rows.append(
+                    [region, SUFFIX.get(codelist), *combo, float(zlib.crc32(key.encode()) % 900 + 50)]
+                )
         frame = pd.DataFrame(rows, columns=["Region", "region_version", *dims, "value"])
         frame["status"] = None
         frame.attrs["updated"] = "2025-06-01T06:00:00Z"

@@ -76,7 +76,7 @@ def test_a_suppressed_part_makes_the_sum_nan_not_smaller(cat):
     ind = cat.indicator("education_compulsory_share")
     levels = ["21", "3+4", "5", "6", "US"]
     vals = [100.0, 300.0, np.nan, 200.0, 10.0]
-    f = frame([("0580R001", "2023", lv, "X", v, ".." if np.isnan(v) else None) for lv, v in zip(levels, vals)],
+    f = frame([("0580R001", "2023", lv, "X", v, ".." if np.isnan(v) else None) for lv, v in zip(levels, vals, strict=True)],
               ["UtbildningsNiva", "ContentsCode"])  # fmt: skip
     row = indicator_rows(ind, f, ind.sources[0]).iloc[0]
     assert row["numerator"] == 100.0 and np.isnan(row["denominator"]) and np.isnan(row["value"])
@@ -112,7 +112,9 @@ def test_ckm_rule_uses_the_tables_own_total_from_2025():
     ind = cat.indicator("rental")
     rows = []
     for year, parts, tot in (("2024", (40, 30, 30), 100), ("2025", (41, 30, 31), 100)):  # CKM: 102 != 100
-        rows += [("0580R001", year, code, float(v), None) for code, v in zip(["1", "2", "3"], parts)]
+        rows += [
+            ("0580R001", year, code, float(v), None) for code, v in zip(["1", "2", "3"], parts, strict=True)
+        ]
         rows.append(("0580R001", year, "TOT", float(tot), None))
     out = indicator_rows(ind, frame(rows, ["Upplatelseform"]), ind.sources[0], ckm_from=cat.ckm_from)
     got = out.set_index("year")
@@ -127,15 +129,23 @@ def test_break_years_and_break_series_are_flagged(cat):
     out = indicator_rows(edu, frame(rows, ["UtbildningsNiva", "ContentsCode"]), edu.sources[1])
     assert out["flags"].tolist() == ["break"]
     rams = cat.indicator("employment_rate_20_64_rams")
-    rows = [("0580R001", "2019", s, "1+2", "20-64", "X", v, None) for s, v in (("FÖRV", 70.0), ("TOTALT", 100.0))]
-    out = indicator_rows(rams, frame(rows, ["Sysselsattning", "Kon", "Alder", "ContentsCode"]), rams.sources[0])
+    rows = [
+        ("0580R001", "2019", s, "1+2", "20-64", "X", v, None) for s, v in (("FÖRV", 70.0), ("TOTALT", 100.0))
+    ]
+    out = indicator_rows(
+        rams, frame(rows, ["Sysselsattning", "Kon", "Alder", "ContentsCode"]), rams.sources[0]
+    )
     assert out["flags"].tolist() == ["break"] and out["value"].tolist() == [0.7]
 
 
 def test_level_indicator_keeps_the_published_level(cat):
     ind = cat.indicator("area_type_official")
-    out = indicator_rows(ind, frame([("0580R018", "2022", "000008IU", 1.0, None)], ["ContentsCode"]), ind.sources[0])
-    assert out["value"].tolist() == [1.0] and out["numerator"].isna().all() and out["unit"].tolist() == ["class"]
+    out = indicator_rows(
+        ind, frame([("0580R018", "2022", "000008IU", 1.0, None)], ["ContentsCode"]), ind.sources[0]
+    )
+    assert (
+        out["value"].tolist() == [1.0] and out["numerator"].isna().all() and out["unit"].tolist() == ["class"]
+    )
 
 
 def test_unselected_variable_with_several_codes_is_an_error(cat):
@@ -146,13 +156,17 @@ def test_unselected_variable_with_several_codes_is_an_error(cat):
          ("0580R001", "2023", "SA", "1+2", "000007Y4", "a", 2.0, None)],
         ["UtlBakgrund", "Kon", "ContentsCode", "Extra"],
     )  # fmt: skip
-    with pytest.raises(BuildError, match=r"indicator 'foreign_background_share' \(TAB6571\): variable\(s\) \['Extra'\]"):
+    with pytest.raises(
+        BuildError, match=r"indicator 'foreign_background_share' \(TAB6571\): variable\(s\) \['Extra'\]"
+    ):
         indicator_rows(ind, f, ind.sources[0])
 
 
 def test_code_absent_from_the_frame_is_an_error(cat):
     ind = cat.indicator("foreign_background_share")
-    f = frame([("0580R001", "2023", "1", "1+2", "000007Y4", 1.0, None)], ["UtlBakgrund", "Kon", "ContentsCode"])
+    f = frame(
+        [("0580R001", "2023", "1", "1+2", "000007Y4", 1.0, None)], ["UtlBakgrund", "Kon", "ContentsCode"]
+    )
     with pytest.raises(BuildError, match=r"no cells for UtlBakgrund=\['SA'\]"):
         indicator_rows(ind, f, ind.sources[0])
 
@@ -169,7 +183,9 @@ def test_at_most_one_call_per_table_and_geography_version(cat, level):
     assert all(sel["Region"] == ["0580*"] for _, sel, _ in client.data_calls)
     assert Counter(client.metadata_calls).most_common(1)[0][1] == 1
     # both geography versions are asked for with their own codelist
-    expected_lists = {"DeSO": {"vs_DeSO2018", "vs_DeSO2025"}, "RegSO": {"vs_RegSO2020", "vs_RegSO2025"}}[level]
+    expected_lists = {"DeSO": {"vs_DeSO2018", "vs_DeSO2025"}, "RegSO": {"vs_RegSO2020", "vs_RegSO2025"}}[
+        level
+    ]
     assert {cl["Region"] for _, _, cl in client.data_calls} == expected_lists
     assert list(out.columns) == COLUMNS
     assert (out["kommun"] == "0580").all() and (out["level"] == level).all()

@@ -32,7 +32,10 @@ def test_renamed_value_code_names_the_indicator_and_the_code(cat, meta):
     with pytest.raises(CatalogueMismatchError) as err:
         assert_catalogue_matches(cat, meta)
     msg = str(err.value)
-    assert "indicator 'employment_rate_20_64' (TAB6680): variable 'ContentsCode' has no value code '0000089X'" in msg
+    assert (
+        "indicator 'employment_rate_20_64' (TAB6680): variable 'ContentsCode' has no value code '0000089X'"
+        in msg
+    )
     assert "group 'employment_status' (TAB6680)" in msg
     assert "population" not in msg
 
@@ -49,14 +52,18 @@ def test_missing_variable_and_codelist(cat, meta):
     m = meta["TAB6571"]
     m["id"].remove("UtlBakgrund")
     m["dimension"]["Region"]["extension"]["codelists"] = [{"id": "vs_DeSO2018"}]
-    problems = [str(p) for p in check_catalogue(cat, meta, indicators=["foreign_background_share"], groups=[])]
+    problems = [
+        str(p) for p in check_catalogue(cat, meta, indicators=["foreign_background_share"], groups=[])
+    ]
     assert any("variable 'UtlBakgrund' missing" in p for p in problems)
     assert any("Region codelist 'vs_RegSO2025' missing" in p for p in problems)
 
 
 def test_persons_base_is_checked_under_the_indicators_name(cat, meta):
     del meta["TAB6574"]["dimension"]["Alder"]["category"]["index"]["15-19"]
-    problems = [str(p) for p in check_catalogue(cat, meta, indicators=["low_economic_standard_0_19"], groups=[])]
+    problems = [
+        str(p) for p in check_catalogue(cat, meta, indicators=["low_economic_standard_0_19"], groups=[])
+    ]
     assert problems and all("persons base 'age_0_19'" in p for p in problems)
     assert "variable 'Alder' has no value code '15-19'" in problems[0]
 
@@ -72,14 +79,25 @@ def test_metadata_codes_reads_real_pxweb_v2_metadata(reference_dir):
     # a one-indicator catalogue checked against this real document: codes SCB has pass, others are named
     raw = {
         "ckm_from": 2025,
-        "geography_versions": {"2018": {"DeSO": "vs_DeSO2018", "RegSO": "vs_RegSO2020"},
-                               "2025": {"DeSO": "vs_DeSO2025", "RegSO": "vs_RegSO2025"}},
+        "geography_versions": {
+            "2018": {"DeSO": "vs_DeSO2018", "RegSO": "vs_RegSO2020"},
+            "2025": {"DeSO": "vs_DeSO2025", "RegSO": "vs_RegSO2025"},
+        },
         "persons": {"all": {"table": "TAB6471", "count": {"Alder": ["TotSA"]}}},
-        "indicators": [{"id": "monthly_population", "name_sv": "Folkmängd", "name_en": "Population", "area": 1,
-                        "unit": "count", "direction": "neutral", "age_band": "all ages",
-                        "sources": [{"table": "TAB6471", "first": 2025, "last": None, "geo_version": "2025"}],
-                        "selection": {"Kon": ["1+2"], "ContentsCode": ["000007SF"]},
-                        "numerator": {"Alder": ["TotSA"]}}],
+        "indicators": [
+            {
+                "id": "monthly_population",
+                "name_sv": "Folkmängd",
+                "name_en": "Population",
+                "area": 1,
+                "unit": "count",
+                "direction": "neutral",
+                "age_band": "all ages",
+                "sources": [{"table": "TAB6471", "first": 2025, "last": None, "geo_version": "2025"}],
+                "selection": {"Kon": ["1+2"], "ContentsCode": ["000007SF"]},
+                "numerator": {"Alder": ["TotSA"]},
+            }
+        ],
     }
     problems = [str(p) for p in check_catalogue(parse_catalogue(raw), {"TAB6471": meta})]
     assert problems == [

@@ -1,10 +1,15 @@
 import copy
+from importlib import resources
 
 import pytest
 import yaml
-from importlib import resources
 
-from segindicators.catalogue.definitions import CatalogueError, catalogue_table, load_catalogue, parse_catalogue
+from segindicators.catalogue.definitions import (
+    CatalogueError,
+    catalogue_table,
+    load_catalogue,
+    parse_catalogue,
+)
 
 FIXED_IDS = [
     "population", "foreign_background_share", "foreign_born_share", "employment_rate_20_64",
@@ -47,7 +52,9 @@ def test_facts_from_the_design_are_encoded():
     assert cat.indicator("employment_rate_20_64_rams").flags == ("break",)
     assert cat.codelist("2018", "RegSO") == "vs_RegSO2020"
     bg = cat.group("background")
-    assert bg.members["foreign"].codes == {"UtlBakgrund": ("1",)} and bg.total.codes == {"UtlBakgrund": ("SA",)}
+    assert bg.members["foreign"].codes == {"UtlBakgrund": ("1",)} and bg.total.codes == {
+        "UtlBakgrund": ("SA",)
+    }
 
 
 def test_catalogue_table_lists_tables_years_and_breaks():
@@ -62,12 +69,24 @@ def test_catalogue_table_lists_tables_years_and_breaks():
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda r: r["indicators"][3].update(direction="up"), "indicator 'employment_rate_20_64': field 'direction'"),
+        (
+            lambda r: r["indicators"][3].update(direction="up"),
+            "indicator 'employment_rate_20_64': field 'direction'",
+        ),
         (lambda r: r["indicators"][0].update(area=7), "indicator 'population': field 'area'"),
-        (lambda r: r["indicators"][1]["sources"][0].update(geo_version=2018), "field 'sources[0].geo_version'"),
+        (
+            lambda r: r["indicators"][1]["sources"][0].update(geo_version=2018),
+            "field 'sources[0].geo_version'",
+        ),
         (lambda r: r["indicators"][5]["share_of"].update(persons="nobody"), "field 'share_of.persons'"),
-        (lambda r: r["indicators"][1].update(numerator={"UtlBakgrund": "1"}), "field 'numerator.UtlBakgrund'"),
-        (lambda r: r["indicators"].append(copy.deepcopy(r["indicators"][0])), "duplicate indicator ids ['population']"),
+        (
+            lambda r: r["indicators"][1].update(numerator={"UtlBakgrund": "1"}),
+            "field 'numerator.UtlBakgrund'",
+        ),
+        (
+            lambda r: r["indicators"].append(copy.deepcopy(r["indicators"][0])),
+            "duplicate indicator ids ['population']",
+        ),
         (lambda r: r["groups"][0]["members"].pop("swedish"), "group 'background': field 'members'"),
     ],
 )

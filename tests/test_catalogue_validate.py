@@ -31,13 +31,18 @@ def test_valid_counts_pass_and_report_population_coverage():
 
 def test_group_larger_than_total_lists_the_area():
     c = counts(numerator=[1000.0, 3000.0, 1200.0, np.nan])
-    with pytest.raises(CountsValidationError, match=r"group larger than its total in 1 row\(s\).*foreign_background_share/0580R001/2023"):
+    with pytest.raises(
+        CountsValidationError,
+        match=r"group larger than its total in 1 row\(s\).*foreign_background_share/0580R001/2023",
+    ):
         check_counts(c)
 
 
 def test_negative_counts_are_errors():
     c = counts(numerator=[-5.0, 3000.0, 400.0, np.nan])
-    with pytest.raises(CountsValidationError, match=r"negative counts in 1 row\(s\).*population/0580R001/2023"):
+    with pytest.raises(
+        CountsValidationError, match=r"negative counts in 1 row\(s\).*population/0580R001/2023"
+    ):
         check_counts(c)
 
 

@@ -118,7 +118,9 @@ def _merge(into: dict[str, set[str]], codes: Mapping[str, Iterable[str]]) -> Non
 def _users(
     catalogue: Catalogue, indicators: Iterable[str] | None, groups: Iterable[str] | None, level: str
 ) -> tuple[list[Indicator], list[GroupDefinition]]:
-    inds = [catalogue.indicator(i) for i in indicators] if indicators is not None else list(catalogue.indicators)
+    inds = (
+        [catalogue.indicator(i) for i in indicators] if indicators is not None else list(catalogue.indicators)
+    )
     grps = [catalogue.group(g) for g in groups] if groups is not None else list(catalogue.groups)
     return [i for i in inds if level in i.levels], grps
 
@@ -206,9 +208,17 @@ def _dims(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in (*KEYS, "value", "status")]
 
 
-def _part(frame: pd.DataFrame, codes: Mapping[str, tuple[str, ...]], selection: Mapping[str, tuple[str, ...]], where: str) -> pd.DataFrame:
+def _part(
+    frame: pd.DataFrame,
+    codes: Mapping[str, tuple[str, ...]],
+    selection: Mapping[str, tuple[str, ...]],
+    where: str,
+) -> pd.DataFrame:
     """Sum the cells of one code combination per (Region, region_version, Tid); NaN if any cell is NaN/absent."""
-    fixed = {**{k: v for k, v in selection.items() if WILDCARD not in v}, **{k: v for k, v in codes.items() if WILDCARD not in v}}
+    fixed = {
+        **{k: v for k, v in selection.items() if WILDCARD not in v},
+        **{k: v for k, v in codes.items() if WILDCARD not in v},
+    }
     missing_vars = sorted(set(fixed) - set(frame.columns))
     if missing_vars:
         raise BuildError(f"{where}: the table frame has no column(s) {missing_vars}; it has {_dims(frame)}")
@@ -240,7 +250,11 @@ def _part(frame: pd.DataFrame, codes: Mapping[str, tuple[str, ...]], selection: 
 
 
 def sum_spec(
-    frame: pd.DataFrame, spec: CountSpec, selection: Mapping[str, tuple[str, ...]] | None = None, *, where: str = "count"
+    frame: pd.DataFrame,
+    spec: CountSpec,
+    selection: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    where: str = "count",
 ) -> pd.DataFrame:
     """Sum a :class:`CountSpec` per area and year; suppressed cells make the sum NaN (never 0).
 
@@ -288,7 +302,13 @@ def _flags(frame: pd.DataFrame, tokens: Mapping[str, np.ndarray]) -> pd.Series:
 
 
 def _finish(
-    df: pd.DataFrame, *, indicator: str, unit: str, period: SourcePeriod, source_table: str, updated: Any,
+    df: pd.DataFrame,
+    *,
+    indicator: str,
+    unit: str,
+    period: SourcePeriod,
+    source_table: str,
+    updated: Any,
     flags: Mapping[str, np.ndarray],
 ) -> pd.DataFrame:
     df = df.reset_index()
@@ -308,7 +328,9 @@ def _finish(
         }
     )
     suppressed = out["value"].isna().to_numpy() & out["status"].isin(SUPPRESSED).fillna(False).to_numpy()
-    out["flags"] = _flags(out, {**{k: np.asarray(v, dtype=bool) for k, v in flags.items()}, "suppressed": suppressed})
+    out["flags"] = _flags(
+        out, {**{k: np.asarray(v, dtype=bool) for k, v in flags.items()}, "suppressed": suppressed}
+    )
     return out
 
 
@@ -346,9 +368,13 @@ def indicator_rows(
         df["denominator"] = np.nan
     elif indicator.kind == "reconstructed":
         if persons_frame is None or persons_base is None:
-            raise BuildError(f"{where}: needs the persons table {indicator.share_of.persons!r} to reconstruct counts")
+            raise BuildError(
+                f"{where}: needs the persons table {indicator.share_of.persons!r} to reconstruct counts"
+            )
         share = sum_spec(frame, indicator.share_of.content, sel, where=where)
-        persons = sum_spec(persons_frame, persons_base.count, persons_base.selection, where=f"{where} persons base")
+        persons = sum_spec(
+            persons_frame, persons_base.count, persons_base.selection, where=f"{where} persons base"
+        )
         persons = persons.droplevel("region_version").reindex(share.index.droplevel("region_version"))
         df = share.copy()
         df["value"] = share["value"] / 100.0
@@ -372,7 +398,9 @@ def indicator_rows(
                     den = den.where(years < ckm_from, tot)
             df["denominator"] = den
             with np.errstate(divide="ignore", invalid="ignore"):
-                df["value"] = (df["numerator"] / df["denominator"].where(df["denominator"] != 0)).astype("float64")
+                df["value"] = (df["numerator"] / df["denominator"].where(df["denominator"] != 0)).astype(
+                    "float64"
+                )
     years = df.index.get_level_values("Tid").astype(int).to_numpy()
     breaks = np.isin(years, list(indicator.break_years())) | ("break" in indicator.flags)
     extra["break"] = breaks
@@ -395,7 +423,9 @@ def group_rows(
     if group.share_of is not None:
         if persons_frame is None or persons_base is None:
             raise BuildError(f"{where}: needs the persons table {group.share_of.persons!r}")
-        persons = sum_spec(persons_frame, persons_base.count, persons_base.selection, where=f"{where} persons base")
+        persons = sum_spec(
+            persons_frame, persons_base.count, persons_base.selection, where=f"{where} persons base"
+        )
     else:
         total = sum_spec(frame, group.total, group.selection, where=where)
     for name, spec in group.members.items():

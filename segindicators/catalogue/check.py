@@ -18,7 +18,13 @@ from segindicators.catalogue.definitions import (
     SourcePeriod,
 )
 
-__all__ = ["CatalogueMismatchError", "Problem", "assert_catalogue_matches", "check_catalogue", "metadata_codes"]
+__all__ = [
+    "CatalogueMismatchError",
+    "Problem",
+    "assert_catalogue_matches",
+    "check_catalogue",
+    "metadata_codes",
+]
 
 
 class CatalogueMismatchError(LookupError):
@@ -105,7 +111,11 @@ def _check_table(
         for cl in codelists:
             if cl not in present:
                 problems.append(
-                    Problem(owner, period.table, f"Region codelist {cl!r} missing; the table has {sorted(present)}")
+                    Problem(
+                        owner,
+                        period.table,
+                        f"Region codelist {cl!r} missing; the table has {sorted(present)}",
+                    )
                 )
     return problems
 
@@ -173,7 +183,9 @@ def check_catalogue(
     return problems
 
 
-def assert_catalogue_matches(catalogue: Catalogue, metadata: Mapping[str, Mapping[str, Any] | None], **kw: Any) -> None:
+def assert_catalogue_matches(
+    catalogue: Catalogue, metadata: Mapping[str, Mapping[str, Any] | None], **kw: Any
+) -> None:
     """Raise :class:`CatalogueMismatchError` listing every problem found by :func:`check_catalogue`.
 
     Examples

@@ -322,7 +322,12 @@ def _indicator(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> In
     share_of = _share_of(raw.get("share_of"), where, persons, content=True)
     n_kinds = sum(x is not None for x in (numerator, share_of, level))
     if n_kinds != 1:
-        raise _fail(where, "numerator/share_of/level", "exactly one of them", sorted(k for k in ("numerator", "share_of", "level") if raw.get(k) is not None))
+        raise _fail(
+            where,
+            "numerator/share_of/level",
+            "exactly one of them",
+            sorted(k for k in ("numerator", "share_of", "level") if raw.get(k) is not None),
+        )
     if denominator is not None and numerator is None:
         raise _fail(where, "denominator", "only together with numerator", raw.get("denominator"))
     levels = tuple(raw.get("levels", LEVELS))
@@ -375,7 +380,11 @@ def _group(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> GroupD
     for name, spec in members_raw.items():
         if isinstance(spec, Mapping):
             codes = _codes_map({variable: spec.get("codes")}, where, f"members.{name}")
-            minus = _codes_map({variable: spec.get("minus")}, where, f"members.{name}.minus") if spec.get("minus") else {}
+            minus = (
+                _codes_map({variable: spec.get("minus")}, where, f"members.{name}.minus")
+                if spec.get("minus")
+                else {}
+            )
             members[str(name)] = CountSpec(codes, minus)
         else:
             members[str(name)] = CountSpec(_codes_map({variable: spec}, where, f"members.{name}"))

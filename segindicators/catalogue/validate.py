@@ -61,7 +61,9 @@ def coverage(counts: pd.DataFrame, *, population_indicator: str = "population") 
     0.75
     """
     keys = ["level", "year", "area"]
-    pop = counts.loc[counts["indicator"] == population_indicator, [*keys, "value"]].rename(columns={"value": "w"})
+    pop = counts.loc[counts["indicator"] == population_indicator, [*keys, "value"]].rename(
+        columns={"value": "w"}
+    )
     df = counts.merge(pop, on=keys, how="left")
     if pop.empty:
         df["w"] = 1.0
@@ -135,7 +137,9 @@ def validate_counts(
             have = set(counts.loc[counts["indicator"] == ind, "year"].astype(int))
             missing = sorted(set(int(y) for y in want) - have)
             if missing:
-                report.problems.append(f"indicator {ind!r}: missing years {missing}; the build did not return them")
+                report.problems.append(
+                    f"indicator {ind!r}: missing years {missing}; the build did not return them"
+                )
     flags = counts["flags"].fillna("").astype(str)
     filled = counts[flags.str.contains("suppressed") & counts["value"].notna()]
     if len(filled):
