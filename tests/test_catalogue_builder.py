@@ -233,3 +233,44 @@ def test_parse_years_rejects_garbage():
     assert parse_years("2020-2024") == [2020, 2021, 2022, 2023, 2024]
     with pytest.raises(ValueError, match="years"):
         parse_years("twenty")
+
+
+def test_reconstructed_and_break_flags_join_in_contract_order(cat):
+    ind = cat.indicator("low_economic_standard_share")
+    share = frame([("0580R001", "2024", "tot", "000008AC", 10.0, None)], ["Alder", "ContentsCode"])
+    persons = frame(
+        [("0580R001", "2024", "totalt", "1+2", "000007Y7", 1000.0, None)], ["Alder", "Kon", "ContentsCode"]
+    )
+    base = cat.persons["all_ages"]
+    out = indicator_rows(ind, share, ind.sources[1], persons_frame=persons, persons_base=base)
+    assert out["flags"].tolist() == ["reconstructed;break"] and out["numerator"].tolist() == [100.0]
+
+
+@pytest.mark.reference
+def test_foreign_born_share_from_the_real_regso_export(cat, born_in_sweden):
+    """SCB's own export (RegSO 2020, födelseregion Sverige/totalt) through the catalogue definition.
+
+    Labels are mapped to the catalogue's codes here; the codes themselves are marked verify in the catalogue.
+    """
+    exp = born_in_sweden
+    f = pd.DataFrame(
+        {
+            "Region": exp["region"],
+            "region_version": None,
+            "Tid": exp["year"].astype(str),
+            "Fodelseregion": exp["födelseregion"].map({"Sverige": "010", "totalt": "tot"}),
+            "Kon": "1+2",
+            "ContentsCode": "X",
+            "value": exp["value"],
+            "status": exp["status"],
+        }
+    )
+    ind = cat.indicator("foreign_born_share")
+    out = indicator_rows(ind, f, ind.sources[0]).set_index(["area", "year"])
+    row = out.loc[("Linköping (Skäggetorp-Tornby)", 2023)]
+    assert (row["numerator"], row["denominator"]) == (6234.0, 10060.0)
+    assert round(100 * row["value"], 1) == 62.0
+    # the denominators add up to Sweden's official population (reference README)
+    totals = out.groupby(level="year")["denominator"].sum()
+    assert totals.to_dict() == {2020: 10379295.0, 2021: 10452326.0, 2022: 10521556.0, 2023: 10551707.0}
+    assert len(out) == 4 * 3363

@@ -243,7 +243,8 @@ def _part(
     expected = int(np.prod([len(v) for v in fixed.values() if v])) if fixed else 1
     grouped = sub.groupby(KEYS, sort=False, dropna=False)
     out = grouped["value"].sum().to_frame()
-    bad = grouped["value"].apply(lambda s: s.isna().any()) | (grouped.size() < expected)
+    has_nan = sub["value"].isna().groupby([sub[k] for k in KEYS], sort=False, dropna=False).any()
+    bad = has_nan.reindex(out.index) | (grouped.size() < expected)
     out.loc[bad, "value"] = np.nan
     out["status"] = grouped["status"].first()
     return out
@@ -294,11 +295,13 @@ def sum_spec(
 
 
 def _flags(frame: pd.DataFrame, tokens: Mapping[str, np.ndarray]) -> pd.Series:
-    parts = [np.where(tokens[t], t, "") for t in FLAG_ORDER if t in tokens]
-    if not parts:
-        return pd.Series("", index=frame.index, dtype="string")
-    joined = pd.Series([";".join(p for p in row if p) for row in zip(*parts, strict=True)], index=frame.index)
-    return joined.astype("string")
+    """Join the flag tokens that apply to each row with ";" in the contract's fixed order (vectorised)."""
+    joined = np.full(len(frame), "", dtype=object)
+    for token in FLAG_ORDER:
+        if token in tokens:
+            mask = np.asarray(tokens[token], dtype=bool)
+            joined = np.where(mask, np.where(joined == "", token, joined + ";" + token), joined)
+    return pd.Series(joined, index=frame.index, dtype="string")
 
 
 def _finish(
