@@ -274,3 +274,22 @@ def test_foreign_born_share_from_the_real_regso_export(cat, born_in_sweden):
     totals = out.groupby(level="year")["denominator"].sum()
     assert totals.to_dict() == {2020: 10379295.0, 2021: 10452326.0, 2022: 10521556.0, 2023: 10551707.0}
     assert len(out) == 4 * 3363
+
+
+def test_a_table_scb_no_longer_has_is_named_with_its_indicators(cat):
+    class Gone(Exception):
+        status_code = 404
+
+    class Client(RecordingClient):
+        def metadata(self, table_id):
+            if table_id == "TAB6685":
+                raise Gone(f"404 {table_id}")
+            return super().metadata(table_id)
+
+    client = Client(synthetic_metadata(cat))
+    with pytest.raises(
+        CatalogueMismatchError,
+        match=r"indicator 'low_economic_standard_65plus' \(TAB6685\): table TAB6685 not found",
+    ):
+        build_counts(client, "0580", [2023], "DeSO", catalogue=cat)
+    assert client.data_calls == []

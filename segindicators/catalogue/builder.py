@@ -506,7 +506,7 @@ def build_counts(
     inds, grps = _users(cat, indicators, groups, level)
     if check:
         tables = sorted({r.table for r in requests})
-        metadata = {t: client.metadata(t) for t in tables}
+        metadata = {t: _metadata_or_none(client, t) for t in tables}
         assert_catalogue_matches(
             cat, metadata, indicators=[i.id for i in inds], groups=[g.id for g in grps], tables=tables
         )
@@ -549,6 +549,19 @@ def build_counts(
 
         write_frame(result, out)
     return result
+
+
+def _metadata_or_none(client: ClientLike, table: str) -> dict[str, Any] | None:
+    """A table's metadata, or None when SCB answers that the table does not exist (HTTP 404)."""
+    try:
+        return client.metadata(table)
+    except Exception as exc:
+        status = getattr(exc, "status_code", None) or getattr(
+            getattr(exc, "response", None), "status_code", None
+        )
+        if status == 404 or isinstance(exc, LookupError | FileNotFoundError):
+            return None
+        raise
 
 
 def _years(frame: pd.DataFrame, period: SourcePeriod, years: list[int]) -> pd.DataFrame:
