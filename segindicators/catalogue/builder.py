@@ -41,6 +41,7 @@ __all__ = [
     "BuildError",
     "TableRequest",
     "build_counts",
+    "expected_years",
     "group_rows",
     "indicator_rows",
     "parse_years",
@@ -455,6 +456,21 @@ def group_rows(
 
 
 # ---------------------------------------------------------------------------------------------- build
+
+
+def expected_years(catalogue: Catalogue, years: Iterable[int], level: str) -> dict[str, list[int]]:
+    """Per indicator id, the requested years its source periods cover (for validation of a build).
+
+    Examples
+    --------
+    >>> expected_years(load_catalogue(), [2018, 2019, 2020], "RegSO")["employment_rate_20_64"]
+    [2020]
+    """
+    out = {}
+    for ind in catalogue.indicators:
+        if level in ind.levels:
+            out[ind.id] = [y for y in sorted(set(years)) if ind.source_for(y) is not None]
+    return out
 
 
 def build_counts(

@@ -49,7 +49,7 @@ def build(
     """Build processed counts for a municipality from SCB (one call per table and geography version)."""
     if level not in ("DeSO", "RegSO"):
         raise typer.BadParameter(f"--level must be DeSO or RegSO, got {level!r}")
-    from segindicators.catalogue.builder import build_counts, parse_years
+    from segindicators.catalogue.builder import build_counts, expected_years, parse_years
     from segindicators.catalogue.validate import validate_counts
     from segindicators.paths import processed_dir, raw_dir
 
@@ -59,8 +59,12 @@ def build(
         raise typer.BadParameter(f"the SCB client is not available in this installation ({exc})") from exc
     client = ScbClient(cache_dir=raw_dir() / "scb", offline=offline)
     target = out or processed_dir() / "counts.parquet"
-    frame = build_counts(client, kommun, parse_years(years), level, out=target)
-    report = validate_counts(frame)
+    wanted = parse_years(years)
+    frame = build_counts(client, kommun, wanted, level, out=target)
+    report = validate_counts(frame, expected_years=expected_years(load_catalogue(), wanted, level))
     for problem in report.problems:
         typer.echo(f"WARNING: {problem}", err=True)
     typer.echo(f"{len(frame)} rows, {frame['indicator'].nunique()} indicators/groups -> {target}")
+    low = report.coverage[report.coverage["coverage"] < 1]
+    for row in low.itertuples(index=False):
+        typer.echo(f"coverage {row.indicator} {row.year}: {row.coverage:.1%} of the population has data")
