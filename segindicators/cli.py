@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from segindicators import __version__
+from segindicators.catalogue import cli as catalogue_cli
 
 app = typer.Typer(
     name="segindicators",
@@ -31,3 +32,7 @@ def main(
     ),
 ) -> None:
     """segindicators: fetch SCB district data, compute segregation indices, follow the plan."""
+
+
+app.command("catalogue")(catalogue_cli.catalogue)
+app.command("build")(catalogue_cli.build)

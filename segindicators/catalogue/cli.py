@@ -1,0 +1,70 @@
+"""CLI commands of the catalogue stage: ``segindicators catalogue`` and ``segindicators build``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from segindicators.catalogue.definitions import catalogue_table, load_catalogue
+
+__all__ = ["build", "catalogue"]
+
+
+def catalogue(
+    verify_only: bool = typer.Option(
+        False, "--verify-only", help="List only entries with unconfirmed codes."
+    ),
+) -> None:
+    """List the indicator catalogue: id, names, plan area, SCB tables per period, years and series breaks."""
+    frame = catalogue_table()
+    if verify_only:
+        frame = frame[frame["verify"]]
+    table = Table(title="segindicators – indikatorkatalog", show_lines=True)
+    for col in ("id", "namn", "område", "enhet", "tabeller (period, geografi)", "brott i serien"):
+        table.add_column(col, overflow="fold")
+    for row in frame.itertuples(index=False):
+        mark = " (verify)" if row.verify else ""
+        table.add_row(row.id + mark, row.name_sv, str(row.area), row.unit, row.tables.replace("; ", "\n"),
+                      row.breaks.replace("; ", "\n"))  # fmt: skip
+    console = Console(width=200)
+    console.print(table)
+    cat = load_catalogue()
+    console.print("Segregationsgrupper: " + ", ".join(f"{g.id} ({g.kind})" for g in cat.groups))
+    console.print("(verify) = value codes not yet confirmed against SCB's /metadata; checked at build time.")
+
+
+def build(
+    kommun: str = typer.Option(..., "--kommun", help="Municipality code, e.g. 0580 (Linköping)."),
+    years: str = typer.Option(..., "--years", help="Reference years, e.g. 2020-2024 or 2021,2023."),
+    level: str = typer.Option("RegSO", "--level", help="DeSO or RegSO."),
+    offline: bool = typer.Option(False, "--offline", help="Use only cached SCB responses; no network."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output file (default data/processed/counts.parquet).")
+    ] = None,
+) -> None:
+    """Build processed counts for a municipality from SCB (one call per table and geography version)."""
+    if level not in ("DeSO", "RegSO"):
+        raise typer.BadParameter(f"--level must be DeSO or RegSO, got {level!r}")
+    from segindicators.catalogue.builder import build_counts, expected_years, parse_years
+    from segindicators.catalogue.validate import validate_counts
+    from segindicators.paths import processed_dir, raw_dir
+
+    try:
+        from segindicators.scb import ScbClient
+    except ImportError as exc:  # the client lands in its own branch
+        raise typer.BadParameter(f"the SCB client is not available in this installation ({exc})") from exc
+    client = ScbClient(cache_dir=raw_dir() / "scb", offline=offline)
+    target = out or processed_dir() / "counts.parquet"
+    wanted = parse_years(years)
+    frame = build_counts(client, kommun, wanted, level, out=target)
+    report = validate_counts(frame, expected_years=expected_years(load_catalogue(), wanted, level))
+    for problem in report.problems:
+        typer.echo(f"WARNING: {problem}", err=True)
+    typer.echo(f"{len(frame)} rows, {frame['indicator'].nunique()} indicators/groups -> {target}")
+    low = report.coverage[report.coverage["coverage"] < 1]
+    for row in low.itertuples(index=False):
+        typer.echo(f"coverage {row.indicator} {row.year}: {row.coverage:.1%} of the population has data")

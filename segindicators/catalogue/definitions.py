@@ -1,0 +1,518 @@
+"""Typed indicator and group definitions, loaded from the declarative ``indicators.yaml``.
+
+The YAML file is the single place where an indicator is defined (table per period, selection, numerator,
+denominator, breaks, caveats). This module turns it into frozen dataclasses and rejects a malformed entry with
+an error that names the indicator (or group) and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+__all__ = [
+    "Break",
+    "Catalogue",
+    "CatalogueError",
+    "CountSpec",
+    "GroupDefinition",
+    "Indicator",
+    "PersonsBase",
+    "ShareOf",
+    "SourcePeriod",
+    "catalogue_table",
+    "load_catalogue",
+]
+
+DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
+GEO_VERSIONS = ("2018", "2025")
+LEVELS = ("DeSO", "RegSO")
+WILDCARD = "*"
+
+
+class CatalogueError(ValueError):
+    """A catalogue entry is malformed; the message names the entry and the field."""
+
+
+@dataclass(frozen=True)
+class SourcePeriod:
+    """One SCB table serving reference years ``first``..``last`` (``last=None``: still published).
+
+    Examples
+    --------
+    >>> p = SourcePeriod("TAB6574", 2024, None, "2025")
+    >>> p.covers(2030), p.covers(2023), p.label()
+    (True, False, 'TAB6574 2024– (geo 2025)')
+    """
+
+    table: str
+    first: int
+    last: int | None
+    geo_version: str
+
+    def covers(self, year: int) -> bool:
+        """True when ``year`` falls inside this period."""
+        return year >= self.first and (self.last is None or year <= self.last)
+
+    def label(self) -> str:
+        """Human-readable ``TABxxxx first–last (geo v)``."""
+        end = "" if self.last is None else str(self.last)
+        return f"{self.table} {self.first}–{end} (geo {self.geo_version})"
+
+
+@dataclass(frozen=True)
+class CountSpec:
+    """Value codes to sum (per variable), minus optional codes to subtract.
+
+    ``codes = {"Fodelseregion": ("tot",)}, minus = {"Fodelseregion": ("010",)}`` reads "total minus born in
+    Sweden". Codes of different variables combine as a cross product.
+    """
+
+    codes: Mapping[str, tuple[str, ...]]
+    minus: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def all_codes(self) -> dict[str, set[str]]:
+        """Every value code the spec touches, per variable (codes and minus together)."""
+        out: dict[str, set[str]] = {}
+        for part in (self.codes, self.minus):
+            for var, codes in part.items():
+                out.setdefault(var, set()).update(codes)
+        return out
+
+
+@dataclass(frozen=True)
+class ShareOf:
+    """SCB publishes a percentage (``content``); the count is share/100 x the persons base."""
+
+    content: CountSpec
+    persons: str
+    rounding: str
+
+
+@dataclass(frozen=True)
+class PersonsBase:
+    """A population count (from the population table) used to reconstruct counts from shares."""
+
+    id: str
+    table: str
+    selection: Mapping[str, tuple[str, ...]]
+    count: CountSpec
+    verify: bool = False
+
+
+@dataclass(frozen=True)
+class Break:
+    """A series break: the year the new regime starts and why."""
+
+    year: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue indicator. Exactly one of ``numerator`` (count/share), ``share_of`` or ``level`` is set."""
+
+    id: str
+    name_sv: str
+    name_en: str
+    area: int
+    unit: str
+    direction: str
+    age_band: str
+    sources: tuple[SourcePeriod, ...]
+    selection: Mapping[str, tuple[str, ...]]
+    numerator: CountSpec | None = None
+    denominator: CountSpec | None = None
+    total: CountSpec | None = None
+    share_of: ShareOf | None = None
+    level: CountSpec | None = None
+    levels: tuple[str, ...] = LEVELS
+    breaks: tuple[Break, ...] = ()
+    caveats: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    verify: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``"count"``, ``"share"``, ``"reconstructed"`` or ``"level"``."""
+        if self.share_of is not None:
+            return "reconstructed"
+        if self.level is not None:
+            return "level"
+        return "share" if self.denominator is not None else "count"
+
+    def source_for(self, year: int) -> SourcePeriod | None:
+        """The source period covering ``year``, or None when the indicator has no data that year."""
+        for period in self.sources:
+            if period.covers(year):
+                return period
+        return None
+
+    def break_years(self) -> set[int]:
+        """Years that start a new regime."""
+        return {b.year for b in self.breaks}
+
+
+@dataclass(frozen=True)
+class GroupDefinition:
+    """A set of population groups for segregation indices (two-group or multigroup)."""
+
+    id: str
+    name_en: str
+    kind: str
+    sources: tuple[SourcePeriod, ...]
+    selection: Mapping[str, tuple[str, ...]]
+    variable: str
+    members: Mapping[str, CountSpec]
+    total: CountSpec | None = None
+    share_of: ShareOf | None = None
+    verify: bool = False
+
+    def source_for(self, year: int) -> SourcePeriod | None:
+        """The source period covering ``year``."""
+        for period in self.sources:
+            if period.covers(year):
+                return period
+        return None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All indicators, groups and persons bases, with the CKM start year and geography codelists."""
+
+    indicators: tuple[Indicator, ...]
+    groups: tuple[GroupDefinition, ...]
+    persons: Mapping[str, PersonsBase]
+    ckm_from: int
+    codelists: Mapping[str, Mapping[str, str]]
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        """Look an indicator up by id; the error lists the known ids."""
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        known = ", ".join(i.id for i in self.indicators)
+        raise KeyError(f"indicator {indicator_id!r} is not in the catalogue; known ids: {known}")
+
+    def group(self, group_id: str) -> GroupDefinition:
+        """Look a group definition up by id."""
+        for grp in self.groups:
+            if grp.id == group_id:
+                return grp
+        known = ", ".join(g.id for g in self.groups)
+        raise KeyError(f"group {group_id!r} is not in the catalogue; known ids: {known}")
+
+    def codelist(self, geo_version: str, level: str) -> str:
+        """SCB Region codelist for a geography version and level, e.g. ``("2025", "DeSO") -> "vs_DeSO2025"``."""
+        try:
+            return self.codelists[geo_version][level]
+        except KeyError:
+            raise KeyError(
+                f"no Region codelist for geo_version={geo_version!r}, level={level!r}; "
+                f"expected geo_version in {sorted(self.codelists)} and level in {LEVELS}"
+            ) from None
+
+
+# --------------------------------------------------------------------------------------------- parsing
+
+
+def _fail(where: str, fld: str, expected: str, got: Any) -> CatalogueError:
+    return CatalogueError(f"{where}: field {fld!r}: expected {expected}, got {got!r}. Fix indicators.yaml.")
+
+
+def _codes_map(raw: Any, where: str, fld: str) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise _fail(where, fld, "a mapping of variable code -> list of value codes", raw)
+    out: dict[str, tuple[str, ...]] = {}
+    for var, codes in raw.items():
+        if var == "minus":
+            continue
+        if isinstance(codes, str) or not isinstance(codes, list | tuple) or not codes:
+            raise _fail(where, f"{fld}.{var}", "a non-empty list of value codes (strings)", codes)
+        if not all(isinstance(c, str) for c in codes):
+            raise _fail(where, f"{fld}.{var}", "value codes quoted as strings", codes)
+        out[str(var)] = tuple(codes)
+    return out
+
+
+def _count_spec(raw: Any, where: str, fld: str, *, required: bool = False) -> CountSpec | None:
+    if raw is None:
+        if required:
+            raise _fail(where, fld, "a mapping of variable code -> value codes", None)
+        return None
+    codes = _codes_map(raw, where, fld)
+    if not codes:
+        raise _fail(where, fld, "at least one variable with value codes", raw)
+    minus = _codes_map(raw.get("minus"), where, f"{fld}.minus")
+    return CountSpec(codes=codes, minus=minus)
+
+
+def _sources(raw: Any, where: str) -> tuple[SourcePeriod, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail(where, "sources", "a non-empty list of {table, first, last, geo_version}", raw)
+    out = []
+    for i, src in enumerate(raw):
+        fld = f"sources[{i}]"
+        if not isinstance(src, Mapping):
+            raise _fail(where, fld, "a mapping", src)
+        table = src.get("table")
+        if not isinstance(table, str) or not table.startswith("TAB"):
+            raise _fail(where, f"{fld}.table", "an SCB v2 table id such as 'TAB6574'", table)
+        first, last = src.get("first"), src.get("last")
+        if not isinstance(first, int):
+            raise _fail(where, f"{fld}.first", "a reference year (int)", first)
+        if last is not None and (not isinstance(last, int) or last < first):
+            raise _fail(where, f"{fld}.last", f"null or a year >= {first}", last)
+        geo = src.get("geo_version")
+        if geo not in GEO_VERSIONS:
+            raise _fail(where, f"{fld}.geo_version", f"one of {GEO_VERSIONS} (quoted)", geo)
+        out.append(SourcePeriod(table, first, last, geo))
+    ordered = sorted(out, key=lambda p: p.first)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.last is None or a.last >= b.first:
+            raise _fail(where, "sources", "periods that do not overlap", [p.label() for p in ordered])
+    return tuple(ordered)
+
+
+def _share_of(raw: Any, where: str, persons: Mapping[str, PersonsBase], *, content: bool) -> ShareOf | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise _fail(where, "share_of", "a mapping {content, persons, rounding}", raw)
+    pid = raw.get("persons")
+    if pid not in persons:
+        raise _fail(where, "share_of.persons", f"one of the persons bases {sorted(persons)}", pid)
+    rounding = raw.get("rounding")
+    if not isinstance(rounding, str) or not rounding:
+        raise _fail(where, "share_of.rounding", "a statement of the published rounding", rounding)
+    spec = _count_spec(raw.get("content"), where, "share_of.content", required=content) if content else None
+    return ShareOf(content=spec or CountSpec({}), persons=pid, rounding=rounding)
+
+
+def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(where, key, "a non-empty string", value)
+    return value
+
+
+def _indicator(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> Indicator:
+    iid = raw.get("id")
+    if not isinstance(iid, str) or not iid:
+        raise _fail("indicator <missing id>", "id", "a non-empty string", iid)
+    where = f"indicator {iid!r}"
+    area = raw.get("area")
+    if area not in (1, 2, 3, 4, 5):
+        raise _fail(where, "area", "the plan's development area 1–5", area)
+    direction = raw.get("direction")
+    if direction not in DIRECTIONS:
+        raise _fail(where, "direction", f"one of {DIRECTIONS}", direction)
+    numerator = _count_spec(raw.get("numerator"), where, "numerator")
+    denominator = _count_spec(raw.get("denominator"), where, "denominator")
+    total = _count_spec(raw.get("total"), where, "total")
+    level = _count_spec(raw.get("level"), where, "level")
+    share_of = _share_of(raw.get("share_of"), where, persons, content=True)
+    n_kinds = sum(x is not None for x in (numerator, share_of, level))
+    if n_kinds != 1:
+        raise _fail(
+            where,
+            "numerator/share_of/level",
+            "exactly one of them",
+            sorted(k for k in ("numerator", "share_of", "level") if raw.get(k) is not None),
+        )
+    if denominator is not None and numerator is None:
+        raise _fail(where, "denominator", "only together with numerator", raw.get("denominator"))
+    levels = tuple(raw.get("levels", LEVELS))
+    if not set(levels) <= set(LEVELS):
+        raise _fail(where, "levels", f"a subset of {LEVELS}", levels)
+    breaks = []
+    for i, b in enumerate(raw.get("breaks") or []):
+        if not isinstance(b, Mapping) or not isinstance(b.get("year"), int) or not b.get("reason"):
+            raise _fail(where, f"breaks[{i}]", "{year: int, reason: str}", b)
+        breaks.append(Break(b["year"], str(b["reason"])))
+    caveats = raw.get("caveats") or []
+    if not isinstance(caveats, list) or not all(isinstance(c, str) for c in caveats):
+        raise _fail(where, "caveats", "a list of strings", caveats)
+    return Indicator(
+        id=iid,
+        name_sv=_text(raw, "name_sv", where),
+        name_en=_text(raw, "name_en", where),
+        area=area,
+        unit=_text(raw, "unit", where),
+        direction=direction,
+        age_band=_text(raw, "age_band", where),
+        sources=_sources(raw.get("sources"), where),
+        selection=_codes_map(raw.get("selection"), where, "selection"),
+        numerator=numerator,
+        denominator=denominator,
+        total=total,
+        share_of=share_of,
+        level=level,
+        levels=levels,
+        breaks=tuple(breaks),
+        caveats=tuple(caveats),
+        flags=tuple(raw.get("flags") or ()),
+        verify=bool(raw.get("verify", False)),
+    )
+
+
+def _group(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> GroupDefinition:
+    gid = raw.get("id")
+    if not isinstance(gid, str) or not gid:
+        raise _fail("group <missing id>", "id", "a non-empty string", gid)
+    where = f"group {gid!r}"
+    kind = raw.get("kind")
+    if kind not in ("two_group", "multigroup"):
+        raise _fail(where, "kind", "'two_group' or 'multigroup'", kind)
+    variable = _text(raw, "variable", where)
+    members_raw = raw.get("members")
+    if not isinstance(members_raw, Mapping) or len(members_raw) < 2:
+        raise _fail(where, "members", "a mapping of at least two member name -> value codes", members_raw)
+    members: dict[str, CountSpec] = {}
+    for name, spec in members_raw.items():
+        if isinstance(spec, Mapping):
+            codes = _codes_map({variable: spec.get("codes")}, where, f"members.{name}")
+            minus = (
+                _codes_map({variable: spec.get("minus")}, where, f"members.{name}.minus")
+                if spec.get("minus")
+                else {}
+            )
+            members[str(name)] = CountSpec(codes, minus)
+        else:
+            members[str(name)] = CountSpec(_codes_map({variable: spec}, where, f"members.{name}"))
+    if kind == "two_group" and len(members) != 2:
+        raise _fail(where, "members", "exactly two members for a two_group definition", list(members))
+    total = CountSpec(_codes_map({variable: raw["total"]}, where, "total")) if raw.get("total") else None
+    share_of = _share_of(raw.get("share_of"), where, persons, content=False)
+    if total is None and share_of is None:
+        raise _fail(where, "total", "the table's total codes (or share_of for published percentages)", None)
+    return GroupDefinition(
+        id=gid,
+        name_en=_text(raw, "name_en", where),
+        kind=kind,
+        sources=_sources(raw.get("sources"), where),
+        selection=_codes_map(raw.get("selection"), where, "selection"),
+        variable=variable,
+        members=members,
+        total=total,
+        share_of=share_of,
+        verify=bool(raw.get("verify", False)),
+    )
+
+
+def _persons(raw: Any) -> dict[str, PersonsBase]:
+    if not isinstance(raw, Mapping) or not raw:
+        raise _fail("catalogue", "persons", "a mapping of persons-base id -> definition", raw)
+    out = {}
+    for pid, spec in raw.items():
+        where = f"persons base {pid!r}"
+        if not isinstance(spec, Mapping):
+            raise _fail(where, "definition", "a mapping", spec)
+        out[str(pid)] = PersonsBase(
+            id=str(pid),
+            table=_text(spec, "table", where),
+            selection=_codes_map(spec.get("selection"), where, "selection"),
+            count=_count_spec(spec.get("count"), where, "count", required=True),
+            verify=bool(spec.get("verify", False)),
+        )
+    return out
+
+
+def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
+    """Validate a parsed YAML mapping and build a :class:`Catalogue`.
+
+    Raises
+    ------
+    CatalogueError
+        Naming the indicator/group and the field that is wrong.
+
+    Examples
+    --------
+    >>> parse_catalogue({"persons": {}, "indicators": []})
+    Traceback (most recent call last):
+    ...
+    segindicators.catalogue.definitions.CatalogueError: catalogue: field 'persons': expected a mapping ...
+    """
+    persons = _persons(raw.get("persons"))
+    inds = raw.get("indicators")
+    if not isinstance(inds, list) or not inds:
+        raise _fail("catalogue", "indicators", "a non-empty list", inds)
+    indicators = tuple(_indicator(r, persons) for r in inds)
+    groups = tuple(_group(r, persons) for r in raw.get("groups") or [])
+    for kind, ids in (("indicator", [i.id for i in indicators]), ("group", [g.id for g in groups])):
+        dupes = sorted({x for x in ids if ids.count(x) > 1})
+        if dupes:
+            raise CatalogueError(f"catalogue: duplicate {kind} ids {dupes}; each id must be unique.")
+    codelists = {
+        str(k): {lvl: str(v[lvl]) for lvl in LEVELS} for k, v in (raw.get("geography_versions") or {}).items()
+    }
+    if set(codelists) != set(GEO_VERSIONS):
+        raise _fail("catalogue", "geography_versions", f"codelists for {GEO_VERSIONS}", sorted(codelists))
+    ckm_from = raw.get("ckm_from")
+    if not isinstance(ckm_from, int):
+        raise _fail("catalogue", "ckm_from", "the first reference year with Cell Key Method noise", ckm_from)
+    return Catalogue(indicators, groups, persons, ckm_from, codelists)
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Load the catalogue (default: the packaged ``indicators.yaml``).
+
+    Examples
+    --------
+    >>> cat = load_catalogue()
+    >>> cat.indicator("employment_rate_20_64").sources[0].table
+    'TAB6680'
+    >>> cat.codelist("2025", "DeSO")
+    'vs_DeSO2025'
+    """
+    if path is None:
+        text = resources.files("segindicators.catalogue").joinpath("indicators.yaml").read_text("utf-8")
+    else:
+        text = Path(path).read_text("utf-8")
+    return parse_catalogue(yaml.safe_load(text))
+
+
+def catalogue_table(catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """A tidy listing of the catalogue: one row per indicator.
+
+    Columns: ``id``, ``name_sv``, ``name_en``, ``area``, ``kind``, ``unit``, ``direction``, ``age_band``,
+    ``tables`` (per period), ``first_year``, ``last_year`` (NA = still published), ``breaks``, ``verify``.
+
+    Examples
+    --------
+    >>> t = catalogue_table()
+    >>> t.loc[t.id == "rental_dwellings_share", "tables"].item()
+    'TAB6258 2015–2023 (geo 2018); TAB6638 2024– (geo 2025)'
+    """
+    cat = catalogue or load_catalogue()
+    rows = []
+    for ind in cat.indicators:
+        last = ind.sources[-1].last
+        rows.append(
+            {
+                "id": ind.id,
+                "name_sv": ind.name_sv,
+                "name_en": ind.name_en,
+                "area": ind.area,
+                "kind": ind.kind,
+                "unit": ind.unit,
+                "direction": ind.direction,
+                "age_band": ind.age_band,
+                "tables": "; ".join(p.label() for p in ind.sources),
+                "first_year": ind.sources[0].first,
+                "last_year": pd.NA if last is None else last,
+                "breaks": "; ".join(f"{b.year}: {b.reason}" for b in ind.breaks),
+                "verify": ind.verify,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["last_year"] = frame["last_year"].astype("Int64")
+    return frame
