@@ -273,7 +273,9 @@ def plan_from_dict(raw: Mapping[str, Any], known_ids: Iterable[str] | None = Non
     head = _require(raw, "plan", "plan file")
     municipality = str(_require(head, "municipality", "plan"))
     if not re.fullmatch(r"\d{4}", municipality):
-        raise PlanError(f"plan: municipality must be a four-digit kommun code such as '0580', got {municipality!r}.")
+        raise PlanError(
+            f"plan: municipality must be a four-digit kommun code such as '0580', got {municipality!r}."
+        )
     plan_year = _as_int(_require(head, "year", "plan"), "plan", "year")
     focus = head.get("focus_areas") or {}
     if not isinstance(focus, Mapping):
@@ -307,7 +309,9 @@ def plan_from_dict(raw: Mapping[str, Any], known_ids: Iterable[str] | None = Non
             check_indicator_id(iid, known, where=iwhere)
             geography = ind.get("geography", "focus_areas")
             if geography not in GEOGRAPHIES:
-                raise PlanError(f"{iwhere}: geography must be one of {sorted(GEOGRAPHIES)}, got {geography!r}.")
+                raise PlanError(
+                    f"{iwhere}: geography must be one of {sorted(GEOGRAPHIES)}, got {geography!r}."
+                )
             if (iid.startswith(("kolada:", "index:"))) and geography != "municipality":
                 raise PlanError(
                     f"{iwhere}: Kolada KPIs and citywide indices exist only for the whole municipality; "
@@ -396,4 +400,6 @@ def load_plan(path: str | os.PathLike[str], known_ids: Iterable[str] | None = No
 def shipped_plans() -> list[str]:
     """Names of the plans shipped with the package (``load_plan`` accepts them)."""
     folder = resources.files("segindicators.plan") / "plans"
-    return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".yaml") and "measures" not in f.name)
+    return sorted(
+        f.name[:-5] for f in folder.iterdir() if f.name.endswith(".yaml") and "measures" not in f.name
+    )
