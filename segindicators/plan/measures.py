@@ -336,14 +336,19 @@ def summary_by_year(register: MeasuresRegister) -> pd.DataFrame:
     >>> summary_by_year(load_register("linkoping_2023_measures"))
        year  total  genomförd  pågår  ej genomförd  okänd  share_done
     0  2022     60         15     39             6      0        0.25
-    1  2023     50          0      0             0     50        0.00
+    1  2023     50       <NA>   <NA>          <NA>     50         NaN
     """
     s = summarise(register)
     agg_years = set(s.loc[s.source == "aggregate", "year"])
     use = s[(s.source == "aggregate") | ~s.year.isin(agg_years)]
-    wide = use.pivot_table(index="year", columns="status", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=[*STATUSES, UNKNOWN], fill_value=0).astype("int64")
-    wide.insert(0, "total", wide.sum(axis=1))
-    wide["share_done"] = wide["genomförd"] / wide["total"]
+    wide = use.pivot_table(index="year", columns="status", values="n", aggfunc="sum")
+    wide = wide.reindex(columns=[*STATUSES, UNKNOWN]).astype("Int64")
+    itemised_years = ~wide.index.isin(list(agg_years))
+    wide.loc[itemised_years] = wide.loc[itemised_years].fillna(0)  # itemised: a status nobody has is 0
+    wide[UNKNOWN] = wide[UNKNOWN].fillna(0)
+    # aggregate years: a status the follow-up did not report stays NA, never 0
+    wide.insert(0, "total", wide.sum(axis=1, skipna=True).astype("int64"))
+    share = wide["genomförd"].astype("Float64") / wide["total"]
+    wide["share_done"] = share.where(wide[UNKNOWN] == 0).astype(float)
     wide.columns.name = None
     return wide.reset_index()
