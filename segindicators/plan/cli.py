@@ -106,14 +106,15 @@ def status_command(
         table.add_column(col)
     for r in latest.itertuples(index=False):
         change = _fmt(r.change_since_baseline, "+.3g")
-        if r.change_since_baseline_significant is True:
+        sig = r.change_since_baseline_significant
+        if sig is not pd.NA and bool(sig):
             change += " *"
-        name = r.area_name if isinstance(r.area_name, str) else r.area
+        name = r.area_name if isinstance(r.area_name, str) else _fmt(r.area, "")
         table.add_row(
             str(r.development_area),
             str(r.label),
             str(name),
-            str(r.year),
+            _fmt(r.year, ""),
             _fmt(r.value),
             change,
             _fmt(r.gap_to_municipality, "+.3g"),

@@ -451,7 +451,8 @@ def plan_status(plan: Plan, series: pd.DataFrame, *, year: int | None = None) ->
         ``change_since_previous`` (+ interval, significance), ``municipality_value``,
         ``gap_to_municipality`` (+ interval), ``sweden_value``, ``gap_to_sweden``, ``gap_closing_per_year``,
         ``parity_year``, ``subgoal_path``, ``status``, ``status_sv``, ``reason``, ``significance_tested``,
-        ``noise_basis``, ``flags``.
+        ``noise_basis``, ``flags``. A plan indicator with no data at all gets one row with status
+        ``insufficient data`` and NA area and year, so the follow-up lists every indicator.
     """
     spec = plan_spec(plan)
     s = _typed(series)
@@ -657,6 +658,35 @@ def plan_status(plan: Plan, series: pd.DataFrame, *, year: int | None = None) ->
         "flags",
     ]
     out = m[cols].reset_index(drop=True)
+    # every plan indicator appears: one without any data gets a single "insufficient data" row
+    have = pd.MultiIndex.from_frame(out[["development_area", "indicator"]])
+    lacking = spec[~pd.MultiIndex.from_frame(spec[["development_area", "indicator"]]).isin(have)]
+    if len(lacking):
+        empty = lacking.reindex(columns=cols).assign(
+            status="insufficient data",
+            reason="no data supplied for this indicator and geography",
+            significance_tested=False,
+            noise_basis="none",
+            flags="",
+        )
+        out = pd.concat([out.astype({"year": "Int64"}), empty.astype({"year": "Int64"})], ignore_index=True)
+        out["status_sv"] = out["status"].map(STATUS_SV)
+        out = out.sort_values(["development_area", "indicator"], kind="stable").reset_index(drop=True)
+    out["year"] = out["year"].astype("Int64")
+    for col in (
+        "indicator",
+        "level",
+        "area",
+        "area_name",
+        "status",
+        "status_sv",
+        "reason",
+        "noise_basis",
+        "flags",
+    ):
+        out[col] = out[col].astype("string")
+    out["change_since_baseline_significant"] = out["change_since_baseline_significant"].astype("boolean")
+    out["change_since_previous_significant"] = out["change_since_previous_significant"].astype("boolean")
     for col in (
         "development_area_title",
         "label",
