@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segindicators.plan.definition import plan_from_dict
 from segindicators.plan.status import (
@@ -249,3 +251,38 @@ def test_status_rules_table_matches_labels():
     rules = status_rules()
     assert list(rules.rule) == list(range(1, 9))
     assert set(STATUS_SV) <= set(rules.status) | {"on track / off track / no significant change"}
+
+
+# --- property tests -------------------------------------------------------------------------------------------
+
+pairs = st.integers(1, 50_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs)
+def test_wilson_contains_p_and_stays_in_unit_interval(xn):
+    x, n = xn
+    lo, hi = wilson_interval([x], [n])
+    assert -1e-12 <= lo[0] <= x / n + 1e-12 <= hi[0] + 2e-12 <= 1 + 3e-12
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs, pairs)
+def test_mover_interval_contains_the_difference(a, b):
+    la, ua = wilson_interval([a[0]], [a[1]])
+    lb, ub = wilson_interval([b[0]], [b[1]])
+    d, lo, hi = mover_difference([a[0] / a[1]], la, ua, [b[0] / b[1]], lb, ub)
+    assert lo[0] <= d[0] + 1e-12 and d[0] <= hi[0] + 1e-12
+
+
+@settings(max_examples=20, deadline=None)
+@given(pairs, pairs)
+def test_status_symmetric_under_direction_and_complement(base, now):
+    """A share moving up with direction 'increase' has the status of its complement moving down with
+    direction 'decrease' (Wilson intervals are symmetric under p -> 1 - p)."""
+    (x0, n0), (x1, n1) = base, now
+    up = counts([("RegSO", "0580R001", 2020, x0, n0), ("RegSO", "0580R001", 2023, x1, n1)])
+    down = counts([("RegSO", "0580R001", 2020, n0 - x0, n0), ("RegSO", "0580R001", 2023, n1 - x1, n1)])
+    s_up = plan_status(make_plan([EMPLOY]), series_from_counts(up), year=2023).status.iloc[0]
+    s_down = plan_status(make_plan([dict(EMPLOY, direction="decrease")]), series_from_counts(down), year=2023)
+    assert s_up == s_down.status.iloc[0]
