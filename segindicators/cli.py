@@ -32,6 +32,7 @@ def main(
 ) -> None:
     """segindicators: fetch SCB district data, compute segregation indices, follow the plan."""
 
+
 from segindicators.plan import cli as plan_cli  # noqa: E402
 
 app.add_typer(plan_cli.app, name="plan")
