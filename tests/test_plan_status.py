@@ -286,3 +286,36 @@ def test_status_symmetric_under_direction_and_complement(base, now):
     s_up = plan_status(make_plan([EMPLOY]), series_from_counts(up), year=2023).status.iloc[0]
     s_down = plan_status(make_plan([dict(EMPLOY, direction="decrease")]), series_from_counts(down), year=2023)
     assert s_up == s_down.status.iloc[0]
+
+
+def test_gap_subgoal_without_reference_baseline_is_insufficient():
+    ind = dict(
+        EMPLOY, subgoals=[{"kind": "gap", "reference": "municipality", "reduce_gap_by": 0.5, "year": 2030}]
+    )
+    rows = [
+        ("RegSO", "0580R001", 2020, 500, 1000),
+        ("RegSO", "0580R001", 2023, 600, 1000),
+        ("kommun", "0580", 2023, 7000, 10000),  # no kommun value in the baseline year
+    ]
+    out = plan_status(make_plan([ind]), series_from_counts(counts(rows)), year=2023).iloc[0]
+    assert out.status == "insufficient data"
+    assert out.gap_to_municipality == pytest.approx(-0.1)
+
+
+def test_duplicate_keys_are_refused():
+    s = series_from_counts(counts([("RegSO", "0580R001", 2020, 500, 1000)]))
+    with pytest.raises(ValueError, match="repeat an indicator, level, area and year"):
+        plan_status(make_plan([EMPLOY]), pd.concat([s, s]))
+    idx = pd.DataFrame(
+        {
+            "year": [2020, 2020],
+            "group": "background",
+            "index": "dissimilarity",
+            "value": [0.45, 0.41],
+            "unit": ["DeSO", "RegSO"],
+        }
+    )
+    with pytest.raises(ValueError, match=r"other key columns \['unit'\]"):
+        series_from_indices(idx, "0580")
+    by_level = idx.rename(columns={"unit": "level"})
+    assert series_from_indices(by_level, "0580").value.tolist() == [0.45]

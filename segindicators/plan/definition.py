@@ -14,6 +14,12 @@ Indicator ids come in three kinds:
 * citywide segregation indices ``index:<index>:<group>`` (``index:dissimilarity:background``,
   ``index:theil_h:income_quartiles``, ``index:ice:income``) — checked against :data:`INDEX_NAMES` and
   :data:`GROUP_IDS`; their values come from ``data/processed/indices.parquet``.
+
+Geography followed: ``focus_areas`` = the plan's RegSO focus areas (and a ``focus`` aggregate row when the
+processed counts have one); ``all_districts`` = every RegSO of the municipality; ``municipality`` = the
+kommun as a whole (the only choice for Kolada KPIs and citywide indices). Directions: ``increase`` or
+``decrease``. A sub-goal's year must be after the indicator's baseline year; sub-goals with
+``adopted: false`` are proposals, not decided targets.
 """
 
 from __future__ import annotations

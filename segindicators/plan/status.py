@@ -300,12 +300,21 @@ def series_from_counts(
     return out.reset_index(drop=True)
 
 
-def series_from_indices(indices: pd.DataFrame, municipality: str) -> pd.DataFrame:
+def series_from_indices(
+    indices: pd.DataFrame, municipality: str, *, unit_level: str = "DeSO"
+) -> pd.DataFrame:
     """Citywide index results (long: ``year``, ``group``, ``index``, ``value``, [``ci_low``, ``ci_high``])
     as a series frame with ids ``index:<index>:<group>`` at level ``kommun``.
 
-    Rows of another ``kommun`` (when that column exists) are dropped. Without ``ci_low``/``ci_high`` the
-    noise basis is ``none``.
+    Rows of another ``kommun`` (when that column exists) are dropped; when a ``level`` column says on which
+    areal units the index was computed, only ``unit_level`` rows are kept (D on DeSO and D on RegSO are
+    different numbers). Without ``ci_low``/``ci_high`` the noise basis is ``none``.
+
+    Raises
+    ------
+    ValueError
+        If columns are missing, or several rows remain for one index, group and year (another by-key the
+        plan cannot choose between: filter the frame first).
 
     Examples
     --------
@@ -323,6 +332,16 @@ def series_from_indices(indices: pd.DataFrame, municipality: str) -> pd.DataFram
     i = indices
     if "kommun" in i.columns:
         i = i[i["kommun"].astype("string") == municipality]
+    if "level" in i.columns:
+        i = i[i["level"].astype("string") == unit_level]
+    dup = i.duplicated(["index", "group", "year"], keep=False)
+    if dup.any():
+        extra = [c for c in i.columns if c not in {"index", "group", "year", "value", "ci_low", "ci_high"}]
+        raise ValueError(
+            f"indices: {int(dup.sum())} rows share index, group and year (e.g. "
+            f"{i.loc[dup, ['index', 'group', 'year']].iloc[0].tolist()}); other key columns {extra} must be "
+            "filtered to one value before plan follow-up."
+        )
     lo = i["ci_low"].to_numpy(float) if "ci_low" in i.columns else np.full(len(i), np.nan)
     hi = i["ci_high"].to_numpy(float) if "ci_high" in i.columns else np.full(len(i), np.nan)
     out = pd.DataFrame(
@@ -456,6 +475,13 @@ def plan_status(plan: Plan, series: pd.DataFrame, *, year: int | None = None) ->
     """
     spec = plan_spec(plan)
     s = _typed(series)
+    dup = s.duplicated(["indicator", "level", "area", "year"], keep=False)
+    if dup.any():
+        first = s.loc[dup, ["indicator", "level", "area", "year"]].iloc[0].tolist()
+        raise ValueError(
+            f"series: {int(dup.sum())} rows repeat an indicator, level, area and year (first: {first}); "
+            "pass one value per key (series_from_counts picks one geo_version for you)."
+        )
     s = s.sort_values(["indicator", "level", "area", "year"], kind="stable").reset_index(drop=True)
     # previous available year per series (vectorised with groupby shift)
     g = s.groupby(["indicator", "level", "area"], sort=False)
@@ -556,7 +582,7 @@ def plan_status(plan: Plan, series: pd.DataFrame, *, year: int | None = None) ->
     value_missing = ~np.isfinite(m["value"].to_numpy(float)) | ~np.isfinite(
         m["baseline_value"].to_numpy(float)
     )
-    insufficient = value_missing | (t <= b) | (has_sg & ~np.isfinite(q))
+    insufficient = value_missing | (t <= b) | (has_sg & ~(np.isfinite(q) & np.isfinite(path)))
     reason_insuff = np.select(
         [~np.isfinite(m["value"].to_numpy(float)), ~np.isfinite(m["baseline_value"].to_numpy(float)), t <= b],
         ["no value this year", "no baseline value", "baseline year: no change yet"],
