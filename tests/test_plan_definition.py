@@ -118,3 +118,12 @@ def test_missing_file_error(tmp_path):
         load_plan(tmp_path / "nope.yaml")
     with pytest.raises(PlanError, match="no shipped plan of that name"):
         load_plan("stockholm_2030")
+
+
+def test_indicator_listed_twice_in_an_area():
+    raw = copy.deepcopy(RAW)
+    raw["development_areas"][0]["indicators"].append(
+        copy.deepcopy(raw["development_areas"][0]["indicators"][0])
+    )
+    with pytest.raises(PlanError, match="indicator 'employment_rate_20_64': listed twice"):
+        plan_from_dict(raw)

@@ -319,3 +319,27 @@ def test_duplicate_keys_are_refused():
         series_from_indices(idx, "0580")
     by_level = idx.rename(columns={"unit": "level"})
     assert series_from_indices(by_level, "0580").value.tolist() == [0.45]
+
+
+def test_several_subgoals_check_the_next_one_due():
+    # 2025: 0.55 ; 2030: 0.65, both linear from the 2020 baseline 0.50
+    ind = dict(
+        EMPLOY,
+        subgoals=[
+            {"kind": "value", "target": 0.65, "year": 2030},
+            {"kind": "value", "target": 0.55, "year": 2025},
+        ],
+    )
+    rows = [
+        ("RegSO", "0580R001", 2020, 5_000, 10_000),
+        ("RegSO", "0580R001", 2024, 5_400, 10_000),  # path to 2025 goal: 0.54 -> on track
+        ("RegSO", "0580R001", 2027, 5_300, 10_000),  # path to 2030 goal: 0.50 + 0.15 * 7/10 = 0.605 -> off
+        ("RegSO", "0580R001", 2032, 6_600, 10_000),  # all passed: last target 0.65 held -> on track
+    ]
+    out = plan_status(make_plan([ind]), series_from_counts(counts(rows))).set_index("year")
+    assert out.loc[2024, "subgoal_year"] == 2025 and out.loc[2024, "subgoal_path"] == pytest.approx(0.54)
+    assert out.loc[2024, "status"] == "on track"
+    assert out.loc[2027, "subgoal_year"] == 2030 and out.loc[2027, "subgoal_path"] == pytest.approx(0.605)
+    assert out.loc[2027, "status"] == "off track"
+    assert out.loc[2032, "subgoal_year"] == 2030 and out.loc[2032, "status"] == "on track"
+    assert len(out) == 4  # one row per year, not per sub-goal

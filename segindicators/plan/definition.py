@@ -313,6 +313,10 @@ def plan_from_dict(raw: Mapping[str, Any], known_ids: Iterable[str] | None = Non
             iid = _require(ind, "id", iwhere)
             iwhere = f"{where}, indicator {iid!r}"
             check_indicator_id(iid, known, where=iwhere)
+            if any(prev.id == iid for prev in inds):
+                raise PlanError(
+                    f"{iwhere}: listed twice in this development area; keep one entry per indicator."
+                )
             geography = ind.get("geography", "focus_areas")
             if geography not in GEOGRAPHIES:
                 raise PlanError(

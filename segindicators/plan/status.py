@@ -48,7 +48,8 @@ pace 2 points a year → parity 2023 + 14/2 = 2030.
 Status rules
 ------------
 Direction sign :math:`s = +1` for ``increase``, :math:`-1` for ``decrease``. Sub-goal path (when the
-indicator has one; the earliest sub-goal is checked): linear from the baseline to the target,
+indicator has one; with several, year t is checked against the next one due, i.e. the earliest with target
+year ``>= t``, or the last one once all are past): linear from the baseline to the target,
 :math:`\mathrm{path}_t = q_b + (Q - q_b)\,(\min(t, T) - b)/(T - b)`, where :math:`q` is the value
 (``kind: value``, :math:`Q` = target) or the gap to the reference (``kind: gap``,
 :math:`Q = (1 - f)\,\mathrm{gap}_b`).
@@ -412,7 +413,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_spec(plan: Plan) -> pd.DataFrame:
-    """One row per plan indicator with its earliest sub-goal flattened into columns.
+    """One row per plan indicator and sub-goal (one row when it has none), the sub-goal flattened.
 
     Examples
     --------
@@ -423,24 +424,24 @@ def plan_spec(plan: Plan) -> pd.DataFrame:
     """
     rows = []
     for area, ind in plan.indicators():
-        sg = min(ind.subgoals, key=lambda s: s.year) if ind.subgoals else None
-        rows.append(
-            {
-                "development_area": area.id,
-                "development_area_title": area.title,
-                "indicator": ind.id,
-                "label": ind.label,
-                "geography": ind.geography,
-                "baseline_year": ind.baseline_year,
-                "direction": ind.direction,
-                "subgoal_kind": sg.kind if sg else None,
-                "subgoal_year": sg.year if sg else None,
-                "subgoal_target": sg.target if sg else None,
-                "subgoal_reference": sg.reference if sg else None,
-                "subgoal_reduce_gap_by": sg.reduce_gap_by if sg else None,
-                "subgoal_adopted": sg.adopted if sg else None,
-            }
-        )
+        for sg in sorted(ind.subgoals, key=lambda s: s.year) or [None]:
+            rows.append(
+                {
+                    "development_area": area.id,
+                    "development_area_title": area.title,
+                    "indicator": ind.id,
+                    "label": ind.label,
+                    "geography": ind.geography,
+                    "baseline_year": ind.baseline_year,
+                    "direction": ind.direction,
+                    "subgoal_kind": sg.kind if sg else None,
+                    "subgoal_year": sg.year if sg else None,
+                    "subgoal_target": sg.target if sg else None,
+                    "subgoal_reference": sg.reference if sg else None,
+                    "subgoal_reduce_gap_by": sg.reduce_gap_by if sg else None,
+                    "subgoal_adopted": sg.adopted if sg else None,
+                }
+            )
     spec = pd.DataFrame(rows)
     spec["subgoal_year"] = spec["subgoal_year"].astype("Int64")
     spec["subgoal_target"] = spec["subgoal_target"].astype(float)
@@ -501,6 +502,11 @@ def plan_status(plan: Plan, series: pd.DataFrame, *, year: int | None = None) ->
         | ((geo == "municipality") & (m["level"] == "kommun") & (m["area"] == plan.municipality))
     )
     m = m[keep & (m["year"] >= m["baseline_year"])].copy()
+    # several sub-goals: keep the one due next (earliest target year >= t), else the last one passed
+    sy = m["subgoal_year"].astype("Float64").to_numpy(float, na_value=np.nan)
+    m["_order"] = np.where(sy < m["year"].to_numpy(float), 1e6 - sy, sy)
+    keys = ["development_area", "indicator", "level", "area", "year"]
+    m = m.sort_values([*keys, "_order"], kind="stable").drop_duplicates(keys, keep="first")
 
     # baseline values
     base = s[["indicator", "level", "area", "year", "value", "lo", "hi"]].rename(
@@ -687,6 +693,7 @@ def plan_status(plan: Plan, series: pd.DataFrame, *, year: int | None = None) ->
     # every plan indicator appears: one without any data gets a single "insufficient data" row
     have = pd.MultiIndex.from_frame(out[["development_area", "indicator"]])
     lacking = spec[~pd.MultiIndex.from_frame(spec[["development_area", "indicator"]]).isin(have)]
+    lacking = lacking.drop_duplicates(["development_area", "indicator"])
     if len(lacking):
         empty = lacking.reindex(columns=cols).assign(
             status="insufficient data",
