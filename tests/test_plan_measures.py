@@ -135,3 +135,15 @@ def test_areas_from_the_plan_override_the_file(tmp_path):
 def test_empty_register_summary():
     s = summarise(MeasuresRegister("0580", (1,)))
     assert list(s.columns) == ["year", "development_area", "status", "n", "source"] and len(s) == 0
+
+
+def test_indicator_links_checked_against_the_plan():
+    plan = load_plan("linkoping_2023")
+    ids = [i.id for _, i in plan.indicators()]
+    r = load_register("linkoping_2023_measures", areas=plan.area_ids, indicators=ids)
+    assert r.measures[1].indicators == ("low_economic_standard_0_19",)
+    raw = base(
+        measures=[{"id": "2.1", "development_area": 2, "title": "x", "year": 2023, "indicators": ["nope"]}]
+    )
+    with pytest.raises(RegisterError, match=r"measure '2.1': links to indicators \['nope'\]"):
+        register_from_dict(raw, indicators=ids)

@@ -97,7 +97,9 @@ def _int_or_none(value: Any, where: str, key: str) -> int | None:
     return value
 
 
-def register_from_dict(raw: Mapping[str, Any], areas: Iterable[int] | None = None) -> MeasuresRegister:
+def register_from_dict(
+    raw: Mapping[str, Any], areas: Iterable[int] | None = None, indicators: Iterable[str] | None = None
+) -> MeasuresRegister:
     """Build and validate a :class:`MeasuresRegister` from a parsed YAML mapping.
 
     Parameters
@@ -106,6 +108,8 @@ def register_from_dict(raw: Mapping[str, Any], areas: Iterable[int] | None = Non
         Mapping in the file format of the module docstring.
     areas
         Development area ids accepted (e.g. ``plan.area_ids``); default: the file's ``development_area_ids``.
+    indicators
+        Indicator ids a measure may link to (e.g. the plan's); default: links are not checked.
 
     Examples
     --------
@@ -157,6 +161,14 @@ def register_from_dict(raw: Mapping[str, Any], areas: Iterable[int] | None = Non
         inds = m.get("indicators") or []
         if not isinstance(inds, list):
             raise RegisterError(f"{where}: indicators must be a list of indicator ids, got {inds!r}.")
+        if indicators is not None:
+            known_inds = set(indicators)
+            bad = [x for x in inds if x not in known_inds]
+            if bad:
+                raise RegisterError(
+                    f"{where}: links to indicators {bad} that the plan does not follow; expected ids among "
+                    f"{sorted(known_inds)}."
+                )
         measures.append(
             Measure(
                 id=str(mid),
@@ -219,8 +231,12 @@ def register_from_dict(raw: Mapping[str, Any], areas: Iterable[int] | None = Non
     )
 
 
-def load_register(path: str | os.PathLike[str], areas: Iterable[int] | None = None) -> MeasuresRegister:
+def load_register(
+    path: str | os.PathLike[str], areas: Iterable[int] | None = None, indicators: Iterable[str] | None = None
+) -> MeasuresRegister:
     """Read and validate a measures register YAML (a path, or a shipped name like ``"linkoping_2023_measures"``).
+
+    ``areas`` and ``indicators`` as in :func:`register_from_dict`.
 
     Examples
     --------
@@ -242,7 +258,7 @@ def load_register(path: str | os.PathLike[str], areas: Iterable[int] | None = No
                 f"register file {str(p)!r} does not exist; pass an existing YAML file."
             ) from None
     try:
-        return register_from_dict(yaml.safe_load(text), areas)
+        return register_from_dict(yaml.safe_load(text), areas, indicators)
     except RegisterError as exc:
         raise RegisterError(f"{path}: {exc}") from None
 
