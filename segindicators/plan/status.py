@@ -54,23 +54,33 @@ year ``>= t``, or the last one once all are past): linear from the baseline to t
 (``kind: value``, :math:`Q` = target) or the gap to the reference (``kind: gap``,
 :math:`Q = (1 - f)\,\mathrm{gap}_b`).
 
-===  =====================================================  ==========================  ==========================
-#    condition (first that holds)                           status                      status_sv
-===  =====================================================  ==========================  ==========================
-1    no value in year t, no baseline value, t ≤ baseline,   insufficient data           otillräckliga data
-     or (gap sub-goal) no reference value
-2    sub-goal: :math:`s(q_t - \mathrm{path}_t) \ge 0`        on track                    i fas
-3    sub-goal: behind the path and the interval of           off track                   inte i fas
-     :math:`q_t` lies wholly behind it (no interval: point)
-4    sub-goal: behind the path, within noise                 no significant change       ingen säkerställd förändring
-5    no sub-goal: change since baseline significant, in      on track                    i fas
-     the desired direction
-6    no sub-goal: change significant, wrong direction        off track                   inte i fas
-7    no sub-goal: interval of the change contains 0          no significant change       ingen säkerställd förändring
-8    no sub-goal, no interval (``noise_basis == "none"``):   on track / off track /      (same)
-     sign of the point change decides;                       no significant change
-     ``significance_tested`` is False
-===  =====================================================  ==========================  ==========================
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| # | condition (the first that holds decides)                | status                | status_sv                    |
++===+=========================================================+=======================+==============================+
+| 1 | no value in year t, no baseline value, t <= baseline,   | insufficient data     | otillräckliga data           |
+|   | no data at all, or (gap sub-goal) no reference value    |                       |                              |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| 2 | sub-goal: s * (q_t - path_t) >= 0 (at or beyond path)   | on track              | i fas                        |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| 3 | sub-goal: behind the path and the interval of q_t lies  | off track             | inte i fas                   |
+|   | wholly behind it (no interval: behind at all)           |                       |                              |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| 4 | sub-goal: behind the path, but within noise             | no significant change | ingen säkerställd förändring |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| 5 | no sub-goal: change since baseline significant (its     | on track              | i fas                        |
+|   | interval excludes 0), in the desired direction          |                       |                              |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| 6 | no sub-goal: change significant, in the wrong direction | off track             | inte i fas                   |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| 7 | no sub-goal: the interval of the change contains 0      | no significant change | ingen säkerställd förändring |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+| 8 | no sub-goal and no interval (noise_basis "none", e.g.   | on track / off track /| (the same, in Swedish)       |
+|   | Kolada, medians): the sign of the point change decides; | no significant change |                              |
+|   | significance_tested is False                            |                       |                              |
++---+---------------------------------------------------------+-----------------------+------------------------------+
+
+Caveat: a gap sub-goal assumes the area starts on the wrong side of the reference; when it starts better
+off, "halving the gap" is a path *backwards* and the status says little — choose a value sub-goal then.
 
 The same table is available as a frame from :func:`status_rules`.
 """
