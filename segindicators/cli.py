@@ -10,6 +10,7 @@ import typer
 
 from segindicators import __version__
 from segindicators.catalogue import cli as catalogue_cli
+from segindicators.plan import cli as plan_cli
 
 app = typer.Typer(
     name="segindicators",
@@ -36,3 +37,4 @@ def main(
 
 app.command("catalogue")(catalogue_cli.catalogue)
 app.command("build")(catalogue_cli.build)
+app.add_typer(plan_cli.app, name="plan")

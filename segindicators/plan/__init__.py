@@ -1,0 +1,63 @@
+"""Plan follow-up: development areas, indicators with baselines and sub-goals, status, measures register.
+
+- :mod:`segindicators.plan.definition` — plan YAML loader and validation (:func:`load_plan`).
+- :mod:`segindicators.plan.status` — status per indicator × area × year (:func:`plan_status`).
+- :mod:`segindicators.plan.measures` — the measures register (:func:`load_register`, :func:`summarise`).
+- :mod:`segindicators.plan.cli` — ``segindicators plan status | measures``.
+"""
+
+from segindicators.plan.definition import (
+    CATALOGUE_IDS,
+    DevelopmentArea,
+    Plan,
+    PlanError,
+    PlanIndicator,
+    SubGoal,
+    load_plan,
+    plan_from_dict,
+    shipped_plans,
+)
+from segindicators.plan.measures import (
+    Measure,
+    MeasuresRegister,
+    RegisterError,
+    YearTotals,
+    load_register,
+    save_register,
+    summarise,
+    summary_by_year,
+)
+from segindicators.plan.status import (
+    STATUS_SV,
+    plan_status,
+    series_from_counts,
+    series_from_indices,
+    series_from_kolada,
+    status_rules,
+)
+
+__all__ = [
+    "CATALOGUE_IDS",
+    "STATUS_SV",
+    "DevelopmentArea",
+    "Measure",
+    "MeasuresRegister",
+    "Plan",
+    "PlanError",
+    "PlanIndicator",
+    "RegisterError",
+    "SubGoal",
+    "YearTotals",
+    "load_plan",
+    "load_register",
+    "plan_from_dict",
+    "plan_status",
+    "save_register",
+    "series_from_counts",
+    "series_from_indices",
+    "series_from_kolada",
+    "shipped_plans",
+    "status_rules",
+    "summarise",
+    "summary_by_year",
+]

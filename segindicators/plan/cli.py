@@ -1,0 +1,149 @@
+"""``segindicators plan …``: follow-up of the municipal plan from processed data (works offline)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from segindicators._io import write_frame
+from segindicators.paths import processed_dir
+from segindicators.plan.definition import PlanError, load_plan
+from segindicators.plan.measures import RegisterError, load_register, summary_by_year
+from segindicators.plan.status import (
+    plan_status,
+    series_from_counts,
+    series_from_indices,
+    series_from_kolada,
+)
+
+app = typer.Typer(
+    help="Follow the municipal plan against segregation: indicator status and measures.", no_args_is_help=True
+)
+
+_STYLE = {
+    "i fas": "green",
+    "inte i fas": "red",
+    "ingen säkerställd förändring": "yellow",
+    "otillräckliga data": "dim",
+}
+
+
+def _fmt(x: object, spec: str = ".3g") -> str:
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return format(x, spec)
+
+
+def build_status(plan_path: str, processed: Path, *, ckm_sd: float = 0.0) -> pd.DataFrame:
+    """Read processed counts (+ ``indices.parquet`` and ``kolada.parquet`` when present) and compute the
+    plan status for every year from each indicator's baseline on."""
+    plan = load_plan(plan_path)
+    counts_path = processed / "counts.parquet"
+    if not counts_path.exists():
+        raise FileNotFoundError(
+            f"--processed-dir {str(processed)!r}: no counts.parquet there; run the builder "
+            "(segindicators refresh) first or point --processed-dir at a folder that has it."
+        )
+    parts = [series_from_counts(pd.read_parquet(counts_path), ckm_sd=ckm_sd)]
+    if (processed / "indices.parquet").exists():
+        parts.append(series_from_indices(pd.read_parquet(processed / "indices.parquet"), plan.municipality))
+    if (processed / "kolada.parquet").exists():
+        parts.append(series_from_kolada(pd.read_parquet(processed / "kolada.parquet"), plan.municipality))
+    return plan_status(plan, pd.concat(parts, ignore_index=True))
+
+
+@app.command("status")
+def status_command(
+    plan: Annotated[
+        str, typer.Option("--plan", help="Plan YAML file, or a shipped plan name.")
+    ] = "linkoping_2023",
+    year: Annotated[
+        int | None, typer.Option("--year", help="Status as of this year (default: latest).")
+    ] = None,
+    processed: Annotated[
+        Path | None,
+        typer.Option(
+            "--processed-dir", help="Folder with counts.parquet (default: data/processed under the home)."
+        ),
+    ] = None,
+    ckm_sd: Annotated[
+        float, typer.Option("--ckm-sd", help="SD of Cell Key Method noise per count (years >= 2025).")
+    ] = 0.0,
+) -> None:
+    """Print each plan indicator's latest status; write the history to plan_status.parquet/.csv.
+
+    The written file holds every year from each baseline up to --year (all rows, not only the latest),
+    atomically, in the processed folder.
+    """
+    folder = processed if processed is not None else processed_dir()
+    try:
+        full = build_status(plan, folder, ckm_sd=ckm_sd)
+    except (PlanError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    if year is not None:
+        full = full[full["year"] <= year].reset_index(drop=True)
+    latest = full.drop_duplicates(["development_area", "indicator", "level", "area"], keep="last")
+
+    table = Table(title=f"Plan status ({plan}{'' if year is None else f', {year}'})", show_lines=False)
+    for col in (
+        "Omr.",
+        "Indikator",
+        "Område",
+        "År",
+        "Värde",
+        "Förändr. sedan bas",
+        "Gap kommun",
+        "Paritet",
+        "Status",
+    ):
+        table.add_column(col)
+    for r in latest.itertuples(index=False):
+        change = _fmt(r.change_since_baseline, "+.3g")
+        sig = r.change_since_baseline_significant
+        if sig is not pd.NA and bool(sig):
+            change += " *"
+        name = r.area_name if isinstance(r.area_name, str) else _fmt(r.area, "")
+        table.add_row(
+            str(r.development_area),
+            str(r.label),
+            str(name),
+            _fmt(r.year, ""),
+            _fmt(r.value),
+            change,
+            _fmt(r.gap_to_municipality, "+.3g"),
+            _fmt(r.parity_year, ".0f"),
+            f"[{_STYLE.get(r.status_sv, '')}]{r.status_sv}[/]",
+        )
+    Console(width=160).print(table)
+    typer.echo("* = förändringen är större än slumpvariation/CKM-brus (intervallet utesluter 0).")
+    out = folder / "plan_status.parquet"
+    write_frame(full, out)
+    write_frame(full, out.with_suffix(".csv"))
+    typer.echo(f"wrote {out} and {out.with_suffix('.csv').name} ({len(full)} rows)")
+
+
+@app.command("measures")
+def measures_command(
+    register: Annotated[
+        str, typer.Option("--register", help="Measures register YAML or shipped name.")
+    ] = "linkoping_2023_measures",
+) -> None:
+    """Print the measures register summarised per year (genomförd / pågår / ej genomförd / okänd)."""
+    try:
+        summary = summary_by_year(load_register(register))
+    except RegisterError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    table = Table(title=f"Åtgärder ({register})")
+    for col in summary.columns:
+        table.add_column(str(col))
+    for row in summary.itertuples(index=False):
+        table.add_row(*[_fmt(v, ".0%") if isinstance(v, float) else _fmt(v, "") for v in row])
+    Console(width=120).print(table)
