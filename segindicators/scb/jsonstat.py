@@ -163,15 +163,14 @@ def parse_jsonstat2(doc: Mapping[str, Any] | bytes | str) -> pd.DataFrame:
             plain = np.array([s[0] for s in split], dtype=object)
             version = np.array([s[1] for s in split], dtype=object)
             columns[var] = pd.array(plain[positions], dtype="str")
-            columns["region_version"] = pd.Series(version[positions], dtype=object)
+            columns["region_version"] = version[positions]
         else:
             columns[var] = pd.array(np.array(codes, dtype=object)[positions], dtype="str")
     columns["value"] = _values(doc.get("value", []), n)
-    columns["status"] = pd.Series(_status(doc.get("status"), n), dtype=object)
-    frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()})
-    frame["status"] = frame["status"].astype(object)
-    if "region_version" in frame:
-        frame["region_version"] = frame["region_version"].astype(object)
+    columns["status"] = _status(doc.get("status"), n)
+    frame = pd.DataFrame(
+        {k: (pd.Series(v, dtype=object) if v.dtype == object else v) for k, v in columns.items()}
+    )
     frame.attrs.update(
         {
             "label": doc.get("label"),
