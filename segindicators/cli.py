@@ -31,3 +31,8 @@ def main(
     ),
 ) -> None:
     """segindicators: fetch SCB district data, compute segregation indices, follow the plan."""
+
+
+from segindicators.scb import cli as scb_cli  # noqa: E402
+
+app.add_typer(scb_cli.app, name="scb")

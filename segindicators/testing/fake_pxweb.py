@@ -119,6 +119,7 @@ class _Fault:
     kind: str  # "status" | "delay" | "truncate" | "invalid_json"
     remaining: int
     status: int = 503
+    retry_after: str | None = None
     delay: float = 0.0
     route: str = ""
 
@@ -136,6 +137,9 @@ class FakePxWeb:
         Monotonic clock for the call limit (injectable).
     enforce_limits
         Switch the call limit off (the cell limit stays).
+    advertised_max_cells
+        ``maxDataCells`` reported by ``/config`` when it should differ from the enforced ``max_cells`` (to test
+        the client's reaction to an unexpected 400 "Too many cells selected").
     """
 
     def __init__(
@@ -146,8 +150,10 @@ class FakePxWeb:
         time_window: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         enforce_limits: bool = True,
+        advertised_max_cells: int | None = None,
     ) -> None:
         self.max_cells = max_cells
+        self.advertised_max_cells = advertised_max_cells
         self.max_calls = max_calls
         self.time_window = time_window
         self.enforce_limits = enforce_limits
@@ -264,9 +270,12 @@ class FakePxWeb:
         return table
 
     # -- faults and log -------------------------------------------------------------------------------------
-    def fail_next(self, times: int = 1, status: int = 503, route: str = "") -> None:
-        """Answer the next ``times`` requests (whose path contains ``route``) with ``status``."""
-        self._faults.append(_Fault("status", times, status=status, route=route))
+    def fail_next(self, times: int = 1, status: int = 503, route: str = "", retry_after: str | None = None) -> None:
+        """Answer the next ``times`` requests (whose path contains ``route``) with ``status``.
+
+        ``retry_after`` adds a ``Retry-After`` header (use with ``status=429``).
+        """
+        self._faults.append(_Fault("status", times, status=status, route=route, retry_after=retry_after))
 
     def delay_next(self, seconds: float, times: int = 1, route: str = "") -> None:
         """Sleep ``seconds`` before answering the next ``times`` matching requests (e.g. past a read timeout)."""
@@ -380,7 +389,8 @@ class FakePxWeb:
                     429, "Too Many Requests", "Too many calls in the time window", {"Retry-After": str(max(1, math.ceil(wait)))}
                 )
             if fault is not None and fault.kind == "status":
-                raise _Problem(fault.status, "Server error", "injected fault")
+                extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+                raise _Problem(fault.status, "Injected fault", f"injected HTTP {fault.status}", extra)
             if fault is not None and fault.kind == "delay":
                 time.sleep(fault.delay)
             payload = self._route(method, path, query, body)
@@ -447,7 +457,7 @@ class FakePxWeb:
             "appVersion": "fake",
             "languages": [{"id": "sv", "label": "Svenska"}, {"id": "en", "label": "English"}],
             "defaultLanguage": "sv",
-            "maxDataCells": self.max_cells,
+            "maxDataCells": self.advertised_max_cells or self.max_cells,
             "maxCallsPerTimeWindow": self.max_calls,
             "timeWindow": self.time_window,
             "license": "https://creativecommons.org/share-your-work/public-domain/cc0/",
