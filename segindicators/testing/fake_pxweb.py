@@ -322,6 +322,7 @@ class FakePxWeb:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid 40 ms stalls
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr logging
                 pass
@@ -334,7 +335,7 @@ class FakePxWeb:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
         return self
 
