@@ -200,7 +200,7 @@ class FakePxWeb:
             Long frame with one column per variable plus ``value`` (and optional ``status``); missing
             combinations are NaN.
         status
-            Flat index → symbol (``".."`` suppressed) when ``values`` is given.
+            Flat index → symbol; a cell with ``".."`` (suppressed) is served as ``null`` whatever its value.
         codelists
             Variable code → codelist ids already registered, or codelist dicts to register (for example from
             :func:`region_valueset`).
@@ -255,6 +255,7 @@ class FakePxWeb:
             cube[:] = arr.ravel()
         for i, sym in (status or {}).items():
             stat[int(i)] = sym
+        cube[stat == ".."] = np.nan  # suppressed cells are published as null with status ".."
         table = FakeTable(
             id=table_id,
             label=label,
