@@ -28,8 +28,21 @@ def test_fetch_split_then_offline_and_search(tmp_path):
     runner = CliRunner()
     cache = tmp_path / "raw"
     with make_fake() as fake:
-        args = ["scb", "fetch", "TAB9002", "--select", "Region=0580*", "--select", "Tid=2024,2025",
-                "--codelist", "Region=vs_DeSO2025", "--cache-dir", str(cache), "--base-url", fake.url]
+        args = [
+            "scb",
+            "fetch",
+            "TAB9002",
+            "--select",
+            "Region=0580*",
+            "--select",
+            "Tid=2024,2025",
+            "--codelist",
+            "Region=vs_DeSO2025",
+            "--cache-dir",
+            str(cache),
+            "--base-url",
+            fake.url,
+        ]
         result = runner.invoke(app, [*args, "-o", str(tmp_path / "out.parquet")])
         assert result.exit_code == 0, result.output
         assert "24 rows of TAB9002" in result.output
@@ -40,7 +53,9 @@ def test_fetch_split_then_offline_and_search(tmp_path):
         result = runner.invoke(app, [*args, "--offline", "-o", str(tmp_path / "out.csv")])
         assert result.exit_code == 0, result.output
         assert fake.request_count == n  # offline: zero HTTP calls
-        result = runner.invoke(app, ["scb", "search", "syntetisk", "--base-url", fake.url, "--cache-dir", str(cache)])
+        result = runner.invoke(
+            app, ["scb", "search", "syntetisk", "--base-url", fake.url, "--cache-dir", str(cache)]
+        )
         assert result.exit_code == 0 and "TAB9002" in result.output
         assert not fake.unmatched
     parquet = pd.read_parquet(tmp_path / "out.parquet")
@@ -51,11 +66,23 @@ def test_fetch_split_then_offline_and_search(tmp_path):
 
 def test_fetch_errors_are_clear(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(app, ["scb", "fetch", "TAB9002", "--select", "Region", "-o", str(tmp_path / "x.csv")])
+    result = runner.invoke(
+        app, ["scb", "fetch", "TAB9002", "--select", "Region", "-o", str(tmp_path / "x.csv")]
+    )
     assert result.exit_code != 0 and "VAR=code" in result.output
     result = runner.invoke(
         app,
-        ["scb", "fetch", "TAB9002", "--select", "Tid=2024", "--offline", "--cache-dir", str(tmp_path),
-         "-o", str(tmp_path / "x.csv")],
+        [
+            "scb",
+            "fetch",
+            "TAB9002",
+            "--select",
+            "Tid=2024",
+            "--offline",
+            "--cache-dir",
+            str(tmp_path),
+            "-o",
+            str(tmp_path / "x.csv"),
+        ],
     )
     assert result.exit_code == 1 and "not in the cache" in result.output

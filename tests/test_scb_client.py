@@ -306,7 +306,9 @@ def test_provenance_record_of_a_data_response(client, tmp_path):
     assert rec["retrieved_at"].endswith("Z")
     import hashlib
 
-    body = next(p for p in (tmp_path / "raw").rglob("*.body") if p.with_suffix(".json").read_text().find('"data"') > 0)
+    body = next(
+        p for p in (tmp_path / "raw").rglob("*.body") if p.with_suffix(".json").read_text().find('"data"') > 0
+    )
     assert hashlib.sha256(body.read_bytes()).hexdigest() == rec["sha256"]
     # File names come from hashes and our own timestamps only.
     for p in (tmp_path / "raw").rglob("*"):

@@ -94,7 +94,9 @@ def test_5xx_and_connect_errors_back_off_exponentially_then_give_up():
         ]
     )
     policy = RetryPolicy(max_tries=3, backoff_base=0.5, jitter=0.5)
-    client = HttpClient("http://fake", transport=transport, retry=policy, sleep=clock.sleep, rng=random.Random(1))
+    client = HttpClient(
+        "http://fake", transport=transport, retry=policy, sleep=clock.sleep, rng=random.Random(1)
+    )
     with pytest.raises(HttpStatusError) as info:
         client.request("GET", "config")
     assert info.value.status == 500 and info.value.detail == "boom" and len(seen) == 3
@@ -104,7 +106,11 @@ def test_5xx_and_connect_errors_back_off_exponentially_then_give_up():
 
 def test_4xx_is_final_and_carries_problem_details():
     transport, seen = scripted(
-        [httpx.Response(400, json={"title": "Bad Request", "status": 400, "detail": "Non-existent variable: X"})]
+        [
+            httpx.Response(
+                400, json={"title": "Bad Request", "status": 400, "detail": "Non-existent variable: X"}
+            )
+        ]
     )
     client = HttpClient("http://fake", transport=transport, sleep=lambda s: None)
     with pytest.raises(HttpStatusError, match="HTTP 400.*Non-existent variable: X"):
@@ -120,7 +126,10 @@ def test_content_length_mismatch_is_transport_error_never_a_response():
         return httpx.Response(200, headers={"Content-Length": "100"}, stream=Short(b'{"value": [1, 2'))
 
     client = HttpClient(
-        "http://fake", transport=httpx.MockTransport(handler), retry=RetryPolicy(max_tries=2), sleep=lambda s: None
+        "http://fake",
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(max_tries=2),
+        sleep=lambda s: None,
     )
     with pytest.raises(HttpTransportError, match="truncated body: Content-Length 100 but 15 bytes"):
         client.request("GET", "tables/T/data")

@@ -24,7 +24,16 @@ def test_dimension_sizes_match_size(tab6471):
     assert len(frame) == int(np.prod(doc["size"]))
     for var, size in zip(doc["id"], doc["size"], strict=True):
         assert frame[var].nunique() == size
-    assert list(frame.columns) == ["Region", "region_version", "Alder", "Kon", "ContentsCode", "Tid", "value", "status"]
+    assert list(frame.columns) == [
+        "Region",
+        "region_version",
+        "Alder",
+        "Kon",
+        "ContentsCode",
+        "Tid",
+        "value",
+        "status",
+    ]
 
 
 @pytest.mark.reference
@@ -43,7 +52,9 @@ def test_every_cell_lands_on_the_right_row(tab6471):
     for combo, value in expected.items():
         assert got[combo] == value, combo
     # Spot check by hand from the file: Stockholms län (01), 0-9 år, totalt, first month.
-    row = frame[(frame.Region == "01") & (frame.Alder == "0-9") & (frame.Kon == "TotSa") & (frame.Tid == "2026M01")]
+    row = frame[
+        (frame.Region == "01") & (frame.Alder == "0-9") & (frame.Kon == "TotSa") & (frame.Tid == "2026M01")
+    ]
     assert row["value"].item() == doc["value"][0] == 245284
 
 

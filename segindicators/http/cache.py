@@ -83,7 +83,9 @@ class RawCache:
 
     def _dir(self, key: str) -> Path:
         if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-            raise ValueError(f"cache key {key!r}: expected a 64-character sha256 hex digest from cache_key().")
+            raise ValueError(
+                f"cache key {key!r}: expected a 64-character sha256 hex digest from cache_key()."
+            )
         return self.root / key[:2] / key
 
     def entries(self, key: str) -> list[CacheEntry]:
@@ -135,7 +137,9 @@ class RawCache:
         stem = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}_{digest[:16]}"
         folder = self._dir(key)
         record = dict(provenance)
-        record.update({"sha256": digest, "bytes": len(body), "stored_at": now.isoformat().replace("+00:00", "Z")})
+        record.update(
+            {"sha256": digest, "bytes": len(body), "stored_at": now.isoformat().replace("+00:00", "Z")}
+        )
         body_path = atomic_write_bytes(folder / f"{stem}.body", body, overwrite=False)
         atomic_write_bytes(
             folder / f"{stem}.json",

@@ -41,7 +41,9 @@ class HttpError(RuntimeError):
 class HttpStatusError(HttpError):
     """The server answered with a final non-2xx status; ``detail`` holds its problem-details text."""
 
-    def __init__(self, message: str, *, method: str, url: str, attempts: int, status: int, detail: str) -> None:
+    def __init__(
+        self, message: str, *, method: str, url: str, attempts: int, status: int, detail: str
+    ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.status = status
         self.detail = detail
@@ -161,7 +163,9 @@ class HttpClient:
     """
 
     base_url: str
-    timeout: httpx.Timeout = field(default_factory=lambda: httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0))
+    timeout: httpx.Timeout = field(
+        default_factory=lambda: httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+    )
     limiter: SlidingWindowLimiter | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from segindicators._io import write_frame
 from segindicators.scb.client import DEFAULT_BASE_URL, ScbClient, ScbError
 
-app = typer.Typer(help="SCB PxWebApi v2: search tables and fetch selections (cached, rate-limited).", no_args_is_help=True)
+app = typer.Typer(
+    help="SCB PxWebApi v2: search tables and fetch selections (cached, rate-limited).", no_args_is_help=True
+)
 
 
 def parse_pairs(items: list[str], option: str) -> dict[str, list[str]]:
@@ -27,12 +30,18 @@ def parse_pairs(items: list[str], option: str) -> dict[str, list[str]]:
     return out
 
 
+CacheDir = Annotated[
+    Path | None, typer.Option("--cache-dir", help="Raw cache folder (default data/raw/scb).")
+]
+BaseUrl = Annotated[str, typer.Option("--base-url", help="PxWebApi v2 root.")]
+
+
 @app.command()
 def search(
-    query: str = typer.Argument(..., help="Words to look for in table titles, e.g. 'folkmängd DeSO'."),
-    base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="PxWebApi v2 root."),
-    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Raw cache folder (default data/raw/scb)."),
-    offline: bool = typer.Option(False, "--offline", help="Answer only from the cache."),
+    query: Annotated[str, typer.Argument(help="Words to look for in table titles, e.g. 'folkmängd DeSO'.")],
+    base_url: BaseUrl = DEFAULT_BASE_URL,
+    cache_dir: CacheDir = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Answer only from the cache.")] = False,
 ) -> None:
     """List tables matching QUERY (id, updated, label)."""
     from rich.console import Console
@@ -52,23 +61,30 @@ def search(
 
 @app.command()
 def fetch(
-    table_id: str = typer.Argument(..., help="Table id, e.g. TAB6574."),
-    select: list[str] = typer.Option(..., "--select", "-s", help="VAR=codes[,codes]; repeat per variable."),
-    codelist: list[str] = typer.Option([], "--codelist", "-c", help="VAR=CODELIST_ID, e.g. Region=vs_DeSO2025."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output file (.csv or .parquet)."),
-    offline: bool = typer.Option(False, "--offline", help="Answer only from the cache (no HTTP)."),
-    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Raw cache folder (default data/raw/scb)."),
-    base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="PxWebApi v2 root."),
+    table_id: Annotated[str, typer.Argument(help="Table id, e.g. TAB6574.")],
+    select: Annotated[
+        list[str], typer.Option("--select", "-s", help="VAR=codes[,codes]; repeat per variable.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file (.csv or .parquet).")],
+    codelist: Annotated[
+        list[str] | None, typer.Option("--codelist", "-c", help="VAR=CODELIST_ID, e.g. Region=vs_DeSO2025.")
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Answer only from the cache (no HTTP).")] = False,
+    cache_dir: CacheDir = None,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Fetch a selection of TABLE_ID as a long table and write it to --output."""
     from rich.progress import Progress
 
     selection = parse_pairs(select, "--select")
-    codelists = {k: v[-1] for k, v in parse_pairs(codelist, "--codelist").items()}
+    codelists = {k: v[-1] for k, v in parse_pairs(codelist or [], "--codelist").items()}
     if output.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter(f"--output {output}: expected a .csv or .parquet file name")
     try:
-        with ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client, Progress(transient=True) as bar:
+        with (
+            ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client,
+            Progress(transient=True) as bar,
+        ):
             task = bar.add_task(f"{table_id}: requests", total=None)
 
             def progress(done: int, total: int) -> None:

@@ -138,7 +138,9 @@ class ScbClient:
 
     def _http(self) -> HttpClient:
         if self.offline:
-            raise ScbCacheMiss("offline mode: refusing to make an HTTP request (this is a bug in the caller).")
+            raise ScbCacheMiss(
+                "offline mode: refusing to make an HTTP request (this is a bug in the caller)."
+            )
         if self._http_client is None:
             self._http_client = HttpClient(
                 self.base_url,
@@ -173,7 +175,9 @@ class ScbClient:
             **extra,
         }
 
-    def _get_json(self, path: str, params: Mapping[str, str], what: str, *, table_id: str | None = None) -> Any:
+    def _get_json(
+        self, path: str, params: Mapping[str, str], what: str, *, table_id: str | None = None
+    ) -> Any:
         """GET a JSON resource; store it in the cache; offline: read the newest cached copy."""
         key = cache_key("GET " + path, params)
         if self.offline:
@@ -188,7 +192,9 @@ class ScbClient:
             response = self._http().request("GET", path, params=params)
         except HttpStatusError as exc:
             raise ScbError(
-                f"SCB {what} ({path}) failed with HTTP {exc.status}: {exc.detail}", status=exc.status, detail=exc.detail
+                f"SCB {what} ({path}) failed with HTTP {exc.status}: {exc.detail}",
+                status=exc.status,
+                detail=exc.detail,
             ) from exc
         except HttpError as exc:
             raise ScbError(f"SCB {what} ({path}) failed: {exc}") from exc
@@ -197,7 +203,9 @@ class ScbClient:
         except ValueError as exc:
             raise ScbError(f"SCB {what} ({path}): the answer is not valid JSON ({exc}); not cached.") from exc
         updated = doc.get("updated") if isinstance(doc, dict) else None
-        self.cache.put(key, response.content, self._provenance(response, updated, table_id=table_id, what=what))
+        self.cache.put(
+            key, response.content, self._provenance(response, updated, table_id=table_id, what=what)
+        )
         return doc
 
     # -- endpoints ------------------------------------------------------------------------------------------
@@ -224,14 +232,19 @@ class ScbClient:
     def table(self, table_id: str) -> dict[str, Any]:
         """``/tables/{id}``: the table's description, including SCB's ``updated``."""
         self.config()
-        return self._get_json(f"tables/{table_id}", {"lang": self.lang}, f"table {table_id}", table_id=table_id)
+        return self._get_json(
+            f"tables/{table_id}", {"lang": self.lang}, f"table {table_id}", table_id=table_id
+        )
 
     def metadata(self, table_id: str) -> dict[str, Any]:
         """``/tables/{id}/metadata`` (JSON-stat2), read once per client."""
         if table_id not in self._metadata:
             self.config()
             self._metadata[table_id] = self._get_json(
-                f"tables/{table_id}/metadata", {"lang": self.lang}, f"metadata of table {table_id}", table_id=table_id
+                f"tables/{table_id}/metadata",
+                {"lang": self.lang},
+                f"metadata of table {table_id}",
+                table_id=table_id,
             )
         return self._metadata[table_id]
 
@@ -245,7 +258,9 @@ class ScbClient:
         return self._codelists[codelist_id]
 
     # -- data -----------------------------------------------------------------------------------------------
-    def _data_key(self, table_id: str, selection: Mapping[str, Sequence[str]], codelists: Mapping[str, str]) -> str:
+    def _data_key(
+        self, table_id: str, selection: Mapping[str, Sequence[str]], codelists: Mapping[str, str]
+    ) -> str:
         identity = {
             "table": table_id,
             "selection": {k: list(v) for k, v in selection.items()},
@@ -266,12 +281,17 @@ class ScbClient:
             items.append(item)
         return {"selection": items}
 
-    def _post_chunk(self, table_id: str, chunk: Chunk, codelists: Mapping[str, str]) -> list[tuple[Chunk, dict]]:
+    def _post_chunk(
+        self, table_id: str, chunk: Chunk, codelists: Mapping[str, str]
+    ) -> list[tuple[Chunk, dict]]:
         """POST one chunk; on 400 "Too many cells selected" split it in two and recurse."""
         params = {"outputFormat": "json-stat2", "lang": self.lang}
         try:
             response = self._http().request(
-                "POST", f"tables/{table_id}/data", params=params, json_body=self._body(chunk.selection, codelists)
+                "POST",
+                f"tables/{table_id}/data",
+                params=params,
+                json_body=self._body(chunk.selection, codelists),
             )
         except HttpStatusError as exc:
             if _too_many_cells(exc) and chunk.cells > 1:
@@ -311,7 +331,12 @@ class ScbClient:
                 lang=self.lang,
             ),
         )
-        return [(chunk, {"key": key, "sha256": entry.provenance["sha256"], "selection": chunk.selection, "doc": doc})]
+        return [
+            (
+                chunk,
+                {"key": key, "sha256": entry.provenance["sha256"], "selection": chunk.selection, "doc": doc},
+            )
+        ]
 
     def data(
         self,
@@ -412,7 +437,12 @@ class ScbClient:
         self.cache.put(
             key,
             body,
-            {"what": "manifest", "table_id": table_id, "table_updated": manifest["table_updated"], "chunks": len(results)},
+            {
+                "what": "manifest",
+                "table_id": table_id,
+                "table_updated": manifest["table_updated"],
+                "chunks": len(results),
+            },
         )
         return frame
 
@@ -440,7 +470,9 @@ def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
         col = frame[var]
         if var == "Region" and "region_version" in frame:
             col = col + "_" + frame["region_version"].fillna("").astype(str)
-        order = pd.unique(col)  # first appearance across chunks = server order, chunks being contiguous blocks
+        order = pd.unique(
+            col
+        )  # first appearance across chunks = server order, chunks being contiguous blocks
         keys.append(pd.Categorical(col, categories=order).codes)
     idx = np.lexsort(keys[::-1])
     frame = frame.iloc[idx].reset_index(drop=True)

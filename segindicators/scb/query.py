@@ -102,7 +102,11 @@ def expand_expressions(expressions: Sequence[str], candidates: Sequence[str]) ->
             if name in ("TOP", "BOTTOM"):
                 k = int(args[0])
                 # PxWeb: TOP(n) = the n latest (last) values, BOTTOM(n) = the n first.
-                picked = range(max(0, len(candidates) - k), len(candidates)) if name == "TOP" else range(min(k, len(candidates)))
+                picked = (
+                    range(max(0, len(candidates) - k), len(candidates))
+                    if name == "TOP"
+                    else range(min(k, len(candidates)))
+                )
             else:
                 lo = position.get(args[0], None) if name in ("FROM", "RANGE") else 0
                 hi = position.get(args[-1], None) if name in ("TO", "RANGE") else len(candidates) - 1

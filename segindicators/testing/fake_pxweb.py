@@ -87,7 +87,9 @@ class RecordedRequest:
     matched: bool
 
 
-def region_valueset(codelist_id: str, codes: Sequence[str], suffix: str, labels: Sequence[str] | None = None) -> dict:
+def region_valueset(
+    codelist_id: str, codes: Sequence[str], suffix: str, labels: Sequence[str] | None = None
+) -> dict:
     """A PxWeb valueset codelist mapping ``<code>_<suffix>`` to the table's plain ``<code>``.
 
     >>> region_valueset("vs_DeSO2025", ["0580C1160"], "DeSO2025")["values"][0]
@@ -102,14 +104,17 @@ def region_valueset(codelist_id: str, codes: Sequence[str], suffix: str, labels:
         "elimination": False,
         "type": "Valueset",
         "values": [
-            {"code": f"{c}_{suffix}", "label": lab, "valueMap": [c]} for c, lab in zip(codes, labels, strict=True)
+            {"code": f"{c}_{suffix}", "label": lab, "valueMap": [c]}
+            for c, lab in zip(codes, labels, strict=True)
         ],
         "links": [],
     }
 
 
 class _Problem(Exception):
-    def __init__(self, status: int, title: str, detail: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.headers = status, title, detail, dict(headers or {})
 
@@ -271,7 +276,9 @@ class FakePxWeb:
         return table
 
     # -- faults and log -------------------------------------------------------------------------------------
-    def fail_next(self, times: int = 1, status: int = 503, route: str = "", retry_after: str | None = None) -> None:
+    def fail_next(
+        self, times: int = 1, status: int = 503, route: str = "", retry_after: str | None = None
+    ) -> None:
         """Answer the next ``times`` requests (whose path contains ``route``) with ``status``.
 
         ``retry_after`` adds a ``Retry-After`` header (use with ``status=429``).
@@ -325,7 +332,7 @@ class FakePxWeb:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid 40 ms stalls
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr logging
+            def log_message(self, format: str, *args: Any) -> None:  # silence stderr logging
                 pass
 
             def do_GET(self) -> None:
@@ -336,7 +343,9 @@ class FakePxWeb:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -388,7 +397,10 @@ class FakePxWeb:
         try:
             if wait is not None:
                 raise _Problem(
-                    429, "Too Many Requests", "Too many calls in the time window", {"Retry-After": str(max(1, math.ceil(wait)))}
+                    429,
+                    "Too Many Requests",
+                    "Too many calls in the time window",
+                    {"Retry-After": str(max(1, math.ceil(wait)))},
                 )
             if fault is not None and fault.kind == "status":
                 extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
@@ -444,7 +456,9 @@ class FakePxWeb:
             if method == "POST" and parts[2:] == ["data"]:
                 fmt = query.get("outputFormat", ["json-stat2"])[0]
                 if fmt != "json-stat2":
-                    raise _Problem(400, "Bad Request", f"the fake serves outputFormat=json-stat2 only, not {fmt}")
+                    raise _Problem(
+                        400, "Bad Request", f"the fake serves outputFormat=json-stat2 only, not {fmt}"
+                    )
                 return self._data(table, body)
         if method == "GET" and len(parts) == 2 and parts[0] == "codelists":
             cl = self.codelists.get(parts[1])
@@ -498,11 +512,19 @@ class FakePxWeb:
         return {
             "language": "sv",
             "tables": hits,
-            "page": {"pageNumber": 1, "pageSize": len(hits), "totalElements": len(hits), "totalPages": 1, "links": []},
+            "page": {
+                "pageNumber": 1,
+                "pageSize": len(hits),
+                "totalElements": len(hits),
+                "totalPages": 1,
+                "links": [],
+            },
             "links": [],
         }
 
-    def _dimension(self, var: FakeVariable, codes: list[str], labels: list[str], with_codelists: bool) -> dict:
+    def _dimension(
+        self, var: FakeVariable, codes: list[str], labels: list[str], with_codelists: bool
+    ) -> dict:
         ext: dict[str, Any] = {"elimination": var.elimination, "show": "value"}
         if with_codelists:
             ext["codelists"] = [
@@ -511,11 +533,16 @@ class FakePxWeb:
             ]
         return {
             "label": var.label,
-            "category": {"index": {c: i for i, c in enumerate(codes)}, "label": dict(zip(codes, labels, strict=True))},
+            "category": {
+                "index": {c: i for i, c in enumerate(codes)},
+                "label": dict(zip(codes, labels, strict=True)),
+            },
             "extension": ext,
         }
 
-    def _dataset(self, t: FakeTable, dims: list[tuple[FakeVariable, list[str], list[str]]], meta: bool) -> dict:
+    def _dataset(
+        self, t: FakeTable, dims: list[tuple[FakeVariable, list[str], list[str]]], meta: bool
+    ) -> dict:
         role: dict[str, list[str]] = {}
         if t.time_variable:
             role["time"] = [t.time_variable]
@@ -555,13 +582,17 @@ class FakePxWeb:
             item = requested.get(var.code)
             if item is None:
                 if not var.elimination:
-                    raise _Problem(400, "Bad Request", f"Variable {var.code} must be selected (it cannot be eliminated)")
+                    raise _Problem(
+                        400, "Bad Request", f"Variable {var.code} must be selected (it cannot be eliminated)"
+                    )
                 index.append(None)
                 continue
             cl_id = item.get("codelist")
             if cl_id:
                 if cl_id not in var.codelists or cl_id not in self.codelists:
-                    raise _Problem(400, "Bad Request", f"Non-existent codelist {cl_id} for variable {var.code}")
+                    raise _Problem(
+                        400, "Bad Request", f"Non-existent codelist {cl_id} for variable {var.code}"
+                    )
                 values = self.codelists[cl_id]["values"]
                 candidates = [v["code"] for v in values]
                 labels_by = {v["code"]: v["label"] for v in values}
@@ -602,7 +633,9 @@ class FakePxWeb:
             sel = index[axis]
             if sel is None:  # eliminated: sum the axis away
                 values = values.sum(axis=axis)
-                status = np.apply_along_axis(lambda s: next((x for x in s if x is not None), None), axis, status)
+                status = np.apply_along_axis(
+                    lambda s: next((x for x in s if x is not None), None), axis, status
+                )
                 continue
             if all(len(m) == 1 for m in sel):
                 take = [m[0] for m in sel]
@@ -612,7 +645,9 @@ class FakePxWeb:
                 parts_v = [np.take(values, m, axis=axis).sum(axis=axis, keepdims=True) for m in sel]
                 parts_s = [
                     np.apply_along_axis(
-                        lambda s: next((x for x in s if x is not None), None), axis, np.take(status, m, axis=axis)
+                        lambda s: next((x for x in s if x is not None), None),
+                        axis,
+                        np.take(status, m, axis=axis),
                     )
                     for m in sel
                 ]
