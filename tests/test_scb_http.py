@@ -175,3 +175,13 @@ def test_cache_key_is_canonical():
     assert a != cache_key("x", {"lang": "en", "selection": {"Region": ["0580*"], "Tid": ["2024"]}})
     with pytest.raises(ValueError, match="sha256"):
         RawCache("/nonexistent").latest("../../etc")
+
+
+def test_cache_newest_wins_when_an_older_answer_comes_back(tmp_path):
+    cache = RawCache(tmp_path)
+    key = cache_key("k")
+    a1 = cache.put(key, b'{"v": "A"}', {})
+    cache.put(key, b'{"v": "B"}', {})
+    a2 = cache.put(key, b'{"v": "A"}', {})
+    assert a2.body_path != a1.body_path and a1.body_path.exists()
+    assert cache.latest(key).read_bytes() == b'{"v": "A"}' and len(cache.entries(key)) == 3

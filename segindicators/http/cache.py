@@ -125,14 +125,16 @@ class RawCache:
         """Store ``body`` with ``provenance`` (``sha256`` and ``stored_at`` are added).
 
         ``validate`` runs first (default: the body must parse as JSON), so an invalid or truncated body is
-        never stored. An identical body already under ``key`` is not stored again; that entry is returned.
+        never stored. A body identical to the newest entry under ``key`` is not stored again; that entry is
+        returned.
         """
         if validate is not None:
             validate(body)
         digest = hashlib.sha256(body).hexdigest()
-        existing = self.find(key, digest)
-        if existing is not None:
-            return existing
+        latest = self.latest(key)
+        if latest is not None and latest.provenance.get("sha256") == digest:
+            return latest  # unchanged answer: nothing new to store
+        # Otherwise a new pair of files, even if an older entry had these bytes (A → B → A stays newest-wins).
         now = datetime.now(UTC)
         stem = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}_{digest[:16]}"
         folder = self._dir(key)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -174,6 +175,7 @@ class HttpClient:
     user_agent: str = "segindicators (+https://github.com/segindicators)"
     calls: int = 0
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _http(self) -> httpx.Client:
         if self._client is None:
@@ -205,6 +207,8 @@ class HttpClient:
     ) -> HttpResponse:
         """Send a request with pacing and retries; return the complete 2xx answer.
 
+        Requests are serialised: one at a time per client, even across threads.
+
         Raises
         ------
         HttpStatusError
@@ -212,6 +216,12 @@ class HttpClient:
         HttpTransportError
             Connect error, timeout or truncated body after the retries ran out.
         """
+        with self._lock:
+            return self._request(method, path, params=params, json_body=json_body)
+
+    def _request(
+        self, method: str, path: str, *, params: Mapping[str, str] | None, json_body: Any
+    ) -> HttpResponse:
         url = self.url(path)
         body = None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json"} if body is not None else {}

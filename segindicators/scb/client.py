@@ -259,7 +259,12 @@ class ScbClient:
 
     # -- data -----------------------------------------------------------------------------------------------
     def _data_key(
-        self, table_id: str, selection: Mapping[str, Sequence[str]], codelists: Mapping[str, str]
+        self,
+        table_id: str,
+        selection: Mapping[str, Sequence[str]],
+        codelists: Mapping[str, str],
+        *,
+        manifest: bool = False,
     ) -> str:
         identity = {
             "table": table_id,
@@ -268,7 +273,8 @@ class ScbClient:
             "lang": self.lang,
             "outputFormat": "json-stat2",
         }
-        return cache_key(f"POST tables/{table_id}/data", identity)
+        # A manifest (which responses make up a selection) lives apart from the responses themselves.
+        return cache_key(("manifest " if manifest else "") + f"POST tables/{table_id}/data", identity)
 
     @staticmethod
     def _body(selection: Mapping[str, Sequence[str]], codelists: Mapping[str, str]) -> dict[str, Any]:
@@ -380,7 +386,7 @@ class ScbClient:
                 f"codelists names {unknown} but the selection has no such variable; selection variables are "
                 f"{sorted(sel)}. Add the variable to the selection or drop its codelist."
             )
-        key = self._data_key(table_id, sel, cls)
+        key = self._data_key(table_id, sel, cls, manifest=True)
         manifest = self.cache.latest(key)
         if self.offline:
             if manifest is None or manifest.provenance.get("what") != "manifest":

@@ -123,7 +123,9 @@ def read_export_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         line_no = len(rows) + 1
     footer_rows = rows[line_no - 1 :] if len(data_rows) + 1 < len(rows) else []
     notes = "\n".join(
-        ",".join(cell for cell in row if cell.strip()).strip() for row in footer_rows if any(c.strip() for c in row)
+        ",".join(cell for cell in row if cell.strip()).strip()
+        for row in footer_rows
+        if any(c.strip() for c in row)
     )
 
     n = len(data_rows)
