@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segindicators.scb.jsonstat import category_codes, parse_jsonstat2, split_region_code
 from segindicators.scb.query import codelist_codes, metadata_variables
@@ -151,3 +153,32 @@ def test_region_helpers():
     assert split_region_code("0580C1160_DeSO2018") == ("0580C1160", "DeSO2018")
     assert split_region_code("0580_XYZ") == ("0580_XYZ", None)
     assert category_codes({"category": {"index": {"z": 1, "y": 0}}}) == ["y", "z"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=4), st.data())
+def test_parser_matches_itertools_product(sizes, data):
+    """Property: the vectorised layout equals a plain Python walk of the cube (last dimension fastest)."""
+    ids = [f"d{i}" for i in range(len(sizes))]
+    codes = [[f"{v}c{j}" for j in range(n)] for v, n in zip(ids, sizes, strict=True)]
+    n = int(np.prod(sizes))
+    values = data.draw(st.lists(st.one_of(st.none(), st.integers(0, 99)), min_size=n, max_size=n))
+    doc = {
+        "class": "dataset",
+        "id": ids,
+        "size": sizes,
+        "dimension": {
+            v: {"category": {"index": {c: k for k, c in enumerate(cs)}}}
+            for v, cs in zip(ids, codes, strict=True)
+        },
+        "value": values,
+        "status": {str(k): ".." for k, x in enumerate(values) if x is None},
+    }
+    frame = parse_jsonstat2(doc)
+    for k, combo in enumerate(itertools.product(*codes)):
+        row = frame.iloc[k]
+        assert tuple(row[ids]) == combo
+        if values[k] is None:
+            assert np.isnan(row["value"]) and row["status"] == ".."
+        else:
+            assert row["value"] == values[k] and row["status"] is None
