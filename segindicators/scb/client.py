@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,24 @@ def _describe(table_id: str, selection: Mapping[str, Any], codelists: Mapping[st
     if codelists:
         text += f" and codelists {json.dumps(dict(codelists), ensure_ascii=False)}"
     return text
+
+
+def same_instant(a: str | None, b: str | None) -> bool:
+    """Whether two ISO 8601 timestamps (as in SCB's ``updated``) name the same instant; None never matches.
+
+    >>> same_instant("2026-06-08T06:00:00Z", "2026-06-08T06:00:00.000+00:00")
+    True
+    >>> same_instant("2026-06-08T06:00:00Z", None)
+    False
+    """
+    if not a or not b:
+        return False
+    try:
+        return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(
+            b.replace("Z", "+00:00")
+        )
+    except ValueError:
+        return a == b
 
 
 def _too_many_cells(exc: HttpStatusError) -> bool:
@@ -400,7 +419,7 @@ class ScbClient:
             if not self.check_updated:
                 return self._assemble_manifest(cached)
             current = self.table(table_id).get("updated")
-            if current is not None and current == cached.get("table_updated"):
+            if same_instant(current, cached.get("table_updated")):
                 return self._assemble_manifest(cached)
         return self._download(table_id, sel, cls, key, progress)
 
