@@ -11,6 +11,7 @@ import typer
 from segindicators import __version__
 from segindicators.catalogue import cli as catalogue_cli
 from segindicators.plan import cli as plan_cli
+from segindicators.scb import cli as scb_cli
 
 app = typer.Typer(
     name="segindicators",
@@ -35,6 +36,7 @@ def main(
     """segindicators: fetch SCB district data, compute segregation indices, follow the plan."""
 
 
+app.add_typer(scb_cli.app, name="scb")
 app.command("catalogue")(catalogue_cli.catalogue)
 app.command("build")(catalogue_cli.build)
 app.add_typer(plan_cli.app, name="plan")

@@ -1,0 +1,32 @@
+"""Generic HTTP plumbing shared by the API clients (SCB PxWebApi, later Kolada).
+
+- :mod:`~segindicators.http.ratelimit`: a sliding-window pacer that keeps a client under a server's call limit.
+- :mod:`~segindicators.http.client`: an httpx wrapper with explicit timeouts, 429/5xx retries and body checks.
+- :mod:`~segindicators.http.cache`: an immutable raw-response cache with provenance records.
+
+Nothing here knows about SCB; the API-specific clients build on these pieces.
+"""
+
+from segindicators.http.cache import CacheEntry, RawCache, cache_key
+from segindicators.http.client import (
+    HttpClient,
+    HttpError,
+    HttpResponse,
+    HttpStatusError,
+    HttpTransportError,
+    RetryPolicy,
+)
+from segindicators.http.ratelimit import SlidingWindowLimiter
+
+__all__ = [
+    "CacheEntry",
+    "HttpClient",
+    "HttpError",
+    "HttpResponse",
+    "HttpStatusError",
+    "HttpTransportError",
+    "RawCache",
+    "RetryPolicy",
+    "SlidingWindowLimiter",
+    "cache_key",
+]

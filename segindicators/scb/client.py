@@ -1,0 +1,511 @@
+"""Client for SCB's PxWebApi v2 (https://statistikdatabasen.scb.se/api/v2).
+
+``ScbClient.data`` fetches a table selection as a long DataFrame, pacing calls under the ``/config`` limits,
+splitting selections over ``maxDataCells``, and keeping every response byte for byte in the raw cache with
+its provenance. With ``offline=True`` it answers only from the cache and makes no HTTP call at all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segindicators.http import (
+    HttpClient,
+    HttpError,
+    HttpResponse,
+    HttpStatusError,
+    RawCache,
+    RetryPolicy,
+    SlidingWindowLimiter,
+    cache_key,
+)
+from segindicators.http.cache import canonical_json
+from segindicators.scb.jsonstat import parse_jsonstat2
+from segindicators.scb.query import (
+    Chunk,
+    codelist_codes,
+    count_cells,
+    expand_selection,
+    metadata_variables,
+    normalise_selection,
+    plan_chunks,
+)
+
+DEFAULT_BASE_URL = "https://statistikdatabasen.scb.se/api/v2"
+#: SCB production limits, used until ``/config`` has been read (and offline when it was never cached).
+DEFAULT_LIMITS = {"maxDataCells": 150_000, "maxCallsPerTimeWindow": 30, "timeWindow": 10}
+
+
+class ScbError(RuntimeError):
+    """A request to SCB failed; the message names table, selection, HTTP status and the server's text."""
+
+    def __init__(self, message: str, *, status: int | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+class ScbCacheMiss(ScbError):
+    """Offline mode and the cache holds no answer for the request."""
+
+
+def _describe(table_id: str, selection: Mapping[str, Any], codelists: Mapping[str, str] | None) -> str:
+    text = f"table {table_id} with selection {json.dumps(selection, ensure_ascii=False)}"
+    if codelists:
+        text += f" and codelists {json.dumps(dict(codelists), ensure_ascii=False)}"
+    return text
+
+
+def same_instant(a: str | None, b: str | None) -> bool:
+    """Whether two ISO 8601 timestamps (as in SCB's ``updated``) name the same instant; None never matches.
+
+    >>> same_instant("2026-06-08T06:00:00Z", "2026-06-08T06:00:00.000+00:00")
+    True
+    >>> same_instant("2026-06-08T06:00:00Z", None)
+    False
+    """
+    if not a or not b:
+        return False
+    try:
+        return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(
+            b.replace("Z", "+00:00")
+        )
+    except ValueError:
+        return a == b
+
+
+def _too_many_cells(exc: HttpStatusError) -> bool:
+    return exc.status == 400 and "too many cells" in exc.detail.lower()
+
+
+class ScbClient:
+    """PxWebApi v2 client with pacing, cell-limit splitting, raw cache and offline mode.
+
+    Parameters
+    ----------
+    base_url
+        API root, default SCB production. Point it at :class:`segindicators.testing.FakePxWeb` in tests.
+    cache_dir
+        Raw cache folder; default ``data/raw/scb`` under :func:`segindicators.paths.project_home`.
+    offline
+        Answer only from the cache; any request not cached raises :class:`ScbCacheMiss` and no HTTP call is
+        made (the HTTP client is never created).
+    lang
+        Response language (``"sv"`` or ``"en"``).
+    timeout
+        ``(connect, read)`` seconds passed to httpx.
+    retry
+        Retry settings for 429, 5xx and transport errors.
+    clock, sleep
+        Injectable monotonic clock and sleep (pacing and retries); tests use fakes.
+    check_updated
+        Before using a cached data answer online, ask ``/tables/{id}`` whether SCB's ``updated`` changed.
+
+    Notes
+    -----
+    The constructor makes no network call; ``/config`` is read lazily on first need.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        cache_dir: str | Path | None = None,
+        offline: bool = False,
+        *,
+        lang: str = "sv",
+        timeout: tuple[float, float] = (10.0, 120.0),
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        check_updated: bool = True,
+        transport: Any = None,
+    ) -> None:
+        import httpx
+
+        from segindicators.paths import raw_dir
+
+        self.base_url = base_url.rstrip("/")
+        self.offline = offline
+        self.lang = lang
+        self.check_updated = check_updated
+        self.cache = RawCache(Path(cache_dir) if cache_dir is not None else raw_dir() / "scb")
+        self.limiter = SlidingWindowLimiter(
+            DEFAULT_LIMITS["maxCallsPerTimeWindow"], DEFAULT_LIMITS["timeWindow"], clock=clock, sleep=sleep
+        )
+        self._timeout = httpx.Timeout(connect=timeout[0], read=timeout[1], write=timeout[1], pool=timeout[0])
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._transport = transport
+        self._http_client: HttpClient | None = None
+        self._config: dict[str, Any] | None = None
+        self._metadata: dict[str, dict[str, Any]] = {}
+        self._codelists: dict[str, dict[str, Any]] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    @property
+    def http_calls(self) -> int:
+        """HTTP requests sent by this client (attempts, retries included)."""
+        return 0 if self._http_client is None else self._http_client.calls
+
+    def _http(self) -> HttpClient:
+        if self.offline:
+            raise ScbCacheMiss(
+                "offline mode: refusing to make an HTTP request (this is a bug in the caller)."
+            )
+        if self._http_client is None:
+            self._http_client = HttpClient(
+                self.base_url,
+                timeout=self._timeout,
+                limiter=self.limiter,
+                retry=self._retry,
+                sleep=self._sleep,
+                transport=self._transport,
+            )
+        return self._http_client
+
+    def close(self) -> None:
+        """Close the HTTP connection pool (if one was opened)."""
+        if self._http_client is not None:
+            self._http_client.close()
+
+    def __enter__(self) -> ScbClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _provenance(self, response: HttpResponse, table_updated: str | None, **extra: Any) -> dict[str, Any]:
+        return {
+            "url": response.url,
+            "method": response.method,
+            "request_body": None if response.request_body is None else response.request_body.decode("utf-8"),
+            "http_status": response.status,
+            "retrieved_at": response.retrieved_at,
+            "table_updated": table_updated,
+            "content_type": response.headers.get("content-type"),
+            **extra,
+        }
+
+    def _get_json(
+        self, path: str, params: Mapping[str, str], what: str, *, table_id: str | None = None
+    ) -> Any:
+        """GET a JSON resource; store it in the cache; offline: read the newest cached copy."""
+        key = cache_key("GET " + path, params)
+        if self.offline:
+            entry = self.cache.latest(key)
+            if entry is None:
+                raise ScbCacheMiss(
+                    f"offline: {what} ({path} {json.dumps(dict(params), ensure_ascii=False)}) is not in the "
+                    f"cache at {self.cache.root}; run once online (offline=False) to fetch it."
+                )
+            return json.loads(entry.read_bytes())
+        try:
+            response = self._http().request("GET", path, params=params)
+        except HttpStatusError as exc:
+            raise ScbError(
+                f"SCB {what} ({path}) failed with HTTP {exc.status}: {exc.detail}",
+                status=exc.status,
+                detail=exc.detail,
+            ) from exc
+        except HttpError as exc:
+            raise ScbError(f"SCB {what} ({path}) failed: {exc}") from exc
+        try:
+            doc = response.json()
+        except ValueError as exc:
+            raise ScbError(f"SCB {what} ({path}): the answer is not valid JSON ({exc}); not cached.") from exc
+        updated = doc.get("updated") if isinstance(doc, dict) else None
+        self.cache.put(
+            key, response.content, self._provenance(response, updated, table_id=table_id, what=what)
+        )
+        return doc
+
+    # -- endpoints ------------------------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """``/config`` (read once per client); also sets the pacing limits."""
+        if self._config is None:
+            try:
+                cfg = self._get_json("config", {}, "config")
+            except ScbCacheMiss:
+                cfg = dict(DEFAULT_LIMITS)  # offline without a cached /config: SCB's published limits
+            self._config = cfg
+            self.limiter.configure(int(cfg["maxCallsPerTimeWindow"]), float(cfg["timeWindow"]))
+        return self._config
+
+    def search(self, query: str, *, page_size: int = 100) -> pd.DataFrame:
+        """Tables whose text matches ``query`` (``/tables?query=``): id, label, updated, first/last period."""
+        self.config()
+        doc = self._get_json(
+            "tables", {"query": query, "lang": self.lang, "pageSize": str(page_size)}, f"search {query!r}"
+        )
+        cols = ["id", "label", "updated", "firstPeriod", "lastPeriod"]
+        return pd.DataFrame([{c: t.get(c) for c in cols} for t in doc.get("tables", [])], columns=cols)
+
+    def table(self, table_id: str) -> dict[str, Any]:
+        """``/tables/{id}``: the table's description, including SCB's ``updated``."""
+        self.config()
+        return self._get_json(
+            f"tables/{table_id}", {"lang": self.lang}, f"table {table_id}", table_id=table_id
+        )
+
+    def metadata(self, table_id: str) -> dict[str, Any]:
+        """``/tables/{id}/metadata`` (JSON-stat2), read once per client."""
+        if table_id not in self._metadata:
+            self.config()
+            self._metadata[table_id] = self._get_json(
+                f"tables/{table_id}/metadata",
+                {"lang": self.lang},
+                f"metadata of table {table_id}",
+                table_id=table_id,
+            )
+        return self._metadata[table_id]
+
+    def codelist(self, codelist_id: str) -> dict[str, Any]:
+        """``/codelists/{id}``, read once per client."""
+        if codelist_id not in self._codelists:
+            self.config()
+            self._codelists[codelist_id] = self._get_json(
+                f"codelists/{codelist_id}", {"lang": self.lang}, f"codelist {codelist_id}"
+            )
+        return self._codelists[codelist_id]
+
+    # -- data -----------------------------------------------------------------------------------------------
+    def _data_key(
+        self,
+        table_id: str,
+        selection: Mapping[str, Sequence[str]],
+        codelists: Mapping[str, str],
+        *,
+        manifest: bool = False,
+    ) -> str:
+        identity = {
+            "table": table_id,
+            "selection": {k: list(v) for k, v in selection.items()},
+            "codelists": dict(codelists),
+            "lang": self.lang,
+            "outputFormat": "json-stat2",
+        }
+        # A manifest (which responses make up a selection) lives apart from the responses themselves.
+        return cache_key(("manifest " if manifest else "") + f"POST tables/{table_id}/data", identity)
+
+    @staticmethod
+    def _body(selection: Mapping[str, Sequence[str]], codelists: Mapping[str, str]) -> dict[str, Any]:
+        items = []
+        for var, codes in selection.items():
+            item: dict[str, Any] = {"variableCode": var}
+            if var in codelists:
+                item["codelist"] = codelists[var]
+            item["valueCodes"] = list(codes)
+            items.append(item)
+        return {"selection": items}
+
+    def _post_chunk(
+        self, table_id: str, chunk: Chunk, codelists: Mapping[str, str]
+    ) -> list[tuple[Chunk, dict]]:
+        """POST one chunk; on 400 "Too many cells selected" split it in two and recurse."""
+        params = {"outputFormat": "json-stat2", "lang": self.lang}
+        try:
+            response = self._http().request(
+                "POST",
+                f"tables/{table_id}/data",
+                params=params,
+                json_body=self._body(chunk.selection, codelists),
+            )
+        except HttpStatusError as exc:
+            if _too_many_cells(exc) and chunk.cells > 1:
+                parts = plan_chunks(chunk.selection, chunk.expanded, max(1, chunk.cells // 2))
+                return [r for part in parts for r in self._post_chunk(table_id, part, codelists)]
+            raise ScbError(
+                f"SCB data request for {_describe(table_id, chunk.selection, codelists)} failed with HTTP "
+                f"{exc.status} after {exc.attempts} attempt(s). Server said: {exc.detail}. Check the variable "
+                "and value codes against the table's metadata (segindicators scb search / metadata).",
+                status=exc.status,
+                detail=exc.detail,
+            ) from exc
+        except HttpError as exc:
+            raise ScbError(
+                f"SCB data request for {_describe(table_id, chunk.selection, codelists)} failed: {exc}"
+            ) from exc
+        try:
+            doc = response.json()
+            if not isinstance(doc, dict) or "value" not in doc or "id" not in doc:
+                raise ValueError("not a JSON-stat2 dataset")
+        except ValueError as exc:
+            raise ScbError(
+                f"SCB data answer for {_describe(table_id, chunk.selection, codelists)} is invalid or truncated "
+                f"({exc}); it was not cached. Retry later."
+            ) from exc
+        key = self._data_key(table_id, chunk.selection, codelists)
+        entry = self.cache.put(
+            key,
+            response.content,
+            self._provenance(
+                response,
+                doc.get("updated"),
+                table_id=table_id,
+                what="data",
+                selection=chunk.selection,
+                codelists=dict(codelists),
+                lang=self.lang,
+            ),
+        )
+        return [
+            (
+                chunk,
+                {"key": key, "sha256": entry.provenance["sha256"], "selection": chunk.selection, "doc": doc},
+            )
+        ]
+
+    def data(
+        self,
+        table_id: str,
+        selection: Mapping[str, str | Sequence[str]],
+        codelists: Mapping[str, str] | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> pd.DataFrame:
+        """Fetch a selection of a table as a long DataFrame (see :func:`~segindicators.scb.jsonstat.parse_jsonstat2`).
+
+        Parameters
+        ----------
+        table_id
+            Table id such as ``"TAB6574"``.
+        selection
+            Variable code → value codes or expressions, e.g. ``{"Region": ["0580*"], "Tid": ["2024"]}``.
+        codelists
+            Variable code → codelist id, e.g. ``{"Region": "vs_DeSO2025"}``; applied before wildcards.
+        progress
+            Called as ``progress(done, total)`` after each request of a split selection.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per dimension, ``region_version``, ``value``, ``status``; selections split under the cell
+            limit are reassembled in exactly the row order one call would give.
+
+        Raises
+        ------
+        ScbCacheMiss
+            Offline and the selection was never fetched.
+        ScbError
+            The server refused or failed (message names table, selection, status and the server's detail).
+        """
+        sel = normalise_selection(selection)
+        cls = dict(codelists or {})
+        unknown = sorted(set(cls) - set(sel))
+        if unknown:
+            raise ValueError(
+                f"codelists names {unknown} but the selection has no such variable; selection variables are "
+                f"{sorted(sel)}. Add the variable to the selection or drop its codelist."
+            )
+        key = self._data_key(table_id, sel, cls, manifest=True)
+        manifest = self.cache.latest(key)
+        if self.offline:
+            if manifest is None or manifest.provenance.get("what") != "manifest":
+                raise ScbCacheMiss(
+                    f"offline: {_describe(table_id, sel, cls)} is not in the cache at {self.cache.root}; "
+                    "run once online (offline=False) to fetch it."
+                )
+            return self._assemble_manifest(json.loads(manifest.read_bytes()))
+        if manifest is not None and manifest.provenance.get("what") == "manifest":
+            cached = json.loads(manifest.read_bytes())
+            if not self.check_updated:
+                return self._assemble_manifest(cached)
+            current = self.table(table_id).get("updated")
+            if same_instant(current, cached.get("table_updated")):
+                return self._assemble_manifest(cached)
+        return self._download(table_id, sel, cls, key, progress)
+
+    def _download(
+        self,
+        table_id: str,
+        sel: dict[str, list[str]],
+        cls: dict[str, str],
+        key: str,
+        progress: Callable[[int, int], None] | None,
+    ) -> pd.DataFrame:
+        cfg = self.config()
+        meta = self.metadata(table_id)
+        variables = metadata_variables(meta)
+        values = {var: codelist_codes(self.codelist(cid)) for var, cid in cls.items()}
+        try:
+            expanded = expand_selection(variables, sel, values)
+        except ValueError as exc:
+            raise ScbError(f"{_describe(table_id, sel, cls)}: {exc}") from exc
+        max_cells = int(cfg.get("maxDataCells", DEFAULT_LIMITS["maxDataCells"]))
+        chunks = plan_chunks(sel, expanded, max_cells)
+        results: list[tuple[Chunk, dict]] = []
+        for i, chunk in enumerate(chunks):
+            results.extend(self._post_chunk(table_id, chunk, cls))
+            if progress is not None:
+                progress(i + 1, len(chunks))
+        docs = [r[1]["doc"] for r in results]
+        frame = _assemble([parse_jsonstat2(d) for d in docs])
+        manifest = {
+            "table": table_id,
+            "selection": sel,
+            "codelists": cls,
+            "lang": self.lang,
+            "cells": count_cells(expanded),
+            "max_cells": max_cells,
+            "table_updated": docs[0].get("updated"),
+            "chunks": [{k: v for k, v in r[1].items() if k != "doc"} for r in results],
+        }
+        body = canonical_json(manifest).encode("utf-8")
+        self.cache.put(
+            key,
+            body,
+            {
+                "what": "manifest",
+                "table_id": table_id,
+                "table_updated": manifest["table_updated"],
+                "chunks": len(results),
+            },
+        )
+        return frame
+
+    def _assemble_manifest(self, manifest: Mapping[str, Any]) -> pd.DataFrame:
+        frames = []
+        for chunk in manifest["chunks"]:
+            entry = self.cache.find(chunk["key"], chunk["sha256"])
+            if entry is None:
+                raise ScbCacheMiss(
+                    f"cache at {self.cache.root} lacks a part of table {manifest['table']} "
+                    f"(selection {json.dumps(chunk['selection'], ensure_ascii=False)}); fetch it again online."
+                )
+            frames.append(parse_jsonstat2(entry.read_bytes()))
+        return _assemble(frames)
+
+
+def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate chunk frames into the frame one unsplit call would give (row-major ``id`` order)."""
+    if len(frames) == 1:
+        return frames[0]
+    dims = list(frames[0].attrs["dimension_labels"])
+    frame = pd.concat(frames, ignore_index=True)
+    keys = []
+    for var in dims:
+        col = frame[var]
+        if var == "Region" and "region_version" in frame:
+            col = col + "_" + frame["region_version"].fillna("").astype(str)
+        order = pd.unique(
+            col
+        )  # first appearance across chunks = server order, chunks being contiguous blocks
+        keys.append(pd.Categorical(col, categories=order).codes)
+    idx = np.lexsort(keys[::-1])
+    frame = frame.iloc[idx].reset_index(drop=True)
+    attrs = dict(frames[0].attrs)
+    labels: dict[str, dict[str, str]] = {}
+    for f in frames:
+        for var, mapping in f.attrs["category_labels"].items():
+            labels.setdefault(var, {}).update(mapping)
+    attrs["category_labels"] = labels
+    frame.attrs = attrs
+    return frame
