@@ -189,7 +189,7 @@ def regso_changes(lookup: pd.DataFrame, crosswalk: pd.DataFrame | None = None) -
         )
 
     a, b = composition(old, "deso"), composition(new, "unit")
-    out = a.join(b, how="outer", lsuffix="_2018", rsuffix="_2025").reset_index()
+    out = a.merge(b, left_index=True, right_index=True, how="outer", suffixes=("_2018", "_2025")).reset_index()
     status = np.select(
         [out["units_2018"].isna(), out["units_2025"].isna(), out["units_2018"] == out["units_2025"]],
         ["new", "discontinued", "continuous"],
