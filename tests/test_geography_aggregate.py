@@ -19,20 +19,45 @@ from segindicators.geography.aggregate import (
 from segindicators.geography.profiles import focus_mapping, load_profile
 
 
-def _counts(area, num, den, *, unit="share", indicator="x_share", year=2023, version="2018", level="DeSO",
-            kommun="0001", flags=""):
+def _counts(
+    area,
+    num,
+    den,
+    *,
+    unit="share",
+    indicator="x_share",
+    year=2023,
+    version="2018",
+    level="DeSO",
+    kommun="0001",
+    flags="",
+):
     """Counts frame in the processed-counts contract (synthetic values)."""
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
-    return pd.DataFrame({
-        "kommun": kommun, "level": level, "geo_version": version, "area": list(area), "area_name": pd.NA,
-        "year": np.int64(year), "indicator": indicator, "numerator": num, "denominator": den,
-        "value": num / den, "unit": unit, "status": None, "source_table": "SYNTHETIC",
-        "table_updated": "2025-01-01", "flags": flags,
-    })
+    return pd.DataFrame(
+        {
+            "kommun": kommun,
+            "level": level,
+            "geo_version": version,
+            "area": list(area),
+            "area_name": pd.NA,
+            "year": np.int64(year),
+            "indicator": indicator,
+            "numerator": num,
+            "denominator": den,
+            "value": num / den,
+            "unit": unit,
+            "status": None,
+            "source_table": "SYNTHETIC",
+            "table_updated": "2025-01-01",
+            "flags": flags,
+        }
+    )
 
 
 # ---------------------------------------------------------------- real export (SCB, RegSO 2020)
+
 
 @pytest.fixture(scope="module")
 def lookup(reference_dir):
@@ -43,9 +68,12 @@ def lookup(reference_dir):
 def foreign_born(born_in_sweden, lookup):
     """foreign_born_share per RegSO and year from the real export: numerator = totalt − Sverige."""
     codes = join_regso_labels(born_in_sweden["region"], lookup, "2018")
-    df = born_in_sweden.merge(codes[["label", "regso", "regso_name", "kommun"]], left_on="region", right_on="label")
-    wide = df.pivot_table(index=["regso", "regso_name", "kommun", "year"], columns="födelseregion",
-                          values="value").reset_index()
+    df = born_in_sweden.merge(
+        codes[["label", "regso", "regso_name", "kommun"]], left_on="region", right_on="label"
+    )
+    wide = df.pivot_table(
+        index=["regso", "regso_name", "kommun", "year"], columns="födelseregion", values="value"
+    ).reset_index()
     num = (wide["totalt"] - wide["Sverige"]).to_numpy()
     out = _counts(wide["regso"], num, wide["totalt"], indicator="foreign_born_share", level="RegSO", year=0)
     out["year"] = wide["year"].astype("int64").to_numpy()
@@ -76,7 +104,10 @@ def test_linkoping_population_2023(foreign_born, lookup):
 def test_national_total_from_all_kommuner(foreign_born, lookup):
     k = aggregate_up(foreign_born, lookup, "kommun")
     assert k.groupby("year")["denominator"].sum().to_dict() == {
-        2020: 10_379_295, 2021: 10_452_326, 2022: 10_521_556, 2023: 10_551_707
+        2020: 10_379_295,
+        2021: 10_452_326,
+        2022: 10_521_556,
+        2023: 10_551_707,
     }
     assert k["area"].nunique() == 290
 
@@ -103,6 +134,7 @@ def test_focus_areas_equal_sum_of_parts(foreign_born):
 
 # ---------------------------------------------------------------- hand-derivable cases
 
+
 def test_pooled_not_averaged():
     c = _counts(["a", "b"], [10, 450], [100, 900])
     out = aggregate_counts(c, groups_mapping({"G": ["a", "b"]}), level="focus").iloc[0]
@@ -128,8 +160,14 @@ def test_part_missing_from_data_counts_as_missing():
 
 
 def test_counts_unit_sums_and_flags_union():
-    c = _counts(["a", "b"], [5, 7], [np.nan, np.nan], unit="count", indicator="population",
-                flags=["small_area", "reconstructed;small_area"])
+    c = _counts(
+        ["a", "b"],
+        [5, 7],
+        [np.nan, np.nan],
+        unit="count",
+        indicator="population",
+        flags=["small_area", "reconstructed;small_area"],
+    )
     out = aggregate_counts(c, groups_mapping({"G": ["a", "b"]}), level="focus").iloc[0]
     assert out["value"] == 12.0 and np.isnan(out["denominator"]) and out["coverage"] == 1.0
     assert out["flags"] == "reconstructed;small_area"
@@ -148,13 +186,22 @@ def test_duplicate_part_rows_rejected():
 
 
 def test_level_mapping_direction():
-    lk = pd.DataFrame({"geo_version": "2018", "deso": ["0580C1010"], "regso": "0580R001", "regso_name": "Berga",
-                       "kommun": "0580", "kommun_name": "Linköping"})
+    lk = pd.DataFrame(
+        {
+            "geo_version": "2018",
+            "deso": ["0580C1010"],
+            "regso": "0580R001",
+            "regso_name": "Berga",
+            "kommun": "0580",
+            "kommun_name": "Linköping",
+        }
+    )
     with pytest.raises(ValueError, match="finer → coarser"):
         level_mapping(lk, "kommun", "DeSO")
 
 
 # ---------------------------------------------------------------- properties
+
 
 @st.composite
 def geography(draw):
@@ -170,8 +217,16 @@ def geography(draw):
     den = draw(st.lists(st.integers(1, 5000), min_size=n, max_size=n))
     frac = draw(st.lists(st.floats(0, 1), min_size=n, max_size=n))
     num = [float(np.floor(d * f)) for d, f in zip(den, frac, strict=True)]
-    lookup = pd.DataFrame({"geo_version": "2018", "deso": [d for d, _ in rows], "regso": [r for _, r in rows],
-                           "regso_name": "synthetic", "kommun": "9999", "kommun_name": "Syntetisk"})
+    lookup = pd.DataFrame(
+        {
+            "geo_version": "2018",
+            "deso": [d for d, _ in rows],
+            "regso": [r for _, r in rows],
+            "regso_name": "synthetic",
+            "kommun": "9999",
+            "kommun_name": "Syntetisk",
+        }
+    )
     counts = _counts([d for d, _ in rows], num, den, kommun="9999")
     return lookup, counts
 

@@ -45,10 +45,18 @@ def _synthetic_deso_counts(lookup: pd.DataFrame, kommun: str) -> pd.DataFrame:
         codes = sorted(lookup.loc[(lookup["geo_version"] == version) & (lookup["kommun"] == kommun), "deso"])
         for i, code in enumerate(codes):
             rows.append((kommun, "DeSO", version, code, year, 10.0, 100.0 + i))
-    df = pd.DataFrame(rows, columns=["kommun", "level", "geo_version", "area", "year", "numerator", "denominator"])
+    df = pd.DataFrame(
+        rows, columns=["kommun", "level", "geo_version", "area", "year", "numerator", "denominator"]
+    )
     return df.assign(
-        area_name=pd.NA, indicator="synthetic_share", value=df["numerator"] / df["denominator"], unit="share",
-        status=None, source_table="SYNTHETIC", table_updated="2025-01-01", flags="",
+        area_name=pd.NA,
+        indicator="synthetic_share",
+        value=df["numerator"] / df["denominator"],
+        unit="share",
+        status=None,
+        source_table="SYNTHETIC",
+        table_updated="2025-01-01",
+        flags="",
     )
 
 
@@ -83,10 +91,20 @@ def test_national_rule_report(crosswalk):
 @pytest.mark.reference
 def test_regso_changes(lookup, crosswalk):
     ch = regso_changes(lookup, crosswalk)
-    assert ch["status"].value_counts().to_dict() == {"continuous": 3356, "changed": 6, "new": 1, "discontinued": 1}
+    assert ch["status"].value_counts().to_dict() == {
+        "continuous": 3356,
+        "changed": 6,
+        "new": 1,
+        "discontinued": 1,
+    }
     assert (ch.loc[ch["kommun"] == "0580", "status"] == "continuous").all()
     assert set(ch.loc[ch["status"] == "changed", "regso"]) == {
-        "0139R010", "0586R002", "0586R007", "0586R010", "1496R007", "2523R009"
+        "0139R010",
+        "0586R002",
+        "0586R007",
+        "0586R010",
+        "1496R007",
+        "2523R009",
     }
     renamed = ch[ch["name_changed"]].set_index("regso")
     assert renamed.loc["1984R005", "name_2025"] == "Nästkvarn-Sturestaden"
@@ -121,7 +139,9 @@ def test_suppressed_part_makes_parent_missing(lookup, crosswalk):
     h = harmonise_deso(counts, crosswalk).set_index(["area", "year"])
     assert np.isnan(h.loc[("0580C1230", 2024), "value"])
     assert set(h.loc[("0580C1230", 2024), "flags"].split(";")) == {"harmonised", "suppressed"}
-    assert h.loc[("0580C1230", 2023), "value"] == pytest.approx(10 / h.loc[("0580C1230", 2023), "denominator"])
+    assert h.loc[("0580C1230", 2023), "value"] == pytest.approx(
+        10 / h.loc[("0580C1230", 2023), "denominator"]
+    )
 
 
 @pytest.mark.reference
@@ -131,7 +151,9 @@ def test_harmonised_deso_aggregate_to_regso_and_regso_series(lookup, crosswalk):
     regso_h = aggregate_up(h, lookup, "RegSO")
     assert regso_h.groupby("year")["area"].nunique().to_dict() == {2023: 32, 2024: 32}
     # Direct RegSO aggregation per version equals the harmonised one for continuous RegSO.
-    direct = pd.concat([aggregate_up(counts[counts["geo_version"] == v], lookup, "RegSO") for v in ("2018", "2025")])
+    direct = pd.concat(
+        [aggregate_up(counts[counts["geo_version"] == v], lookup, "RegSO") for v in ("2018", "2025")]
+    )
     cont = harmonise_regso(direct.assign(level="RegSO"), regso_changes(lookup, crosswalk))
     merged = cont.merge(regso_h, on=["area", "year"], suffixes=("", "_h"))
     assert len(merged) == 64
@@ -143,12 +165,22 @@ def test_harmonised_deso_aggregate_to_regso_and_regso_series(lookup, crosswalk):
 def test_add_flag_idempotent():
     s = pd.Series(["", "small_area", "harmonised;small_area"])
     assert add_flag(add_flag(s, "harmonised"), "harmonised").tolist() == [
-        "harmonised", "small_area;harmonised", "harmonised;small_area"
+        "harmonised",
+        "small_area;harmonised",
+        "harmonised;small_area",
     ]
 
 
 def test_crosswalk_needs_both_versions():
-    lk = pd.DataFrame({"geo_version": ["2018"], "deso": ["0580C1010"], "regso": ["0580R001"],
-                       "regso_name": ["Berga"], "kommun": ["0580"], "kommun_name": ["Linköping"]})
+    lk = pd.DataFrame(
+        {
+            "geo_version": ["2018"],
+            "deso": ["0580C1010"],
+            "regso": ["0580R001"],
+            "regso_name": ["Berga"],
+            "kommun": ["0580"],
+            "kommun_name": ["Linköping"],
+        }
+    )
     with pytest.raises(ValueError, match="needs both geo_version"):
         deso_crosswalk(lk)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from segindicators.geography import LabelJoinError, join_regso_labels, parse_regso_label, read_reference_lookups
+from segindicators.geography import (
+    LabelJoinError,
+    join_regso_labels,
+    parse_regso_label,
+    read_reference_lookups,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,9 @@ def test_quirky_labels_are_counted(born_in_sweden, lookup):
 
 @pytest.mark.reference
 def test_unmatched_labels_raise_with_first_few(lookup):
-    with pytest.raises(LabelJoinError, match=r"2 of 3 label\(s\) match no RegSO.*'Linköping \(Atlantis\)'.*Hint"):
+    with pytest.raises(
+        LabelJoinError, match=r"2 of 3 label\(s\) match no RegSO.*'Linköping \(Atlantis\)'.*Hint"
+    ):
         join_regso_labels(["Linköping (Berga)", "Linköping (Atlantis)", "Ingenstans (Berga)"], lookup)
 
 

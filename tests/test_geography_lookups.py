@@ -94,16 +94,23 @@ def test_wfs_attributes_equal_kopplingstabell_shape():
 
 @pytest.mark.reference
 def test_codelist_shape_like_real_aggregation_codelist(reference_dir):
-    real = json.loads((reference_dir / "scb-api-v2" / "codelist_agg_Ålder10årJ.json").read_text(encoding="utf-8"))
+    real = json.loads(
+        (reference_dir / "scb-api-v2" / "codelist_agg_Ålder10årJ.json").read_text(encoding="utf-8")
+    )
     # Same structure as SCB's aggregation codelist, with RegSO codes (synthetic content, real shape).
-    payload = {
-        key: real[key] for key in real if key not in ("values",)
-    } | {
+    payload = {key: real[key] for key in real if key not in ("values",)} | {
         "id": "agg_RegSO2025",
         "values": [
-            {"code": "0580R001_RegSO2025", "label": "0580R001 Linköping (Berga)", "valueMap": ["0580C1010_DeSO2025"]},
-            {"code": "0580R018_RegSO2025", "label": "Linköping (Skäggetorp-Tornby )",
-             "valueMap": ["0580C1230_DeSO2025", "0580C1240_DeSO2025"]},
+            {
+                "code": "0580R001_RegSO2025",
+                "label": "0580R001 Linköping (Berga)",
+                "valueMap": ["0580C1010_DeSO2025"],
+            },
+            {
+                "code": "0580R018_RegSO2025",
+                "label": "Linköping (Skäggetorp-Tornby )",
+                "valueMap": ["0580C1230_DeSO2025", "0580C1240_DeSO2025"],
+            },
         ],
     }
     assert set(real["values"][0]) >= {"code", "label", "valueMap"}
@@ -116,7 +123,10 @@ def test_codelist_shape_like_real_aggregation_codelist(reference_dir):
 
 
 def test_codelist_without_valuemap_and_version_errors():
-    payload = {"id": "vs_RegSO2020", "values": [{"code": "0580R017_RegSO2020", "label": "0580R017 Linköping (Ryd)"}]}
+    payload = {
+        "id": "vs_RegSO2020",
+        "values": [{"code": "0580R017_RegSO2020", "label": "0580R017 Linköping (Ryd)"}],
+    }
     out = lookup_from_codelist(payload)
     assert out["geo_version"].tolist() == ["2018"] and out["deso"].isna().all()
     assert out["kommun_name"].tolist() == ["Linköping"]

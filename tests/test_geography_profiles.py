@@ -39,7 +39,9 @@ def test_linkoping_profile_matches_lookups(reference_dir):
     validate_profile(load_profile("0580"), lookup)  # codes exist in both versions, names match SCB's
     wrong = load_profile("0580")
     wrong = type(wrong)(wrong.kommun, wrong.name, wrong.focus_areas, {"0581": "Norrkoping"}, wrong.source)
-    with pytest.raises(ProfileError, match="kommun 0581 is 'Norrköping' in the lookup, profile says 'Norrkoping'"):
+    with pytest.raises(
+        ProfileError, match="kommun 0581 is 'Norrköping' in the lookup, profile says 'Norrkoping'"
+    ):
         validate_profile(wrong, lookup)
 
 
@@ -63,11 +65,15 @@ def test_focus_mapping_rows():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('kommun: 580\n', "'kommun' is '580' but the file is for '0580'"),
-        ('kommun: "0580"\nfocus_areas:\n  - {id: x, name: X, level: RegSO, areas: ["0581R001"]}\n',
-         r"\['0581R001'\] are not RegSO codes of kommun 0580"),
-        ('kommun: "0580"\nfocus_areas:\n  - {id: x, name: X, level: Kvarter, areas: ["0580R001"]}\n',
-         "level must be 'RegSO' or 'DeSO'"),
+        ("kommun: 580\n", "'kommun' is '580' but the file is for '0580'"),
+        (
+            'kommun: "0580"\nfocus_areas:\n  - {id: x, name: X, level: RegSO, areas: ["0581R001"]}\n',
+            r"\['0581R001'\] are not RegSO codes of kommun 0580",
+        ),
+        (
+            'kommun: "0580"\nfocus_areas:\n  - {id: x, name: X, level: Kvarter, areas: ["0580R001"]}\n',
+            "level must be 'RegSO' or 'DeSO'",
+        ),
         ('kommun: "0580"\nfocus_areas:\n  - {id: x, name: X, level: DeSO, areas: []}\n', "non-empty list"),
         ('kommun: "0580"\npeers: {581: Norrköping}\n', "quote them"),
         ('kommun: "0580"\nfokus: []\n', r"unknown key\(s\) \['fokus'\]"),

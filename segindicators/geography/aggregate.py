@@ -59,7 +59,9 @@ def _check_aggregable(counts: pd.DataFrame) -> None:
         )
 
 
-def _union_flags(flags: pd.Series, group_ids: np.ndarray, n_groups: int, extra: dict[str, np.ndarray]) -> np.ndarray:
+def _union_flags(
+    flags: pd.Series, group_ids: np.ndarray, n_groups: int, extra: dict[str, np.ndarray]
+) -> np.ndarray:
     """';'-joined sorted union of flag tokens per group (vectorised: explode + drop_duplicates).
 
     ``extra`` maps a token to a boolean array over groups saying where to add it.
@@ -129,7 +131,9 @@ def aggregate_counts(
     need = ["area", *_KEYS, "numerator", "denominator"]
     missing = [c for c in need if c not in counts.columns]
     if missing:
-        raise ValueError(f"counts: missing column(s) {missing}; expected the processed-counts contract columns.")
+        raise ValueError(
+            f"counts: missing column(s) {missing}; expected the processed-counts contract columns."
+        )
     if not {"area", "target"} <= set(mapping.columns):
         raise ValueError(f"mapping: needs columns 'area' and 'target', got {list(mapping.columns)}.")
     _check_aggregable(counts)
@@ -225,8 +229,20 @@ def aggregate_counts(
     out["area_name"] = out["area_name"].astype("str")
     out["kommun"] = out["kommun"].astype("str")
     out["year"] = out["year"].astype("int64")
-    first = ["kommun", "level", "geo_version", "area", "area_name", "year", "indicator", "numerator",
-             "denominator", "value", "unit", "status"]
+    first = [
+        "kommun",
+        "level",
+        "geo_version",
+        "area",
+        "area_name",
+        "year",
+        "indicator",
+        "numerator",
+        "denominator",
+        "value",
+        "unit",
+        "status",
+    ]
     rest = [c for c in ("source_table", "table_updated") if c in out.columns]
     return out[[*first, *rest, "flags", "coverage", "n_parts", "n_missing"]].reset_index(drop=True)
 
@@ -257,7 +273,11 @@ def level_mapping(lookup: pd.DataFrame, from_level: str, to_level: str) -> pd.Da
     [['2018', '0580C1010', '0580R001'], ['2018', '0580C1020', '0580R001'], ['harmonised', '0580C1010', '0580R001'], ['harmonised', '0580C1020', '0580R001']]
     """
     cols = {"DeSO": ("deso", None), "RegSO": ("regso", "regso_name"), "kommun": ("kommun", "kommun_name")}
-    if from_level not in _LEVELS or to_level not in _LEVELS or _LEVELS.index(from_level) >= _LEVELS.index(to_level):
+    if (
+        from_level not in _LEVELS
+        or to_level not in _LEVELS
+        or _LEVELS.index(from_level) >= _LEVELS.index(to_level)
+    ):
         raise ValueError(
             f"from_level/to_level: expected a finer → coarser pair of {_LEVELS}, got {from_level!r} → {to_level!r}."
         )

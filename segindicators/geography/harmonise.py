@@ -101,12 +101,18 @@ def deso_crosswalk(lookup: pd.DataFrame) -> pd.DataFrame:
     versions = set(lookup["geo_version"])
     if not {"2018", "2025"} <= versions:
         raise ValueError(f"lookup: needs both geo_version '2018' and '2025', got {sorted(versions)}.")
-    old = lookup.loc[(lookup["geo_version"] == "2018") & lookup["deso"].notna(), ["deso", "regso"]].drop_duplicates("deso")
-    new = lookup.loc[(lookup["geo_version"] == "2025") & lookup["deso"].notna(), ["deso", "regso"]].drop_duplicates("deso")
+    old = lookup.loc[
+        (lookup["geo_version"] == "2018") & lookup["deso"].notna(), ["deso", "regso"]
+    ].drop_duplicates("deso")
+    new = lookup.loc[
+        (lookup["geo_version"] == "2025") & lookup["deso"].notna(), ["deso", "regso"]
+    ].drop_duplicates("deso")
     old = old.rename(columns={"deso": "deso_2018", "regso": "regso_2018"})
     new = new.rename(columns={"deso": "deso_2025", "regso": "regso_2025"})
 
-    unchanged = old.merge(new, left_on="deso_2018", right_on="deso_2025", how="inner").assign(kind="unchanged")
+    unchanged = old.merge(new, left_on="deso_2018", right_on="deso_2025", how="inner").assign(
+        kind="unchanged"
+    )
     gone = old[~old["deso_2018"].isin(new["deso_2025"])]
     added = new[~new["deso_2025"].isin(old["deso_2018"])]
 
@@ -128,7 +134,9 @@ def deso_crosswalk(lookup: pd.DataFrame) -> pd.DataFrame:
 
     # Rule 5: a kept code in a RegSO that gained (2025) or lost (2018) an unmatched DeSO probably gave up
     # area to it (e.g. 0139B2070, new in 0139R010, next to 0139A0010 which kept its code).
-    touched = unchanged["regso_2025"].isin(added["regso_2025"]) | unchanged["regso_2018"].isin(gone["regso_2018"])
+    touched = unchanged["regso_2025"].isin(added["regso_2025"]) | unchanged["regso_2018"].isin(
+        gone["regso_2018"]
+    )
     unchanged.loc[touched, "kind"] = "possibly_changed"
 
     out = pd.concat([unchanged, split, recoded, gone, added], ignore_index=True)
@@ -139,7 +147,9 @@ def deso_crosswalk(lookup: pd.DataFrame) -> pd.DataFrame:
     cols = ["kommun", "deso_2018", "deso_2025", "kind", "regso_2018", "regso_2025", "n_parts", "same_regso"]
     for c in cols[:6]:
         out[c] = out[c].astype("str")
-    return out[cols].sort_values(["kommun", "deso_2018", "deso_2025"], na_position="last").reset_index(drop=True)
+    return (
+        out[cols].sort_values(["kommun", "deso_2018", "deso_2025"], na_position="last").reset_index(drop=True)
+    )
 
 
 def crosswalk_summary(crosswalk: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +199,9 @@ def regso_changes(lookup: pd.DataFrame, crosswalk: pd.DataFrame | None = None) -
         )
 
     a, b = composition(old, "deso"), composition(new, "unit")
-    out = a.merge(b, left_index=True, right_index=True, how="outer", suffixes=("_2018", "_2025")).reset_index()
+    out = a.merge(
+        b, left_index=True, right_index=True, how="outer", suffixes=("_2018", "_2025")
+    ).reset_index()
     status = np.select(
         [out["units_2018"].isna(), out["units_2025"].isna(), out["units_2018"] == out["units_2025"]],
         ["new", "discontinued", "continuous"],
@@ -202,12 +214,24 @@ def regso_changes(lookup: pd.DataFrame, crosswalk: pd.DataFrame | None = None) -
     )
     out["n_deso_2018"] = out["n_deso_2018"].fillna(0).astype("int64")
     out["n_deso_2025"] = out["n_deso_2025"].fillna(0).astype("int64")
-    cols = ["regso", "kommun", "status", "name_2018", "name_2025", "name_changed", "n_deso_2018", "n_deso_2025"]
+    cols = [
+        "regso",
+        "kommun",
+        "status",
+        "name_2018",
+        "name_2025",
+        "name_changed",
+        "n_deso_2018",
+        "n_deso_2025",
+    ]
     return out[cols].sort_values("regso").reset_index(drop=True)
 
 
 def _mark(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(geo_version=HARMONISED, flags=add_flag(frame.get("flags", pd.Series("", index=frame.index)), HARMONISED))
+    return frame.assign(
+        geo_version=HARMONISED,
+        flags=add_flag(frame.get("flags", pd.Series("", index=frame.index)), HARMONISED),
+    )
 
 
 def harmonise_deso(
@@ -247,7 +271,9 @@ def harmonise_deso(
 
     old = deso[(deso["geo_version"] == "2018") & deso["area"].isin(cw["deso_2018"])]
     new = deso[deso["geo_version"] == "2025"]
-    new_1 = new.merge(one_to_one[["deso_2025", "deso_2018"]], left_on="area", right_on="deso_2025", how="inner")
+    new_1 = new.merge(
+        one_to_one[["deso_2025", "deso_2018"]], left_on="area", right_on="deso_2025", how="inner"
+    )
     new_1 = new_1.assign(area=new_1["deso_2018"]).drop(columns=["deso_2025", "deso_2018"])
 
     new_split = new[new["area"].isin(split["deso_2025"])]
@@ -255,7 +281,9 @@ def harmonise_deso(
     omitted = new_split.loc[~aggregable, ["area", "indicator", "year"]]
     parts = []
     if aggregable.any():
-        mapping = split[["deso_2025", "deso_2018"]].rename(columns={"deso_2025": "area", "deso_2018": "target"})
+        mapping = split[["deso_2025", "deso_2018"]].rename(
+            columns={"deso_2025": "area", "deso_2018": "target"}
+        )
         mapping = mapping.assign(target_name=pd.NA, kommun=mapping["target"].str[:4], geo_version="2025")
         summed = aggregate_counts(new_split[aggregable], mapping, level="DeSO")
         parts.append(summed)

@@ -83,7 +83,9 @@ def parse_regso_label(labels: pd.Series | list[str]) -> pd.DataFrame:
     )
 
 
-def join_regso_labels(labels: pd.Series | list[str], lookup: pd.DataFrame, geo_version: str = "2018") -> pd.DataFrame:
+def join_regso_labels(
+    labels: pd.Series | list[str], lookup: pd.DataFrame, geo_version: str = "2018"
+) -> pd.DataFrame:
     """Join ``"Kommun (RegSO-namn)"`` labels to RegSO codes, one-to-one.
 
     Parameters
@@ -120,15 +122,21 @@ def join_regso_labels(labels: pd.Series | list[str], lookup: pd.DataFrame, geo_v
     regso = lookup.loc[lookup["geo_version"] == geo_version, ["regso", "regso_name", "kommun", "kommun_name"]]
     regso = regso.drop_duplicates("regso")
     if regso.empty:
-        raise LabelJoinError(f"lookup: no rows for geo_version={geo_version!r}; load the matching kopplingstabell.")
-    regso = regso.assign(_key=normalise_name(regso["kommun_name"]) + "\x1f" + normalise_name(regso["regso_name"]))
+        raise LabelJoinError(
+            f"lookup: no rows for geo_version={geo_version!r}; load the matching kopplingstabell."
+        )
+    regso = regso.assign(
+        _key=normalise_name(regso["kommun_name"]) + "\x1f" + normalise_name(regso["regso_name"])
+    )
     dup_keys = regso[regso["_key"].duplicated(keep=False)]
     if len(dup_keys):
         raise LabelJoinError(
             f"lookup (geo_version {geo_version}): (kommun, RegSO name) not unique for {dup_keys['regso'].head(5).tolist()}; "
             "labels cannot identify these RegSO."
         )
-    parsed["_key"] = (normalise_name(parsed["kommun_name"]) + "\x1f" + normalise_name(parsed["regso_name"])).to_numpy()
+    parsed["_key"] = (
+        normalise_name(parsed["kommun_name"]) + "\x1f" + normalise_name(parsed["regso_name"])
+    ).to_numpy()
     joined = parsed[["label", "_key"]].merge(regso, on="_key", how="left", validate="many_to_one")
     unmatched = joined.loc[joined["regso"].isna(), "label"]
     if len(unmatched):

@@ -170,7 +170,9 @@ def read_reference_lookups(lookups_dir: str | os.PathLike[str]) -> pd.DataFrame:
     frames = [read_kopplingstabell(f) for f in files]
     versions = [f["geo_version"].iloc[0] for f in frames]
     if len(set(versions)) != len(versions):
-        raise ValueError(f"{folder}: several files for the same geography version: {dict(zip(files, versions))}")
+        raise ValueError(
+            f"{folder}: several files for the same geography version: {dict(zip([f.name for f in files], versions, strict=True))}"
+        )
     return pd.concat(frames, ignore_index=True)
 
 

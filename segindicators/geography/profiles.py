@@ -76,13 +76,18 @@ def _fail(source: str, msg: str) -> ProfileError:
 
 def _parse(data: Any, kommun: str, source: str) -> Profile:
     if not isinstance(data, dict):
-        raise _fail(source, f"expected a mapping with keys kommun, name, focus_areas, peers; got {type(data).__name__}.")
+        raise _fail(
+            source,
+            f"expected a mapping with keys kommun, name, focus_areas, peers; got {type(data).__name__}.",
+        )
     unknown = set(data) - {"kommun", "name", "focus_areas", "peers"}
     if unknown:
         raise _fail(source, f"unknown key(s) {sorted(unknown)}; allowed: kommun, name, focus_areas, peers.")
     file_kommun = str(data.get("kommun", ""))
     if file_kommun != kommun:
-        raise _fail(source, f"'kommun' is {file_kommun!r} but the file is for {kommun!r}; quote the code (\"0580\").")
+        raise _fail(
+            source, f"'kommun' is {file_kommun!r} but the file is for {kommun!r}; quote the code (\"0580\")."
+        )
     focus: list[FocusArea] = []
     seen: set[str] = set()
     for i, item in enumerate(data.get("focus_areas") or []):
@@ -96,11 +101,16 @@ def _parse(data: Any, kommun: str, source: str) -> Profile:
         if level not in _CODE:
             raise _fail(source, f"{where} ({fid}): level must be 'RegSO' or 'DeSO', got {level!r}.")
         if not isinstance(areas, list) or not areas:
-            raise _fail(source, f"{where} ({fid}): areas must be a non-empty list of {level} codes, got {areas!r}.")
+            raise _fail(
+                source, f"{where} ({fid}): areas must be a non-empty list of {level} codes, got {areas!r}."
+            )
         codes = tuple(str(a) for a in areas)
         bad = [c for c in codes if not _CODE[level].match(c) or c[:4] != kommun]
         if bad:
-            raise _fail(source, f"{where} ({fid}): {bad} are not {level} codes of kommun {kommun} (e.g. '{kommun}R001').")
+            raise _fail(
+                source,
+                f"{where} ({fid}): {bad} are not {level} codes of kommun {kommun} (e.g. '{kommun}R001').",
+            )
         if len(set(codes)) != len(codes):
             raise _fail(source, f"{where} ({fid}): duplicate codes in {list(codes)}.")
         focus.append(FocusArea(fid, str(item["name"]), level, codes, item.get("note")))
@@ -110,7 +120,9 @@ def _parse(data: Any, kommun: str, source: str) -> Profile:
     peers = {str(k): str(v) for k, v in peers_raw.items()}
     bad_peers = [k for k in peers if not _KOMMUN.match(k) or k == kommun]
     if bad_peers:
-        raise _fail(source, f"peers: {bad_peers} are not 4-digit codes of other municipalities; quote them (\"0581\").")
+        raise _fail(
+            source, f'peers: {bad_peers} are not 4-digit codes of other municipalities; quote them ("0581").'
+        )
     return Profile(kommun, data.get("name"), tuple(focus), peers, source)
 
 
@@ -153,7 +165,9 @@ def load_profile(kommun: str, path: str | os.PathLike[str] | None = None) -> Pro
     return _parse(yaml.safe_load(resource.read_text(encoding="utf-8")), kommun, f"profiles/{kommun}.yaml")
 
 
-def validate_profile(profile: Profile, lookup: pd.DataFrame, geo_versions: tuple[str, ...] = ("2018", "2025")) -> None:
+def validate_profile(
+    profile: Profile, lookup: pd.DataFrame, geo_versions: tuple[str, ...] = ("2018", "2025")
+) -> None:
     """Check a profile's codes and names against a lookup frame.
 
     Every focus-area code must exist in each of ``geo_versions``; the kommun and peer names must equal the
@@ -180,7 +194,9 @@ def validate_profile(profile: Profile, lookup: pd.DataFrame, geo_versions: tuple
             if missing:
                 problems.append(f"focus area {fa.id}: {fa.level} {missing} not in geo_version {version}")
     if problems:
-        raise ProfileError(f"profile {profile.source} (kommun {profile.kommun}): " + "; ".join(problems) + ".")
+        raise ProfileError(
+            f"profile {profile.source} (kommun {profile.kommun}): " + "; ".join(problems) + "."
+        )
 
 
 def focus_mapping(profile: Profile) -> pd.DataFrame:
