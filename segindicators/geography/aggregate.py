@@ -59,21 +59,43 @@ def _check_aggregable(counts: pd.DataFrame) -> None:
         )
 
 
-def _union_flags(
-    flags: pd.Series, group_ids: np.ndarray, n_groups: int, extra: dict[str, np.ndarray]
+def _union_tokens(
+    values: pd.Series, group_ids: np.ndarray, n_groups: int, extra: dict[str, np.ndarray] | None = None
 ) -> np.ndarray:
-    """';'-joined sorted union of flag tokens per group (vectorised: explode + drop_duplicates).
+    """';'-joined, sorted union of ';'-separated tokens per group, vectorised.
 
-    ``extra`` maps a token to a boolean array over groups saying where to add it.
+    Builds a groups × vocabulary boolean matrix and concatenates column by column, so the Python loop runs
+    over the (small) set of distinct tokens, never over groups. ``extra`` maps a token to a boolean array
+    over groups saying where to add it.
+
+    Examples
+    --------
+    >>> _union_tokens(pd.Series(["b", "a;b", "", None]), np.array([0, 0, 1, 1]), 2, {"z": np.array([False, True])})
+    array(['a;b', 'z'], dtype=object)
     """
-    tokens = pd.DataFrame({"g": group_ids, "t": flags.fillna("").astype("str").str.split(";")}).explode("t")
-    added = [pd.DataFrame({"g": np.flatnonzero(mask), "t": token}) for token, mask in extra.items()]
-    tokens = pd.concat([tokens, *added], ignore_index=True)
-    tokens = tokens[tokens["t"].notna() & (tokens["t"] != "")].drop_duplicates().sort_values(["g", "t"])
-    joined = tokens.groupby("g")["t"].agg(";".join)
+    text = values.fillna("").astype("str")
+    multi = text.str.contains(";", regex=False).to_numpy()
+    single = pd.DataFrame({"g": group_ids[~multi], "t": text.to_numpy()[~multi]})
+    parts = [single]
+    if multi.any():
+        exploded = pd.DataFrame({"g": group_ids[multi], "t": text[multi].str.split(";").to_numpy()}).explode(
+            "t"
+        )
+        parts.append(exploded)
+    for token, mask in (extra or {}).items():
+        parts.append(pd.DataFrame({"g": np.flatnonzero(mask), "t": token}))
+    pairs = pd.concat(parts, ignore_index=True)
+    pairs = pairs[pairs["t"].notna() & (pairs["t"] != "")].drop_duplicates()
     out = np.full(n_groups, "", dtype=object)
-    out[joined.index.to_numpy(dtype="int64")] = joined.to_numpy()
-    return out
+    if pairs.empty:
+        return out
+    codes, vocab = pd.factorize(pairs["t"].astype("str"), sort=True)
+    matrix = np.zeros((n_groups, len(vocab)), dtype=bool)
+    matrix[pairs["g"].to_numpy(dtype="int64"), codes] = True
+    for j, token in enumerate(vocab):
+        col = matrix[:, j]
+        out[col] = out[col] + (token + ";")
+    return pd.Series(out, dtype="str").str.removesuffix(";").to_numpy(dtype=object)
 
 
 def aggregate_counts(
@@ -198,19 +220,16 @@ def aggregate_counts(
         fallback = out["first"].where(out["nunique"] == 1)
         out["kommun"] = out["kommun"].fillna(fallback)
         out = out.drop(columns=["first", "nunique"])
+    codes = grouped.ngroup().to_numpy()
     for col, how in (("source_table", "unique"), ("table_updated", "max")):
         if col in df.columns:
             if how == "max":
-                s = grouped[col].max().reset_index(drop=True)
+                out[col] = grouped[col].max().to_numpy()
             else:
-                s = df.dropna(subset=[col]).drop_duplicates([*gcols, col]).sort_values(col)
-                s = s.groupby(gcols, sort=True, dropna=False)[col].agg(";".join)
-                s = out[gcols].merge(s.reset_index(), on=gcols, how="left")[col]
-            out[col] = s.to_numpy()
+                out[col] = _union_tokens(df[col], codes, len(out))
     any_missing = out["n_missing"] > 0
-    codes = grouped.ngroup().to_numpy()
     flags = df["flags"] if "flags" in df.columns else pd.Series("", index=df.index)
-    out["flags"] = _union_flags(flags, codes, len(out), {"suppressed": any_missing.to_numpy()})
+    out["flags"] = _union_tokens(flags, codes, len(out), {"suppressed": any_missing.to_numpy()})
     out.loc[out["_den_n"] == 0, "denominator"] = np.nan
     if suppressed == "propagate":
         out.loc[any_missing, ["numerator", "denominator"]] = np.nan
@@ -325,12 +344,12 @@ def aggregate_up(
         from_level = levels[0]
     parts = counts[counts["level"] == from_level] if "level" in counts.columns else counts
     mapping = level_mapping(lookup, from_level, to_level)
-    versions = set(parts["geo_version"]) - set(mapping["geo_version"])
+    versions = set(parts["geo_version"].unique()) - set(mapping["geo_version"].unique())
     if versions:
         raise ValueError(f"lookup: no rows for geo_version(s) {sorted(versions)} present in counts.")
     # Restrict the mapping to kommuner present, so a one-municipality frame does not report every other
     # kommun's parts as missing.
-    kommuner = set(parts["area"].str[:4])
+    kommuner = pd.Series(parts["area"].unique(), dtype="str").str[:4].unique()
     mapping = mapping[mapping["kommun"].isin(kommuner)]
     return aggregate_counts(parts, mapping, level=to_level, suppressed=suppressed)
 
