@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from segindicators import __version__
+from segindicators.geography import cli as geography_cli
 
 app = typer.Typer(
     name="segindicators",
@@ -31,3 +32,6 @@ def main(
     ),
 ) -> None:
     """segindicators: fetch SCB district data, compute segregation indices, follow the plan."""
+
+
+app.add_typer(geography_cli.app, name="geography")

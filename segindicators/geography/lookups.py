@@ -39,6 +39,7 @@ __all__ = [
     "lookup_from_codelist",
     "validate_lookup",
     "geo_version_for_year",
+    "geo_version_from_region_version",
 ]
 
 #: Columns of the normalised lookup frame, in order.
@@ -86,6 +87,33 @@ def geo_version_for_year(year: int) -> str:
     ('2018', '2025')
     """
     return "2018" if int(year) <= 2023 else "2025"
+
+
+def geo_version_from_region_version(region_version: pd.Series) -> pd.Series:
+    """Map the SCB client's ``region_version`` (codelist suffix) to the lookup's ``geo_version``.
+
+    ``DeSO2018``/``RegSO2020`` → ``"2018"``, ``DeSO2025``/``RegSO2025`` → ``"2025"``; a leading ``_`` or
+    ``vs_`` is ignored. Anything else raises.
+
+    Raises
+    ------
+    ValueError
+        Listing the unknown values.
+
+    Examples
+    --------
+    >>> geo_version_from_region_version(pd.Series(["DeSO2025", "_RegSO2020", "vs_DeSO2018"])).tolist()
+    ['2025', '2018', '2018']
+    """
+    table = {"DeSO2018": "2018", "RegSO2020": "2018", "DeSO2025": "2025", "RegSO2025": "2025"}
+    key = region_version.astype("str").str.replace(r"^(?:vs_|_)", "", regex=True)
+    out = key.map(table)
+    bad = region_version[out.isna()]
+    if len(bad):
+        raise ValueError(
+            f"region_version: unknown value(s) {bad.drop_duplicates().head(5).tolist()}; expected one of {sorted(table)}."
+        )
+    return out.astype("str")
 
 
 def _finish(frame: pd.DataFrame, source: str) -> pd.DataFrame:
