@@ -231,11 +231,22 @@ def geography(draw):
     return lookup, counts
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(geography())
 def test_deso_regso_kommun_consistent(g):
     lookup, deso = g
     regso = aggregate_up(deso, lookup, "RegSO")
+    # Every RegSO equals the pooled sum of its DeSO (recomputed here independently with a dict walk).
+    parent = dict(zip(lookup["deso"], lookup["regso"], strict=True))
+    by_regso: dict[str, list[float]] = {}
+    for area, n, d in zip(deso["area"], deso["numerator"], deso["denominator"], strict=True):
+        acc = by_regso.setdefault(parent[area], [0.0, 0.0])
+        acc[0] += n
+        acc[1] += d
+    got = regso.set_index("area")
+    for code, (n, d) in by_regso.items():
+        assert got.loc[code, "numerator"] == n and got.loc[code, "denominator"] == d
+        assert got.loc[code, "value"] == pytest.approx(n / d)
     via_regso = aggregate_up(regso, lookup, "kommun")
     direct = aggregate_up(deso, lookup, "kommun")
     for col in ("numerator", "denominator", "value"):
@@ -245,7 +256,28 @@ def test_deso_regso_kommun_consistent(g):
     assert direct["value"].iloc[0] == pytest.approx(deso["numerator"].sum() / deso["denominator"].sum())
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
+@given(geography())
+def test_counts_and_shares_together_by_indicator(g):
+    """Several indicators (a share and a count) and years in one frame aggregate independently."""
+    lookup, deso = g
+    population = deso.assign(
+        indicator="population",
+        unit="count",
+        numerator=deso["denominator"],
+        denominator=np.nan,
+        value=deso["denominator"],
+    )
+    both = pd.concat([deso, population, deso.assign(year=np.int64(2024))], ignore_index=True)
+    k = aggregate_up(both, lookup, "kommun").set_index(["indicator", "year"])
+    assert k.loc[("population", 2023), "value"] == deso["denominator"].sum()
+    assert k.loc[("x_share", 2023), "denominator"] == k.loc[("population", 2023), "value"]
+    assert k.loc[("x_share", 2024), "value"] == k.loc[("x_share", 2023), "value"]
+    via = aggregate_up(aggregate_up(both, lookup, "RegSO"), lookup, "kommun").set_index(["indicator", "year"])
+    pd.testing.assert_series_equal(via["value"], k["value"])
+
+
+@settings(max_examples=25, deadline=None)
 @given(geography(), st.data())
 def test_share_is_pooled_and_suppression_propagates(g, data):
     lookup, deso = g
