@@ -10,6 +10,7 @@ import typer
 
 from segindicators import __version__
 from segindicators.catalogue import cli as catalogue_cli
+from segindicators.geography import cli as geography_cli
 from segindicators.plan import cli as plan_cli
 from segindicators.scb import cli as scb_cli
 
@@ -36,7 +37,9 @@ def main(
     """segindicators: fetch SCB district data, compute segregation indices, follow the plan."""
 
 
+# Pipeline order: scb → geography → catalogue/build → indices → typology/plan → charts → refresh/demo.
 app.add_typer(scb_cli.app, name="scb")
+app.add_typer(geography_cli.app, name="geography")
 app.command("catalogue")(catalogue_cli.catalogue)
 app.command("build")(catalogue_cli.build)
 app.add_typer(plan_cli.app, name="plan")
