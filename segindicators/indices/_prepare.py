@@ -76,7 +76,9 @@ def prepare(
     and are counted in ``attrs["zero_population_units"]``.
     """
     if not isinstance(counts, pd.DataFrame):
-        raise TypeError(f"counts must be a pandas DataFrame with one row per areal unit, got {type(counts)!r}")
+        raise TypeError(
+            f"counts must be a pandas DataFrame with one row per areal unit, got {type(counts)!r}"
+        )
     by_l = _as_list(by)
     multigroup = not isinstance(group, str)
     groups = [group] if not multigroup else list(group)
