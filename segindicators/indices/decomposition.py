@@ -81,8 +81,10 @@ def nested_theil(
     with np.errstate(divide="ignore", invalid="ignore"):
         H = kernel(x, t, prep.codes, prep.nseg)
         # parents as units
-        xp = ssum(x, pcode, npar) if x.ndim == 1 else np.column_stack(
-            [ssum(x[:, k], pcode, npar) for k in range(x.shape[1])]
+        xp = (
+            ssum(x, pcode, npar)
+            if x.ndim == 1
+            else np.column_stack([ssum(x[:, k], pcode, npar) for k in range(x.shape[1])])
         )
         tp = ssum(t, pcode, npar)
         H_between = kernel(xp, tp, par_seg, prep.nseg)

@@ -87,6 +87,7 @@ def gini(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarr
     segments in one pass: sort units by ``(segment, p_i)``; then
     :math:`\sum_{i,j} t_i t_j |p_i-p_j| = 2 \sum_i (x_i C_i - t_i Q_i)` with :math:`C_i = \sum_{j<i} t_j` and
     :math:`Q_i = \sum_{j<i} x_j` over earlier units of the same segment (integer counts stay exact).
+    Complexity :math:`O(n \log n)` for all segments together; no loop over segments.
 
     Examples
     --------
@@ -97,7 +98,11 @@ def gini(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarr
     T, X, P = _basics(x, t, codes, nseg)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / t
-    order = np.lexsort((p, codes))
+    # one stable sort on the combined key segment + p/2 (p ∈ [0, 1] keeps segments apart); timsort is
+    # near-linear when the input is already nearly ordered (the bootstrap pre-orders units by observed p).
+    # Two units whose p differ by less than the key's resolution (~1e-16 × nseg) may swap order, which changes
+    # the pairwise sum by less than that difference: negligible (≤ ~1e-11 relative at 10⁵ segments).
+    order = np.argsort(codes + 0.5 * p, kind="stable")
     xs, ts, cs = x[order], t[order], codes[order]
     ct = np.cumsum(ts) - ts  # exclusive cumulative sums over the whole array ...
     cx = np.cumsum(xs) - xs
