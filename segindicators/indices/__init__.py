@@ -5,7 +5,22 @@ All functions take a long counts frame (one row per areal unit × ``by`` keys) a
 :mod:`segindicators.indices.kernels`, registered by name in ``TWO_GROUP`` and ``MULTIGROUP``.
 """
 
+from segindicators.indices.change import change_decomposition, ipf
 from segindicators.indices.citywide import segregation_indices
+from segindicators.indices.decomposition import nested_theil
+from segindicators.indices.inference import bootstrap_indices
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP
+from segindicators.indices.local import ice, ice_summary, local_indices
 
-__all__ = ["MULTIGROUP", "TWO_GROUP", "segregation_indices"]
+__all__ = [
+    "MULTIGROUP",
+    "TWO_GROUP",
+    "bootstrap_indices",
+    "change_decomposition",
+    "ice",
+    "ice_summary",
+    "ipf",
+    "local_indices",
+    "nested_theil",
+    "segregation_indices",
+]
