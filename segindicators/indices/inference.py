@@ -47,7 +47,7 @@ def bootstrap_indices(
     expected_random: str | Sequence[str] | None = ("dissimilarity", "theil_h"),
     random_draws: int = 199,
     min_unit_size: float = 50,
-    max_cells: int = 4_000_000,
+    max_cells: int = 1_000_000,
     missing: Missing = "raise",
 ) -> pd.DataFrame:
     r"""Segregation indices with percentile bootstrap CIs and the expected value under random allocation.

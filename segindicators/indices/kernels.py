@@ -48,10 +48,13 @@ def _xlogx_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _entropy2(p: np.ndarray) -> np.ndarray:
     """Two-group entropy ``p ln(1/p) + (1−p) ln(1/(1−p))`` with ``0 ln 0 = 0`` (natural log)."""
+    p = np.asarray(p, dtype=np.float64)
     q = 1.0 - p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e = -np.where(p > 0, p * np.log(p), 0.0) - np.where(q > 0, q * np.log(q), 0.0)
-    return e
+    lp = np.zeros_like(p)
+    lq = np.zeros_like(p)
+    np.log(p, out=lp, where=p > 0)
+    np.log(q, out=lq, where=q > 0)
+    return -(p * lp + q * lq)
 
 
 def _basics(x, t, codes, nseg):
