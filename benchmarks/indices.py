@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -23,10 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segindicators.indices import bootstrap_indices, segregation_indices
-from segindicators.scb import read_export_csv
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run from a source checkout without installing
+
+from segindicators.indices import bootstrap_indices, segregation_indices  # noqa: E402
+from segindicators.scb import read_export_csv  # noqa: E402
 
 
 def national_frame() -> pd.DataFrame:
@@ -56,7 +58,9 @@ def main() -> None:
 
     w = national_frame()
     nseg = w.groupby(["kommun", "year"]).ngroups
-    print(f"data: {len(w):,} RegSO × year rows, {w['kommun'].nunique()} municipalities, {nseg:,} kommun × year")
+    print(
+        f"data: {len(w):,} RegSO × year rows, {w['kommun'].nunique()} municipalities, {nseg:,} kommun × year"
+    )
 
     def ours():
         return segregation_indices(w, group="foreign", total="totalt", by=["kommun", "year"])
@@ -83,7 +87,12 @@ def main() -> None:
 
     t0, c0 = time.perf_counter(), time.process_time()
     boot = bootstrap_indices(
-        w, group="foreign", total="totalt", by=["kommun", "year"], draws=args.draws, rng=np.random.default_rng(0)
+        w,
+        group="foreign",
+        total="totalt",
+        by=["kommun", "year"],
+        draws=args.draws,
+        rng=np.random.default_rng(0),
     )
     t_boot, c_boot = time.perf_counter() - t0, time.process_time() - c0
     print(

@@ -33,7 +33,7 @@ def resolve_indices(indices: str | Sequence[str] | None, multigroup: bool) -> li
     return names
 
 
-def long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd.DataFrame:
+def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd.DataFrame:
     """Assemble the contract frame: by columns, ``index``, ``value``, ``flags`` from a (nseg, nidx) array.
 
     A NaN value (index undefined for that segment, e.g. its group share is 0 or 1) gets the flag
@@ -57,7 +57,7 @@ def long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd.
     return out
 
 
-def compute(prep: Prepared, names: list[str], multigroup: bool) -> np.ndarray:
+def _compute(prep: Prepared, names: list[str], multigroup: bool) -> np.ndarray:
     """Run the registry kernels on prepared arrays; returns shape (nseg, len(names))."""
     registry = MULTIGROUP if multigroup else TWO_GROUP
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -131,7 +131,7 @@ def segregation_indices(
     multigroup = not isinstance(group, str)
     names = resolve_indices(indices, multigroup)
     prep = prepare(counts, group=group, total=total, by=by, missing=missing)
-    values = compute(prep, names, multigroup)
-    out = long_result(prep.keys, names, values)
+    values = _compute(prep, names, multigroup)
+    out = _long_result(prep.keys, names, values)
     out.attrs.update(prep.attrs)
     return out

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.indices._prepare import Missing, _as_list, prepare, segment_codes
-from segindicators.indices.citywide import long_result
+from segindicators.indices.citywide import _long_result
 from segindicators.indices.kernels import _entropy2, _xlogx_ratio, multigroup_theil_h, ssum, theil_h
 
 
@@ -96,6 +96,6 @@ def nested_theil(
         H_within = ssum(term, par_seg, prep.nseg) / (T * E)
         values = np.column_stack([H, H_between, H_within, H_within / H])
     names = [prefix, f"{prefix}_between", f"{prefix}_within", f"{prefix}_within_share"]
-    out = long_result(prep.keys, names, values)
+    out = _long_result(prep.keys, names, values)
     out.attrs.update(prep.attrs)
     return out

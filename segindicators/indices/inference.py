@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.indices._prepare import Missing, prepare
-from segindicators.indices.citywide import compute, long_result, resolve_indices
+from segindicators.indices.citywide import _compute, _long_result, resolve_indices
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, ssum
 
 
@@ -113,7 +113,7 @@ def bootstrap_indices(
     registry = MULTIGROUP if multigroup else TWO_GROUP
     prep = prepare(counts, group=group, total=total, by=by, missing=missing)
     rng = np.random.default_rng(rng)
-    point = compute(prep, names, multigroup)
+    point = _compute(prep, names, multigroup)
 
     # order units by (segment, observed p) so the Gini sort of each draw sees nearly ordered input
     p_first = prep.x / prep.t if prep.x.ndim == 1 else prep.x[:, 0] / prep.t
@@ -167,7 +167,7 @@ def bootstrap_indices(
             lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
         else:
             lo, hi = np.nanquantile(np.where(finite, boot, np.nan), [alpha, 1 - alpha], axis=0)
-    out = long_result(prep.keys, names, point)
+    out = _long_result(prep.keys, names, point)
     out["ci_low"] = lo.reshape(-1)
     out["ci_high"] = hi.reshape(-1)
     notes = np.full((nseg, len(names)), "", dtype=object)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.indices._prepare import Missing, _as_list, prepare
-from segindicators.indices.citywide import long_result
+from segindicators.indices.citywide import _long_result
 from segindicators.indices.kernels import _entropy2, _xlogx_ratio, ssum
 
 LOCAL_INDICES = ("location_quotient", "local_entropy", "theil_h_contribution")
@@ -168,6 +168,6 @@ def ice_summary(
                 ssum(np.where(v <= low, t, 0.0), c, nseg) / T,
             ]
         )
-    out = long_result(prep.keys, ["ice_mean", "ice_share_high", "ice_share_low"], values)
+    out = _long_result(prep.keys, ["ice_mean", "ice_share_high", "ice_share_low"], values)
     out.attrs.update(prep.attrs, ice_high=high, ice_low=low)
     return out
