@@ -261,3 +261,58 @@ def test_registries_are_plain_dicts():
         "correlation_ratio",
     }
     assert set(MULTIGROUP) == {"multigroup_dissimilarity", "multigroup_theil_h"}
+
+
+# ---------------------------------------------------------------- vectorisation across segments
+seg_rows_st = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 300), st.integers(1, 300)), min_size=1, max_size=40
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seg_rows_st)
+def test_gini_sort_formula_matches_brute_force_per_segment(rows):
+    from segindicators.indices.kernels import gini
+
+    seg = np.array([r[0] for r in rows])
+    x = np.array([min(r[1], r[2]) for r in rows], float)
+    t = np.array([r[2] for r in rows], float)
+    codes = np.unique(seg, return_inverse=True)[1]
+    got = gini(x, t, codes, codes.max() + 1)
+    for s in range(codes.max() + 1):
+        m = codes == s
+        xs, ts = x[m], t[m]
+        P = xs.sum() / ts.sum()
+        p = xs / ts
+        brute = (ts[:, None] * ts[None, :] * np.abs(p[:, None] - p[None, :])).sum() / (
+            2 * ts.sum() ** 2 * P * (1 - P)
+        )
+        if 0 < P < 1:
+            assert got[s] == pytest.approx(brute, abs=1e-12)
+        else:
+            assert np.isnan(got[s])
+
+
+mg_st = st.lists(
+    st.tuples(st.integers(0, 300), st.integers(0, 300), st.integers(0, 300)), min_size=2, max_size=10
+).filter(lambda rows: all(sum(r[k] for r in rows) > 0 for k in range(3)))
+
+
+def _mg(rows, scale=1.0, order=(0, 1, 2)):
+    df = pd.DataFrame({f"g{k}": [r[order[k]] * scale for r in rows] for k in range(3)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return _values(segregation_indices(df, group=["g0", "g1", "g2"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(mg_st, st.sampled_from([2.0, 7.0]))
+def test_multigroup_scale_split_permutation_bounds(rows, k):
+    a = _mg(rows)
+    assert _mg(rows, k) == pytest.approx(a, abs=1e-10)
+    assert _mg(rows, order=(2, 0, 1)) == pytest.approx(a, abs=1e-10)  # group labels do not matter
+    doubled = [tuple(2 * v for v in r) for r in rows]
+    halves = doubled[1:] + [rows[0], rows[0]]
+    assert _mg(halves) == pytest.approx(_mg(doubled), abs=1e-10)
+    for v in a.values():
+        assert -1e-12 <= v <= 1 + 1e-12
