@@ -205,14 +205,14 @@ def change_decomposition(
     nidx, ncomp = len(names), len(COMPONENTS)
     vals = np.stack([parts[cn] for cn in COMPONENTS], axis=-1)  # (nseg, nidx, ncomp)
     out = seg_keys.loc[np.repeat(np.arange(nseg), nidx * ncomp)].reset_index(drop=True)
-    out["index"] = pd.array(np.tile(np.repeat(np.array(names, dtype=object), ncomp), nseg), dtype="string")
-    out["component"] = pd.array(np.tile(np.array(COMPONENTS, dtype=object), nseg * nidx), dtype="string")
+    out["index"] = pd.array(np.tile(np.repeat(np.array(names, dtype=object), ncomp), nseg), dtype="str")
+    out["component"] = pd.array(np.tile(np.array(COMPONENTS, dtype=object), nseg * nidx), dtype="str")
     out["value"] = vals.reshape(-1)
     bad = ~np.isfinite(out["value"].to_numpy())
     conv = np.repeat(converged, nidx * ncomp)
     flags = np.where(bad, "undefined", "")
     flags = np.where(~conv, np.char.add(flags.astype(str), ";ipf_not_converged"), flags)
-    out["flags"] = pd.array([f.strip(";") for f in flags], dtype="string")
+    out["flags"] = pd.array([f.strip(";") for f in flags], dtype="str")
     if bad.any():
         warnings.warn(
             f"{int(bad.sum())} change component(s) are undefined (NaN, flagged) because an index is undefined "

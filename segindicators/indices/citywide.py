@@ -41,11 +41,11 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
     """
     nseg, nidx = values.shape
     out = keys.loc[np.repeat(np.arange(nseg), nidx)].reset_index(drop=True)
-    out["index"] = pd.array(np.tile(np.array(names, dtype=object), nseg), dtype="string")
+    out["index"] = pd.array(np.tile(np.array(names, dtype=object), nseg), dtype="str")
     vals = values.reshape(-1)
     out["value"] = vals
     undefined = ~np.isfinite(vals)
-    out["flags"] = pd.array(np.where(undefined, "undefined", ""), dtype="string")
+    out["flags"] = pd.array(np.where(undefined, "undefined", ""), dtype="str")
     if undefined.any():
         bad = out.loc[undefined].drop(columns=["value", "flags"]).head(5).to_dict("records")
         warnings.warn(

@@ -184,7 +184,7 @@ def bootstrap_indices(
         ";".join(tok for tok in (f, s, nt) if tok)
         for f, s, nt in zip(flags, small_tok, notes.reshape(-1), strict=True)
     ]
-    out["flags"] = pd.array(joined, dtype="string")
+    out["flags"] = pd.array(joined, dtype="str")
     out = out[[col for col in out.columns if col != "flags"] + ["flags"]]
     out.attrs.update(prep.attrs, draws=draws, level=level, min_unit_size=min_unit_size)
     return out

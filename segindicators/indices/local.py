@@ -18,7 +18,7 @@ def _local_frame(counts, prep, unit_cols, by_cols, names, values) -> pd.DataFram
     n = len(prep.rows)
     base = counts.iloc[prep.rows][[*by_cols, *unit_cols]].reset_index(drop=True)
     out = base.loc[np.repeat(np.arange(n), len(names))].reset_index(drop=True)
-    out["index"] = pd.array(np.tile(np.array(names, dtype=object), n), dtype="string")
+    out["index"] = pd.array(np.tile(np.array(names, dtype=object), n), dtype="str")
     out["value"] = np.column_stack(values).reshape(-1)
     out.attrs.update(prep.attrs)
     return out
