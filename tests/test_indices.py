@@ -195,6 +195,7 @@ def national_frame(born_in_sweden: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.reference
+@pytest.mark.slow  # ~20 s: PySAL's numba Gini compiles, then 1,160 segments × 11 PySAL calls
 def test_oracle_pysal_national(born_in_sweden):
     seg = pytest.importorskip("segregation")  # test-only dependency, listed in pyproject [test]
     from segregation.multigroup.multi_dissim import _multi_dissim

@@ -37,7 +37,7 @@ def nested_theil(
 
     where :math:`H_{between}` is H computed on the parents (e.g. RegSO) as units, :math:`H_r` is H among the
     children (e.g. DeSO) of parent :math:`r`, and :math:`T_r, E_r` are the parent's population and entropy
-    (Theil 1972; Reardon & Firebaugh 2002, eq. 15 and Table 3; Fischer et al. 2004). Works for two groups
+    (Theil 1972; Reardon & Firebaugh 2002,; Fischer et al. 2004). Works for two groups
     (``theil_h``) and, with ``group`` a list, for the multigroup M (``multigroup_theil_h``). A parent with
     :math:`E_r = 0` (one group only) has weight 0 and contributes nothing to the within part.
 

@@ -55,8 +55,9 @@ def bootstrap_indices(
     *Bootstrap*: each unit's counts are redrawn from a multinomial with the unit's own size :math:`t_i` and
     observed shares :math:`p_{ik}` (a binomial :math:`x_i^* \sim Bin(t_i, p_i)` for two groups) and the index
     is recomputed; ``ci_low``/``ci_high`` are the :math:`(1 \mp level)/2` percentiles of the draws
-    (Efron & Tibshirani 1993; for segregation indices e.g. Allen, Burgess, Davidson & Windmeijer 2015, JRSS A
-    178(4), who also show the bootstrap distribution of D is centred above the truth in small units).
+    (Efron & Tibshirani 1993; for segregation indices Allen, Burgess, Davidson & Windmeijer 2015, "More reliable
+    inference for the dissimilarity index of segregation", Econometrics Journal 18(1), who also show that D is
+    biased upwards in small units, so the percentile interval is centred above the truth there).
 
     *Random allocation* (``expected_random``): with unit sizes fixed, every resident independently belongs to
     group k with the segment's overall share :math:`P_k` (:math:`x_i \sim Bin(t_i, P)`), i.e. no segregation

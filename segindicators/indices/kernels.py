@@ -69,7 +69,7 @@ def dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) ->
     r"""Index of dissimilarity :math:`D = \frac{\sum_i t_i |p_i - P|}{2 T P (1-P)}`.
 
     Duncan & Duncan (1955), "A methodological analysis of segregation indexes", ASR 20(2); Massey & Denton
-    (1988) eq. 1. Share of either group that would have to move to reach an even distribution.
+    (1988). Share of either group that would have to move to reach an even distribution.
 
     Examples
     --------
@@ -86,7 +86,7 @@ def dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) ->
 def gini(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
     r"""Gini segregation index :math:`G = \frac{\sum_i \sum_j t_i t_j |p_i - p_j|}{2 T^2 P (1-P)}`.
 
-    Massey & Denton (1988) eq. 4. The pairwise sum is computed in :math:`O(n \log n)` per segment, all
+    Massey & Denton (1988). The pairwise sum is computed in :math:`O(n \log n)` per segment, all
     segments in one pass: sort units by ``(segment, p_i)``; then
     :math:`\sum_{i,j} t_i t_j |p_i-p_j| = 2 \sum_i (x_i C_i - t_i Q_i)` with :math:`C_i = \sum_{j<i} t_j` and
     :math:`Q_i = \sum_{j<i} x_j` over earlier units of the same segment (integer counts stay exact).
@@ -142,7 +142,7 @@ def theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.nd
 def isolation(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
     r"""Isolation index :math:`{}_xP^*_x = \sum_i \frac{x_i}{X} \frac{x_i}{t_i}`.
 
-    Massey & Denton (1988) eq. 12 (Lieberson 1981). The group share in the average group member's unit.
+    Massey & Denton (1988) (Lieberson 1981). The group share in the average group member's unit.
 
     Examples
     --------
@@ -157,7 +157,7 @@ def isolation(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.
 def exposure(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
     r"""Exposure (interaction) index :math:`{}_xP^*_y = \sum_i \frac{x_i}{X} \frac{y_i}{t_i}`, ``y = t − x``.
 
-    Massey & Denton (1988) eq. 11. The share of the *other* group in the average group member's unit;
+    Massey & Denton (1988). The share of the *other* group in the average group member's unit;
     ``isolation + exposure = 1``. Same as PySAL ``Interaction``.
 
     Examples
@@ -173,7 +173,7 @@ def exposure(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.n
 def exposure_yx(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
     r"""Reverse exposure :math:`{}_yP^*_x = \sum_i \frac{y_i}{Y} \frac{x_i}{t_i}` (the rest's exposure to the group).
 
-    Massey & Denton (1988) eq. 11 with the roles swapped; :math:`{}_xP^*_y X = {}_yP^*_x Y`.
+    Massey & Denton (1988) with the roles swapped; :math:`{}_xP^*_y X = {}_yP^*_x Y`.
 
     Examples
     --------
@@ -189,7 +189,7 @@ def exposure_yx(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> n
 def correlation_ratio(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
     r"""Correlation ratio (eta squared) :math:`\eta^2 = \frac{{}_xP^*_x - P}{1 - P}`.
 
-    Massey & Denton (1988) eq. 13 (White 1986); isolation adjusted for the group's overall share.
+    Massey & Denton (1988) (White 1986); isolation adjusted for the group's overall share.
 
     Examples
     --------
@@ -207,7 +207,7 @@ def atkinson(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, *, b: f
     r"""Atkinson index :math:`A_b = 1 - \frac{P}{1-P} \left| \frac{1}{PT} \sum_i (1-p_i)^{1-b} p_i^b t_i \right|^{1/(1-b)}`.
 
     Atkinson (1970), "On the measurement of inequality", J. Econ. Theory 2; in the segregation form of Massey &
-    Denton (1988) eq. 3. ``0 < b < 1`` sets how units where the group is under- versus over-represented are
+    Denton (1988). ``0 < b < 1`` sets how units where the group is under- versus over-represented are
     weighted: ``b < 0.5`` weights units where the group is under-represented more, ``b > 0.5`` those where it
     is over-represented; ``b = 0.5`` weights both equally.
 
@@ -238,7 +238,7 @@ def _multi_basics(x, t, codes, nseg):
 def multigroup_dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
     r"""Multigroup dissimilarity :math:`D = \sum_k \sum_i \frac{t_i |p_{ik} - P_k|}{2 T I}`, :math:`I = \sum_k P_k (1-P_k)`.
 
-    Reardon & Firebaugh (2002) eq. 8 (Morgan 1975; Sakoda 1981). Same as PySAL ``MultiDissim``.
+    Reardon & Firebaugh (2002) (Morgan 1975; Sakoda 1981). Same as PySAL ``MultiDissim``.
 
     Examples
     --------
@@ -256,7 +256,7 @@ def multigroup_dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, ns
 def multigroup_theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
     r"""Multigroup information theory index :math:`H = \sum_i \sum_k \frac{t_i p_{ik} \ln(p_{ik}/P_k)}{T E}`.
 
-    Theil (1972); Reardon & Firebaugh (2002) eq. 12, :math:`E = \sum_k P_k \ln(1/P_k)`; equal to
+    Theil (1972); Reardon & Firebaugh (2002), :math:`E = \sum_k P_k \ln(1/P_k)`; equal to
     :func:`theil_h` for two groups. Same as PySAL ``MultiInfoTheory``.
 
     Examples
