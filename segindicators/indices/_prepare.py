@@ -1,0 +1,168 @@
+"""Validate a counts frame and turn it into flat numpy arrays plus segment codes.
+
+Every index function in this package runs on the same representation: one row per areal unit, a group-count
+array ``x`` (shape ``(n,)`` for two groups, ``(n, K)`` for K groups), a total array ``t`` and an integer code
+per unit saying which ``by`` segment (e.g. kommun × year) it belongs to. Segment sums are then one
+``np.bincount`` call, so all municipalities × years are computed at once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Missing = Literal["raise", "drop"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Arrays ready for the kernels (zero-population units already removed)."""
+
+    x: np.ndarray  # (n,) two-group or (n, K) multigroup counts
+    t: np.ndarray  # (n,) totals
+    codes: np.ndarray  # (n,) segment code in 0..nseg-1
+    nseg: int
+    keys: pd.DataFrame  # one row per segment, the by columns
+    rows: np.ndarray  # positions (iloc) in the input frame of the kept units
+    attrs: dict = field(default_factory=dict)
+
+
+def _as_list(by: str | Sequence[str]) -> list[str]:
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _describe_rows(counts: pd.DataFrame, mask: np.ndarray, by: list[str], limit: int = 5) -> str:
+    """Name offending rows by index label and by-keys (first ``limit``)."""
+    pos = np.flatnonzero(mask)
+    parts = []
+    for p in pos[:limit]:
+        label = counts.index[p]
+        keys = ", ".join(f"{b}={counts[b].iloc[p]!r}" for b in by)
+        parts.append(f"row {label!r}" + (f" ({keys})" if keys else ""))
+    more = f" and {len(pos) - limit} more" if len(pos) > limit else ""
+    return "; ".join(parts) + more
+
+
+def segment_codes(counts: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Factorise the ``by`` columns: an integer code per row and the sorted unique key frame."""
+    if not by:
+        return np.zeros(len(counts), dtype=np.intp), pd.DataFrame(index=range(1))
+    grouped = counts.groupby(by, sort=True, dropna=False, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.intp)
+    keys = grouped.size().index.to_frame(index=False)
+    return codes, keys
+
+
+def prepare(
+    counts: pd.DataFrame,
+    *,
+    group: str | Sequence[str],
+    total: str | None,
+    by: str | Sequence[str] = (),
+    missing: Missing = "raise",
+) -> Prepared:
+    """Validate ``counts`` and return :class:`Prepared` arrays.
+
+    Rules: NaN counts raise unless ``missing="drop"`` (then the rows are dropped, counted in
+    ``attrs["dropped_missing"]`` and a warning is emitted); negative counts raise; a group count above the
+    total raises, naming the rows; units whose total is 0 drop out silently (they carry no population)
+    and are counted in ``attrs["zero_population_units"]``.
+    """
+    if not isinstance(counts, pd.DataFrame):
+        raise TypeError(
+            f"counts must be a pandas DataFrame with one row per areal unit, got {type(counts)!r}"
+        )
+    by_l = _as_list(by)
+    multigroup = not isinstance(group, str)
+    groups = [group] if not multigroup else list(group)
+    if multigroup and len(groups) < 2:
+        raise ValueError(f"group as a list needs at least two columns (multigroup), got {groups!r}")
+    if not multigroup and total is None:
+        raise ValueError(
+            f"group={group!r} is a single column, so total= is required (the other group is total − group); "
+            "pass total='your_total_column' or give group as a list of columns for a multigroup index"
+        )
+    needed = [*groups, *([total] if total is not None else []), *by_l]
+    absent = [c for c in needed if c not in counts.columns]
+    if absent:
+        raise KeyError(f"counts has no column(s) {absent!r}; available: {list(counts.columns)!r}")
+    if missing not in ("raise", "drop"):
+        raise ValueError(f"missing must be 'raise' or 'drop', got {missing!r}")
+
+    num_cols = [*groups, *([total] if total is not None else [])]
+    try:
+        values = counts[num_cols].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"count columns {num_cols!r} must be numeric: {exc}") from exc
+    attrs: dict = {"dropped_missing": 0, "zero_population_units": 0}
+
+    nan_rows = np.isnan(values).any(axis=1)
+    if nan_rows.any():
+        if missing == "raise":
+            raise ValueError(
+                f"{int(nan_rows.sum())} unit(s) have NaN counts in {num_cols!r}: "
+                f"{_describe_rows(counts, nan_rows, by_l)}. Suppressed cells cannot enter an index; fix the "
+                "data or pass missing='drop' to drop those units (the number dropped is reported)"
+            )
+        attrs["dropped_missing"] = int(nan_rows.sum())
+        warnings.warn(
+            f"missing='drop': dropped {int(nan_rows.sum())} unit(s) with NaN counts "
+            f"({_describe_rows(counts, nan_rows, by_l)})",
+            UserWarning,
+            stacklevel=3,
+        )
+    if np.isinf(values).any():
+        raise ValueError(f"counts in {num_cols!r} must be finite; found ±inf")
+    neg = (values < 0).any(axis=1) & ~nan_rows
+    if neg.any():
+        raise ValueError(f"counts must be ≥ 0; negative values in {_describe_rows(counts, neg, by_l)}")
+
+    codes_all, keys = segment_codes(counts, by_l)
+    keep = ~nan_rows
+    gx = values[:, : len(groups)]
+    if multigroup:
+        gsum = gx.sum(axis=1)
+        if total is not None:
+            t_all = values[:, -1]
+            over = (gsum > t_all * (1 + 1e-12)) & keep
+            if over.any():
+                raise ValueError(
+                    f"the groups {groups!r} sum to more than total={total!r} in "
+                    f"{_describe_rows(counts, over, by_l)}; fix the counts or leave total=None"
+                )
+            resid = np.clip(t_all - gsum, 0, None)
+            if (resid[keep] > 0).any():
+                # the residual (total − Σ groups) is a group of its own: "other"
+                gx = np.column_stack([gx, resid])
+                attrs["residual_group"] = True
+        else:
+            t_all = gsum
+    else:
+        t_all = values[:, 1]
+        over = (gx[:, 0] > t_all) & keep
+        if over.any():
+            raise ValueError(
+                f"group={group!r} exceeds total={total!r} in {_describe_rows(counts, over, by_l)}; "
+                "a group count cannot be larger than the unit's total"
+            )
+        gx = gx[:, 0]
+    zero = keep & (t_all == 0)
+    attrs["zero_population_units"] = int(zero.sum())
+    keep &= t_all > 0
+    rows = np.flatnonzero(keep)
+    return Prepared(
+        x=np.ascontiguousarray(gx[rows]),
+        t=np.ascontiguousarray(t_all[rows]),
+        codes=codes_all[rows],
+        nseg=len(keys),
+        keys=keys,
+        rows=rows,
+        attrs=attrs,
+    )

@@ -1,0 +1,307 @@
+r"""Pure numpy kernels for citywide segregation indices, computed for many segments at once.
+
+Each kernel has the signature ``kernel(x, t, codes, nseg) -> ndarray of shape (nseg,)``:
+
+* ``x`` — group counts per unit, shape ``(n,)`` (two-group kernels) or ``(n, K)`` (multigroup kernels);
+* ``t`` — unit totals, shape ``(n,)``, all > 0 (zero-population units are removed before);
+* ``codes`` — the segment (e.g. kommun × year) of each unit, integers in ``0..nseg-1``;
+* ``nseg`` — number of segments.
+
+Segment sums are ``np.bincount(codes, weights=..., minlength=nseg)``, so one call computes an index for every
+municipality × year. Where an index is undefined for a segment (its group share ``P`` is 0 or 1, so the
+formula is 0/0) the kernel returns NaN for that segment; :func:`segregation_indices` turns that NaN into an
+explicit ``undefined`` flag and a warning, never a silent NaN.
+
+Notation (Massey & Denton 1988): unit ``i`` has ``t_i`` residents, ``x_i`` of the group, ``y_i = t_i − x_i``
+of the rest, ``p_i = x_i / t_i``; the segment has ``T = Σ t_i``, ``X = Σ x_i``, ``P = X / T``.
+
+The two registries :data:`TWO_GROUP` and :data:`MULTIGROUP` map each public index name to its kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+
+Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
+
+
+def ssum(w: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    """Segment sums of ``w`` (float64), one per segment code.
+
+    Examples
+    --------
+    >>> ssum(np.array([1.0, 2.0, 3.0]), np.array([0, 1, 0]), 2)
+    array([4., 2.])
+    """
+    return np.bincount(codes, weights=w, minlength=nseg)
+
+
+def _xlogx_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * ln(a / b)`` with the convention ``0 ln 0 = 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = a * np.log(a / b)
+    return np.where(a > 0, out, 0.0)
+
+
+def _entropy2(p: np.ndarray) -> np.ndarray:
+    """Two-group entropy ``p ln(1/p) + (1−p) ln(1/(1−p))`` with ``0 ln 0 = 0`` (natural log)."""
+    p = np.asarray(p, dtype=np.float64)
+    q = 1.0 - p
+    lp = np.zeros_like(p)
+    lq = np.zeros_like(p)
+    np.log(p, out=lp, where=p > 0)
+    np.log(q, out=lq, where=q > 0)
+    return -(p * lp + q * lq)
+
+
+def _basics(x, t, codes, nseg):
+    T = ssum(t, codes, nseg)
+    X = ssum(x, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        P = X / T
+    return T, X, P
+
+
+def dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Index of dissimilarity :math:`D = \frac{\sum_i t_i |p_i - P|}{2 T P (1-P)}`.
+
+    Duncan & Duncan (1955), "A methodological analysis of segregation indexes", ASR 20(2); Massey & Denton
+    (1988). Share of either group that would have to move to reach an even distribution.
+
+    Examples
+    --------
+    >>> x = np.array([100.0, 60, 40, 0]); t = np.array([100.0, 100, 100, 100])
+    >>> float(dissimilarity(x, t, np.zeros(4, dtype=int), 1)[0])
+    0.6
+    """
+    T, X, P = _basics(x, t, codes, nseg)
+    num = ssum(np.abs(x - t * P[codes]), codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / (2.0 * T * P * (1.0 - P))
+
+
+def gini(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Gini segregation index :math:`G = \frac{\sum_i \sum_j t_i t_j |p_i - p_j|}{2 T^2 P (1-P)}`.
+
+    Massey & Denton (1988). The pairwise sum is computed in :math:`O(n \log n)` per segment, all
+    segments in one pass: sort units by ``(segment, p_i)``; then
+    :math:`\sum_{i,j} t_i t_j |p_i-p_j| = 2 \sum_i (x_i C_i - t_i Q_i)` with :math:`C_i = \sum_{j<i} t_j` and
+    :math:`Q_i = \sum_{j<i} x_j` over earlier units of the same segment (integer counts stay exact).
+    Complexity :math:`O(n \log n)` for all segments together; no loop over segments.
+
+    Examples
+    --------
+    >>> x = np.array([100.0, 100, 0, 0]); t = np.array([100.0, 100, 100, 100])
+    >>> float(gini(x, t, np.zeros(4, dtype=int), 1)[0])
+    1.0
+    """
+    T, X, P = _basics(x, t, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / t
+    # one stable sort on the combined key segment + p/2 (p ∈ [0, 1] keeps segments apart); timsort is
+    # near-linear when the input is already nearly ordered (the bootstrap pre-orders units by observed p).
+    # Two units whose p differ by less than the key's resolution (~1e-16 × nseg) may swap order, which changes
+    # the pairwise sum by less than that difference: negligible (≤ ~1e-11 relative at 10⁵ segments).
+    order = np.argsort(codes + 0.5 * p, kind="stable")
+    xs, ts, cs = x[order], t[order], codes[order]
+    ct = np.cumsum(ts) - ts  # exclusive cumulative sums over the whole array ...
+    cx = np.cumsum(xs) - xs
+    start = np.searchsorted(cs, np.arange(nseg))  # ... minus the value at the segment start
+    start_c = np.minimum(start, len(cs) - 1) if len(cs) else start
+    off_t = ct[start_c][cs] if len(cs) else ct
+    off_x = cx[start_c][cs] if len(cs) else cx
+    pair = xs * (ct - off_t) - ts * (cx - off_x)
+    num = 2.0 * ssum(pair, cs, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / (2.0 * T * T * P * (1.0 - P))
+
+
+def theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Theil's information theory index :math:`H = \sum_i \frac{t_i (E - E_i)}{T E}`.
+
+    Theil (1972); Reardon & Firebaugh (2002), "Measures of multigroup segregation", Sociological Methodology
+    32. :math:`E = P \ln\frac1P + (1-P)\ln\frac1{1-P}`, :math:`E_i` likewise with :math:`p_i`, natural log,
+    :math:`0 \ln 0 = 0`.
+
+    Examples
+    --------
+    >>> x = np.array([100.0, 100, 0, 0]); t = np.array([100.0, 100, 100, 100])
+    >>> float(theil_h(x, t, np.zeros(4, dtype=int), 1)[0])
+    1.0
+    """
+    T, X, P = _basics(x, t, codes, nseg)
+    E = _entropy2(P)
+    Ei = _entropy2(x / t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ssum(t * (E[codes] - Ei), codes, nseg) / (T * E)
+
+
+def isolation(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Isolation index :math:`{}_xP^*_x = \sum_i \frac{x_i}{X} \frac{x_i}{t_i}`.
+
+    Massey & Denton (1988) (Lieberson 1981). The group share in the average group member's unit.
+
+    Examples
+    --------
+    >>> float(isolation(np.array([3.0, 1]), np.array([4.0, 4]), np.zeros(2, dtype=int), 1)[0])
+    0.625
+    """
+    X = ssum(x, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ssum(x * x / t, codes, nseg) / X
+
+
+def exposure(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Exposure (interaction) index :math:`{}_xP^*_y = \sum_i \frac{x_i}{X} \frac{y_i}{t_i}`, ``y = t − x``.
+
+    Massey & Denton (1988). The share of the *other* group in the average group member's unit;
+    ``isolation + exposure = 1``. Same as PySAL ``Interaction``.
+
+    Examples
+    --------
+    >>> float(exposure(np.array([3.0, 1]), np.array([4.0, 4]), np.zeros(2, dtype=int), 1)[0])
+    0.375
+    """
+    X = ssum(x, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ssum(x * (t - x) / t, codes, nseg) / X
+
+
+def exposure_yx(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Reverse exposure :math:`{}_yP^*_x = \sum_i \frac{y_i}{Y} \frac{x_i}{t_i}` (the rest's exposure to the group).
+
+    Massey & Denton (1988) with the roles swapped; :math:`{}_xP^*_y X = {}_yP^*_x Y`.
+
+    Examples
+    --------
+    >>> x, t, c = np.array([3.0, 1]), np.array([4.0, 8]), np.zeros(2, dtype=int)
+    >>> float(exposure(x, t, c, 1)[0]), float(exposure_yx(x, t, c, 1)[0])
+    (0.40625, 0.203125)
+    """
+    Y = ssum(t - x, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ssum(x * (t - x) / t, codes, nseg) / Y
+
+
+def correlation_ratio(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Correlation ratio (eta squared) :math:`\eta^2 = \frac{{}_xP^*_x - P}{1 - P}`.
+
+    Massey & Denton (1988) (White 1986); isolation adjusted for the group's overall share.
+
+    Examples
+    --------
+    >>> x = np.array([100.0, 100, 0, 0]); t = np.array([100.0, 100, 100, 100])
+    >>> float(correlation_ratio(x, t, np.zeros(4, dtype=int), 1)[0])
+    1.0
+    """
+    T, X, P = _basics(x, t, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xpx = ssum(x * x / t, codes, nseg) / X
+        return (xpx - P) / (1.0 - P)
+
+
+def atkinson(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, *, b: float = 0.5) -> np.ndarray:
+    r"""Atkinson index :math:`A_b = 1 - \frac{P}{1-P} \left| \frac{1}{PT} \sum_i (1-p_i)^{1-b} p_i^b t_i \right|^{1/(1-b)}`.
+
+    Atkinson (1970), "On the measurement of inequality", J. Econ. Theory 2; in the segregation form of Massey &
+    Denton (1988). ``0 < b < 1`` sets how units where the group is under- versus over-represented are
+    weighted: ``b < 0.5`` weights units where the group is under-represented more, ``b > 0.5`` those where it
+    is over-represented; ``b = 0.5`` weights both equally.
+
+    Examples
+    --------
+    >>> x = np.array([100.0, 60, 40, 0]); t = np.array([100.0, 100, 100, 100])
+    >>> round(float(atkinson(x, t, np.zeros(4, dtype=int), 1, b=0.5)[0]), 6)
+    0.76
+    """
+    if not 0.0 < b < 1.0:
+        raise ValueError(f"Atkinson b must lie strictly between 0 and 1, got {b!r}")
+    T, X, P = _basics(x, t, codes, nseg)
+    p = x / t
+    s = ssum((1.0 - p) ** (1.0 - b) * p**b * t, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 - (P / (1.0 - P)) * np.abs(s / (P * T)) ** (1.0 / (1.0 - b))
+
+
+def _multi_basics(x, t, codes, nseg):
+    T = ssum(t, codes, nseg)
+    K = x.shape[1]
+    Xk = np.column_stack([ssum(x[:, k], codes, nseg) for k in range(K)])  # loop over groups, not units
+    with np.errstate(divide="ignore", invalid="ignore"):
+        Pk = Xk / T[:, None]
+    return T, Pk
+
+
+def multigroup_dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Multigroup dissimilarity :math:`D = \sum_k \sum_i \frac{t_i |p_{ik} - P_k|}{2 T I}`, :math:`I = \sum_k P_k (1-P_k)`.
+
+    Reardon & Firebaugh (2002) (Morgan 1975; Sakoda 1981). Same as PySAL ``MultiDissim``.
+
+    Examples
+    --------
+    >>> x = np.array([[10.0, 0, 0], [0, 10, 0], [0, 0, 10]])
+    >>> float(multigroup_dissimilarity(x, x.sum(1), np.zeros(3, dtype=int), 1)[0])
+    1.0
+    """
+    T, Pk = _multi_basics(x, t, codes, nseg)
+    I = (Pk * (1.0 - Pk)).sum(axis=1)  # noqa: E741
+    num = np.abs(x - t[:, None] * Pk[codes]).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ssum(num, codes, nseg) / (2.0 * T * I)
+
+
+def multigroup_theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Multigroup information theory index :math:`H = \sum_i \sum_k \frac{t_i p_{ik} \ln(p_{ik}/P_k)}{T E}`.
+
+    Theil (1972); Reardon & Firebaugh (2002), :math:`E = \sum_k P_k \ln(1/P_k)`; equal to
+    :func:`theil_h` for two groups. Same as PySAL ``MultiInfoTheory``.
+
+    Examples
+    --------
+    >>> x = np.array([[10.0, 0, 0], [0, 10, 0], [0, 0, 10]])
+    >>> float(multigroup_theil_h(x, x.sum(1), np.zeros(3, dtype=int), 1)[0])
+    1.0
+    """
+    T, Pk = _multi_basics(x, t, codes, nseg)
+    E = -_xlogx_ratio(Pk, np.ones_like(Pk)).sum(axis=1)
+    pik = x / t[:, None]
+    num = (t[:, None] * _xlogx_ratio(pik, Pk[codes])).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ssum(num, codes, nseg) / (T * E)
+
+
+#: Two-group indices: name → kernel. Order is the output order.
+TWO_GROUP: dict[str, Kernel] = {
+    "dissimilarity": dissimilarity,
+    "gini": gini,
+    "theil_h": theil_h,
+    "isolation": isolation,
+    "exposure": exposure,
+    "exposure_yx": exposure_yx,
+    "correlation_ratio": correlation_ratio,
+    "atkinson_0.1": partial(atkinson, b=0.1),
+    "atkinson_0.5": partial(atkinson, b=0.5),
+    "atkinson_0.9": partial(atkinson, b=0.9),
+}
+
+#: Multigroup indices: name → kernel.
+MULTIGROUP: dict[str, Kernel] = {
+    "multigroup_dissimilarity": multigroup_dissimilarity,
+    "multigroup_theil_h": multigroup_theil_h,
+}
+
+#: Evenness indices (0 when every unit has the segment's composition).
+EVENNESS = (
+    "dissimilarity",
+    "gini",
+    "theil_h",
+    "correlation_ratio",
+    "atkinson_0.1",
+    "atkinson_0.5",
+    "atkinson_0.9",
+    "multigroup_dissimilarity",
+    "multigroup_theil_h",
+)
