@@ -260,6 +260,14 @@ def _parse_subgoal(raw: Mapping[str, Any], baseline_year: int, where: str) -> Su
     raise PlanError(f"{where}: sub-goal kind must be 'value' or 'gap', got {kind!r}.")
 
 
+def _profile_focus_areas(municipality: str) -> dict[str, str]:
+    """Focus areas of the municipality's geography profile (one source of truth for area codes)."""
+    from segindicators.geography.profiles import load_profile
+
+    profile = load_profile(municipality)
+    return {code: fa.name for fa in profile.focus_areas for code in fa.areas}
+
+
 def plan_from_dict(raw: Mapping[str, Any], known_ids: Iterable[str] | None = None) -> Plan:
     """Build and validate a :class:`Plan` from the parsed YAML mapping.
 
@@ -283,8 +291,10 @@ def plan_from_dict(raw: Mapping[str, Any], known_ids: Iterable[str] | None = Non
             f"plan: municipality must be a four-digit kommun code such as '0580', got {municipality!r}."
         )
     plan_year = _as_int(_require(head, "year", "plan"), "plan", "year")
-    focus = head.get("focus_areas") or {}
-    if not isinstance(focus, Mapping):
+    focus = head.get("focus_areas")
+    if focus is None:
+        focus = _profile_focus_areas(municipality)
+    elif not isinstance(focus, Mapping):
         raise PlanError("plan: focus_areas must map RegSO codes to names, e.g. {0580R001: Berga}.")
     areas_raw = _require(raw, "development_areas", "plan file")
     if not isinstance(areas_raw, list) or not areas_raw:
