@@ -82,7 +82,9 @@ def ranked_bar_chart(
     df = _latest(frame).copy()
     df["area_name"] = _labels(df)
     df["highlight"] = np.where(_in(df, focus), "focus", np.where(_in(df, affluent), "affluent", ""))
-    df = df.sort_values(["value", "area_name"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    df = df.sort_values(["value", "area_name"], ascending=[False, True], na_position="last").reset_index(
+        drop=True
+    )
     df["rank"] = np.arange(1, len(df) + 1)
     data = df[["rank", "area", "area_name", "value", "highlight"]]
     n = len(df)
@@ -104,12 +106,18 @@ def ranked_bar_chart(
         xmax = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
         for yi, v in zip(y, vals, strict=True):
             ax.text(
-                (0 if np.isnan(v) else v) + xmax * 0.01, yi, format_value(v, unit), va="center", ha="left", fontsize=8
+                (0 if np.isnan(v) else v) + xmax * 0.01,
+                yi,
+                format_value(v, unit),
+                va="center",
+                ha="left",
+                fontsize=8,
+                zorder=5,
+                bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none"},
             )
         ax.set_xlim(0, xmax * 1.12)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-        ax.xaxis.tick_top()
         ax.spines["left"].set_visible(False)
         handles = []
         if df["highlight"].eq("focus").any():
@@ -118,7 +126,9 @@ def ranked_bar_chart(
             handles.append(Patch(facecolor=AFFLUENT_COLOR, hatch="....", label=affluent_label))
         handles.append(Patch(facecolor=OTHER_COLOR, label="Övriga områden"))
         if municipal_value is not None:
-            ax.axvline(municipal_value, color="black", linestyle="--", linewidth=1.3, gid=HELPER_GID, zorder=3)
+            ax.axvline(
+                municipal_value, color="black", linestyle="--", linewidth=1.3, gid=HELPER_GID, zorder=3
+            )
             handles.append(
                 Line2D(
                     [],
@@ -129,7 +139,7 @@ def ranked_bar_chart(
                     label=f"{municipal_label}: {format_value(municipal_value, unit)}",
                 )
             )
-        ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.95, edgecolor="none")
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=2, borderaxespad=0.0)
         data = data.assign(municipal_value=municipal_value)
         finish_figure(fig, meta, data=data)
     return fig
@@ -196,12 +206,30 @@ def ice_chart(
         ax.xaxis.set_major_locator(MaxNLocator(nbins=8, symmetric=True))
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("ICE, från −1 (alla i den lägsta gruppen) till +1 (alla i den högsta)")
-        ax.annotate("← Koncentrerad deprivation", xy=(0, 1.0), xycoords="axes fraction", xytext=(0, 4),
-                    textcoords="offset points", ha="left", va="bottom", fontsize=8.5, color=PALETTE["vermillion"],
-                    weight="bold")
-        ax.annotate("Koncentrerat välstånd →", xy=(1, 1.0), xycoords="axes fraction", xytext=(0, 4),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=8.5, color=PALETTE["blue"],
-                    weight="bold")
+        ax.annotate(
+            "← Koncentrerad deprivation",
+            xy=(0, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=8.5,
+            color=PALETTE["vermillion"],
+            weight="bold",
+        )
+        ax.annotate(
+            "Koncentrerat välstånd →",
+            xy=(1, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=8.5,
+            color=PALETTE["blue"],
+            weight="bold",
+        )
         finish_figure(fig, meta, data=data)
     return fig
 
@@ -235,7 +263,9 @@ def decomposition_chart(
     lab = {"between": "Mellan större områden", "within": "Inom större områden", **(labels or {})}
     comps = list(dict.fromkeys(["between", "within", *frame["component"].astype(str)]))
     comps = [c for c in comps if frame["component"].astype(str).eq(c).any()]
-    wide = frame.pivot_table(index="year", columns="component", values="value", aggfunc="sum")[comps].sort_index()
+    wide = frame.pivot_table(index="year", columns="component", values="value", aggfunc="sum")[
+        comps
+    ].sort_index()
     bottoms = wide.cumsum(axis=1) - wide
     data = (
         wide.stack()
@@ -254,8 +284,17 @@ def decomposition_chart(
         fig, ax = new_figure(height_cm=height_cm)
         x = wide.index.to_numpy()
         for i, c in enumerate(comps):
-            ax.bar(x, wide[c].to_numpy(), bottom=bottoms[c].to_numpy(), width=0.65, label=lab.get(c, c),
-                   color=styles[i % 3]["color"], hatch=styles[i % 3]["hatch"], edgecolor="white", linewidth=0.5)
+            ax.bar(
+                x,
+                wide[c].to_numpy(),
+                bottom=bottoms[c].to_numpy(),
+                width=0.65,
+                label=lab.get(c, c),
+                color=styles[i % 3]["color"],
+                hatch=styles[i % 3]["hatch"],
+                edgecolor="white",
+                linewidth=0.5,
+            )
         totals = wide.sum(axis=1)
         for xi, t in zip(x, totals, strict=True):
             ax.text(xi, t, format_value(t, "index"), ha="center", va="bottom", fontsize=8)
@@ -302,12 +341,19 @@ def peer_rank_chart(
     wide = frame.pivot_table(index="municipality", columns="year", values="value", aggfunc="first")
     for yr in (y0, y1):
         if yr not in wide.columns:
-            raise ValueError(f"years={years}: year {yr} not in frame (years present: {sorted(wide.columns)}).")
+            raise ValueError(
+                f"years={years}: year {yr} not in frame (years present: {sorted(wide.columns)})."
+            )
     if focus not in wide.index:
         raise ValueError(f"focus={focus!r}: not among the municipalities in frame.")
     data = pd.DataFrame(
-        {"municipality": wide.index, "first_year": y0, "first_value": wide[y0].to_numpy(), "last_year": y1,
-         "last_value": wide[y1].to_numpy()}
+        {
+            "municipality": wide.index,
+            "first_year": y0,
+            "first_value": wide[y0].to_numpy(),
+            "last_year": y1,
+            "last_value": wide[y1].to_numpy(),
+        }
     ).sort_values(["last_value", "municipality"], ascending=[False, True], na_position="last")
     data.insert(0, "rank", np.arange(1, len(data) + 1))
     data = data.reset_index(drop=True)
@@ -318,11 +364,26 @@ def peer_rank_chart(
         y = np.arange(n)
         is_f = data["municipality"].eq(focus).to_numpy()
         ax.hlines(y, data["first_value"], data["last_value"], color="#8C8C8C", linewidth=1.2, gid=HELPER_GID)
-        ax.scatter(data["first_value"], y, s=26, facecolor="white", edgecolor="#555555", linewidth=1.1,
-                   zorder=3, label=str(y0))
+        ax.scatter(
+            data["first_value"],
+            y,
+            s=26,
+            facecolor="white",
+            edgecolor="#555555",
+            linewidth=1.1,
+            zorder=3,
+            label=str(y0),
+        )
         ax.scatter(data["last_value"], y, s=30, color=PALETTE["blue"], marker="o", zorder=4, label=str(y1))
-        ax.scatter(data.loc[is_f, "last_value"], y[is_f], s=60, color="black", marker="D", zorder=5,
-                   label=f"{focus} {y1}")
+        ax.scatter(
+            data.loc[is_f, "last_value"],
+            y[is_f],
+            s=60,
+            color="black",
+            marker="D",
+            zorder=5,
+            label=f"{focus} {y1}",
+        )
         if many:
             ax.set_yticks(y[is_f], [focus])
         else:
@@ -378,13 +439,28 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
         fig, ax = new_figure(height_cm=height_cm)
         x = wide.index.to_numpy()
         for s in MEASURE_STATUSES:
-            bars = ax.bar(x, wide[s].to_numpy(), bottom=bottoms[s].to_numpy(), width=0.65, label=s.capitalize(),
-                          edgecolor="white", linewidth=0.5, **styles[s])
+            bars = ax.bar(
+                x,
+                wide[s].to_numpy(),
+                bottom=bottoms[s].to_numpy(),
+                width=0.65,
+                label=s.capitalize(),
+                edgecolor="white",
+                linewidth=0.5,
+                **styles[s],
+            )
             for b, v in zip(bars, wide[s].to_numpy(), strict=True):
                 if v > 0:
-                    ax.text(b.get_x() + b.get_width() / 2, b.get_y() + v / 2, str(v), ha="center", va="center",
-                            fontsize=8, color="black",
-                            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+                    ax.text(
+                        b.get_x() + b.get_width() / 2,
+                        b.get_y() + v / 2,
+                        str(v),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="black",
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+                    )
         from .trends import _legend_top, _style_year_axis
 
         _style_year_axis(ax, list(x))

@@ -126,11 +126,20 @@ def choropleth_map(
         legend.append(("Uppgift saknas (..)", MISSING_COLOR, "...."))
     keys = [str(f) for f in focus]
     g["focus"] = g["area"].astype("string").isin(keys) | g["area_name"].isin(keys)
-    data = pd.DataFrame(
-        {"area": g["area"].astype("string").to_numpy(), "area_name": g["area_name"].to_numpy(),
-         "value": vals.to_numpy(), "class": g["class"].to_numpy(), "color": g["color"].to_numpy(),
-         "focus": g["focus"].to_numpy()}
-    ).sort_values("area").reset_index(drop=True)
+    data = (
+        pd.DataFrame(
+            {
+                "area": g["area"].astype("string").to_numpy(),
+                "area_name": g["area_name"].to_numpy(),
+                "value": vals.to_numpy(),
+                "class": g["class"].to_numpy(),
+                "color": g["color"].to_numpy(),
+                "focus": g["focus"].to_numpy(),
+            }
+        )
+        .sort_values("area")
+        .reset_index(drop=True)
+    )
     with chart_style({"axes.grid": False}):
         fig, ax = new_figure(height_cm=height_cm)
         g.plot(ax=ax, color=g["color"].tolist(), edgecolor="white", linewidth=0.4)
@@ -144,12 +153,25 @@ def choropleth_map(
             if label_focus:
                 for _, row in fg.iterrows():  # a handful of focus areas: labels, not a hot path
                     pt = row.geometry.representative_point()
-                    ax.annotate(row["area_name"], xy=(pt.x, pt.y), ha="center", va="center", fontsize=8,
-                                weight="bold", bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
-                                                     "edgecolor": "none", "alpha": 0.85})
+                    ax.annotate(
+                        row["area_name"],
+                        xy=(pt.x, pt.y),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        weight="bold",
+                        bbox={
+                            "boxstyle": "round,pad=0.2",
+                            "facecolor": "white",
+                            "edgecolor": "none",
+                            "alpha": 0.85,
+                        },
+                    )
         ax.set_axis_off()
         ax.set_aspect("equal")
-        handles = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.5, hatch=h, label=t) for t, c, h in legend]
+        handles = [
+            Patch(facecolor=c, edgecolor="#777777", linewidth=0.5, hatch=h, label=t) for t, c, h in legend
+        ]
         if g["focus"].any():
             handles.append(Patch(facecolor="none", edgecolor="black", linewidth=2.2, label="Fokusområde"))
         handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.1, label="Kommungräns"))

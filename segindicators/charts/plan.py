@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .format import axis_formatter, format_value
 from .style import PALETTE, ChartMeta, chart_style, finish_figure, mark_breaks, new_figure
@@ -73,19 +75,45 @@ def plan_status_chart(
             ax.plot(x, sub["value"].to_numpy(dtype=float), color="black", marker="s", label="Utfall")
             if sub["target_path"].notna().any():
                 t = sub[sub["target_path"].notna()]
-                ax.plot(t["year"].to_numpy(), t["target_path"].to_numpy(dtype=float), color=PALETTE["blue"],
-                        linestyle="--", marker="None", label=target_label)
-            ax.set_title(f"{labels.get(ind, ind)}\n{area}", loc="left")
+                ax.plot(
+                    t["year"].to_numpy(),
+                    t["target_path"].to_numpy(dtype=float),
+                    color=PALETTE["blue"],
+                    linestyle="--",
+                    marker="None",
+                    label=target_label,
+                )
+            ax.set_title(f"{textwrap.fill(str(labels.get(ind, ind)), 28)}\n{area}", loc="left")
             status = sub["status"].dropna()
             word = str(status.iloc[-1]) if len(status) else "för tidigt att bedöma"
             last = sub.dropna(subset="value").tail(1)
-            latest = "" if last.empty else f" ({format_value(float(last['value'].iloc[0]), unit)} {int(last['year'].iloc[0])})"
-            ax.text(0.02, 0.04, f"{word}{latest}", transform=ax.transAxes, fontsize=8, ha="left", va="bottom",
-                    bbox={"boxstyle": "round,pad=0.25", "facecolor": STATUS_COLORS.get(word, "#E6E6E6"),
-                          "edgecolor": "#666666", "linewidth": 0.5})
+            latest = (
+                ""
+                if last.empty
+                else f" ({format_value(float(last['value'].iloc[0]), unit)} {int(last['year'].iloc[0])})"
+            )
+            ax.text(
+                0.02,
+                0.04,
+                f"{word}{latest}",
+                transform=ax.transAxes,
+                fontsize=8,
+                ha="left",
+                va="bottom",
+                bbox={
+                    "boxstyle": "round,pad=0.25",
+                    "facecolor": STATUS_COLORS.get(word, "#E6E6E6"),
+                    "edgecolor": "#666666",
+                    "linewidth": 0.5,
+                },
+            ).set_in_layout(False)
             _style_year_axis(ax, list(x))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
             ax.yaxis.set_major_formatter(axis_formatter(unit))
-            vals = np.concatenate([sub["value"].to_numpy(dtype=float), sub["target_path"].to_numpy(dtype=float)])
+            vals = np.concatenate(
+                [sub["value"].to_numpy(dtype=float), sub["target_path"].to_numpy(dtype=float)]
+            )
             if np.isfinite(vals).any():
                 top = np.nanmax(vals)
                 ax.set_ylim(0, top * 1.25 if top > 0 else 1)
@@ -99,6 +127,5 @@ def plan_status_chart(
             h, lab = ax.get_legend_handles_labels()
             if len(h) > len(handles):
                 handles, labs = h, lab
-        fig.legend(handles, labs, loc="outside upper left", ncols=2)
-        finish_figure(fig, meta, footnotes=footnotes, data=data)
+        finish_figure(fig, meta, footnotes=footnotes, data=data, legend=(handles, labs))
     return fig

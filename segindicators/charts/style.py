@@ -282,7 +282,9 @@ def sources_from_frame(frame: pd.DataFrame) -> tuple[Source, ...]:
             f"frame: expected a 'source_table' column (processed counts contract), got {list(frame.columns)}."
         )
     upd = frame["table_updated"] if "table_updated" in frame.columns else pd.Series(pd.NA, index=frame.index)
-    df = pd.DataFrame({"t": frame["source_table"].astype("string"), "u": upd.astype("string")}).dropna(subset="t")
+    df = pd.DataFrame({"t": frame["source_table"].astype("string"), "u": upd.astype("string")}).dropna(
+        subset="t"
+    )
     out = []
     for table, grp in df.groupby("t", sort=True):
         u = grp["u"].dropna()
@@ -330,7 +332,8 @@ def new_figure(
     Returns ``(fig, axes)`` as :meth:`matplotlib.figure.Figure.subplots` does.
     """
     fig = Figure(figsize=(width_cm * CM, height_cm * CM), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+    kwargs.setdefault("squeeze", True)
+    axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
 
 
@@ -364,7 +367,9 @@ def check_line_count(ax: Axes | None = None, *, n: int | None = None, where: str
         )
 
 
-def mark_breaks(ax: Axes, breaks: Iterable[Any], x_values: Iterable[float], *, first_number: int = 1) -> list[str]:
+def mark_breaks(
+    ax: Axes, breaks: Iterable[Any], x_values: Iterable[float], *, first_number: int = 1
+) -> list[str]:
     """Mark series breaks that fall inside the plotted years; return their footnotes.
 
     A break in year Y means values from Y on are not comparable with those before, so it is marked when
@@ -381,7 +386,9 @@ def mark_breaks(ax: Axes, breaks: Iterable[Any], x_values: Iterable[float], *, f
         if not (lo < b.year <= hi):
             continue
         sup = _superscript(number)
-        ax.axvline(b.year - 0.5, color="#333333", linestyle=(0, (2, 2)), linewidth=1.0, gid=HELPER_GID, zorder=1)
+        ax.axvline(
+            b.year - 0.5, color="#333333", linestyle=(0, (2, 2)), linewidth=1.0, gid=HELPER_GID, zorder=1
+        )
         ax.annotate(
             f"Seriebrott{sup}",
             xy=(b.year - 0.5, 1.0),
@@ -414,6 +421,8 @@ def finish_figure(
     *,
     footnotes: Sequence[str] = (),
     data: pd.DataFrame | None = None,
+    legend: tuple[Sequence[Any], Sequence[str]] | None = None,
+    legend_ncols: int = 3,
 ) -> Figure:
     """Add header (synthetic mark, title, subtitle) and footer (footnotes, source line); record the data.
 
@@ -450,22 +459,36 @@ def finish_figure(
         fig.text(0.1 / w_in, y / h_in, text, fontsize=fs, ha="left", va="baseline", **kw)
         y += fs * 1.3 / 72
     bottom = (y + 0.02) / h_in
+    if legend is not None:
+        handles, labels = legend
+        ncols = min(legend_ncols, max(1, len(labels)))
+        fig.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(0.1 / w_in, top),
+            ncols=ncols,
+            frameon=False,
+            borderaxespad=0.0,
+            fontsize=8.5,
+        ).set_in_layout(False)
+        rows = -(-len(labels) // ncols)
+        top -= (rows * 8.5 * 1.6 / 72 + 0.08) / h_in
     if meta.synthetic:
-        for ax in fig.axes:
-            ax.text(
-                0.5,
-                0.5,
-                "SYNTETISKA DATA",
-                transform=ax.transAxes,
-                fontsize=22,
-                color="#A00000",
-                alpha=0.12,
-                rotation=25,
-                ha="center",
-                va="center",
-                zorder=0,
-                gid="synthetic-watermark",
-            )
+        wm = fig.text(
+            0.5,
+            (top + bottom) / 2,
+            "SYNTETISKA DATA",
+            fontsize=26,
+            color="#A00000",
+            alpha=0.10,
+            rotation=20,
+            ha="center",
+            va="center",
+            zorder=0,
+            gid="synthetic-watermark",
+        )
+        wm.set_in_layout(False)
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
         engine.set(rect=(0.0, bottom, 1.0, top - bottom), h_pad=0.04, w_pad=0.04)

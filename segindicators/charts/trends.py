@@ -52,9 +52,12 @@ def _require(frame: pd.DataFrame, cols: Sequence[str], where: str) -> None:
 
 
 def _style_year_axis(ax, years) -> None:
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(len(set(years)), 10)))
+    ys = sorted({int(y) for y in years})
+    if 0 < len(ys) <= 12:
+        ax.set_xticks(range(ys[0], ys[-1] + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
     ax.xaxis.set_major_formatter(year_formatter())
-    ys = sorted(set(years))
     if ys:
         ax.set_xlim(ys[0] - 0.3, ys[-1] + 0.3)
 
@@ -249,13 +252,20 @@ def peer_trend_chart(
             label=f"{peer_label.capitalize()}, lägsta–högsta",
         )
         ax.plot(x, stats["median"].to_numpy(), label=med_name, **ROLE_STYLES["country"])
-        ax.plot(own["year"].to_numpy(), own["value"].to_numpy(dtype=float), label=focus, **ROLE_STYLES["municipality"])
+        ax.plot(
+            own["year"].to_numpy(),
+            own["value"].to_numpy(dtype=float),
+            label=focus,
+            **ROLE_STYLES["municipality"],
+        )
         _style_year_axis(ax, data["year"].tolist())
         ax.yaxis.set_major_formatter(axis_formatter(meta.unit or "index"))
         ax.set_ylim(bottom=0)
         notes = mark_breaks(ax, meta.breaks, data["year"].tolist())
         h, lab = ax.get_legend_handles_labels()
-        order = [lab.index(focus), lab.index(med_name)] + [i for i in range(len(lab)) if lab[i] not in (focus, med_name)]
+        order = [lab.index(focus), lab.index(med_name)] + [
+            i for i in range(len(lab)) if lab[i] not in (focus, med_name)
+        ]
         _legend_top(ax, [h[i] for i in order], [lab[i] for i in order], ncols=2)
         finish_figure(fig, meta, footnotes=notes, data=data)
     return fig
