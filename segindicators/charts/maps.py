@@ -167,6 +167,8 @@ def choropleth_map(
                             "alpha": 0.85,
                         },
                     )
+        ax.set_xlabel("")
+        ax.set_ylabel("")
         ax.set_axis_off()
         ax.set_aspect("equal")
         handles = [
