@@ -22,6 +22,7 @@ also differs by marker or line style (:data:`SERIES_STYLES`), at most :data:`MAX
 from __future__ import annotations
 
 import contextlib
+import re
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -292,6 +293,9 @@ def sources_from_frame(frame: pd.DataFrame) -> tuple[Source, ...]:
     return tuple(out)
 
 
+_TABLE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*[0-9][A-Za-z0-9_]*$")
+
+
 def source_line(meta: ChartMeta) -> str:
     """The source line printed bottom-left.
 
@@ -301,6 +305,8 @@ def source_line(meta: ChartMeta) -> str:
     'Källa: SCB, tabell TAB6685 (uppdaterad 2025-02-21). Bearbetning: segindicators.'
     >>> source_line(ChartMeta("t", sources=({"table": "TAB6571"}, {"table": "TAB6572", "updated": "2024-05-02"})))
     'Källa: SCB, tabellerna TAB6571 och TAB6572 (uppdaterad 2024-05-02). Bearbetning: segindicators.'
+    >>> source_line(ChartMeta("t", sources=({"table": "Befolkning efter födelseregion (webbexport)"},)))
+    'Källa: SCB, Befolkning efter födelseregion (webbexport). Bearbetning: segindicators.'
     >>> source_line(ChartMeta("t", synthetic=True))
     'Källa: syntetiska exempeldata (fiktiv kommun). Bearbetning: segindicators.'
     """
@@ -311,10 +317,10 @@ def source_line(meta: ChartMeta) -> str:
         by_pub.setdefault(s.publisher, []).append(s)
     for pub, srcs in by_pub.items():
         names = [s.table + (f" (uppdaterad {s.updated[:10]})" if s.updated else "") for s in srcs]
-        if len(names) == 1:
-            parts.append(f"{pub}, tabell {names[0]}")
-        else:
-            parts.append(f"{pub}, tabellerna {', '.join(names[:-1])} och {names[-1]}")
+        is_id = all(_TABLE_ID.match(s.table) for s in srcs)
+        word = ("tabell " if len(names) == 1 else "tabellerna ") if is_id else ""
+        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
+        parts.append(f"{pub}, {word}{joined}")
     if meta.synthetic:
         parts.insert(0, "syntetiska exempeldata (fiktiv kommun)")
     src = "; ".join(parts) if parts else "uppgift saknas"
@@ -409,10 +415,16 @@ def _superscript(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
-def _wrap(text: str, fontsize: float, width_in: float) -> list[str]:
-    # DejaVu Sans averages about 0.55 em per character.
-    chars = max(20, int(width_in * 72 / (fontsize * 0.56)))
-    return textwrap.wrap(text, chars) or [""]
+def _wrap(text: str, fontsize: float, width_in: float, *, bold: bool = False) -> list[str]:
+    # DejaVu Sans averages about 0.56 em per character (0.62 in bold). A last line of a word or two is
+    # avoided by narrowing the width until the lines balance a little.
+    chars = max(20, int(width_in * 72 / (fontsize * (0.62 if bold else 0.56))))
+    lines = textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
+    if len(lines) > 1 and len(lines[-1]) < chars // 4:
+        narrower = textwrap.wrap(text, int(chars * 0.8), break_on_hyphens=False)
+        if len(narrower) == len(lines):
+            lines = narrower
+    return lines
 
 
 def finish_figure(
@@ -437,7 +449,7 @@ def finish_figure(
     header: list[tuple[str, float, dict[str, Any]]] = []
     if meta.synthetic:
         header.append((SYNTHETIC_MARK, 9.0, {"weight": "bold", "color": "#A00000", "gid": "synthetic-mark"}))
-    for line in _wrap(meta.title, title_fs, usable):
+    for line in _wrap(meta.title, title_fs, usable, bold=True):
         header.append((line, title_fs, {"weight": "bold"}))
     if meta.subtitle:
         for line in _wrap(meta.subtitle, sub_fs, usable):

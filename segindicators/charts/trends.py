@@ -262,6 +262,12 @@ def peer_trend_chart(
         ax.yaxis.set_major_formatter(axis_formatter(meta.unit or "index"))
         ax.set_ylim(bottom=0)
         notes = mark_breaks(ax, meta.breaks, data["year"].tolist())
+        names = sorted(peers["municipality"].astype(str).unique())
+        notes.append(
+            f"{peer_label.capitalize()}: {', '.join(names[:-1])} och {names[-1]}."
+            if len(names) > 1
+            else f"{peer_label.capitalize()}: {''.join(names)}."
+        )
         h, lab = ax.get_legend_handles_labels()
         order = [lab.index(focus), lab.index(med_name)] + [
             i for i in range(len(lab)) if lab[i] not in (focus, med_name)
