@@ -11,8 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .format import axis_formatter, format_value, number_formatter
-from .style import HELPER_GID, PALETTE, ChartMeta, chart_style, finish_figure, new_figure
+from .format import SwedishTickFormatter, axis_formatter, format_value, number_formatter
+from .style import HELPER_GID, MISSING_NOTE, PALETTE, ChartMeta, chart_style, finish_figure, new_figure
 from .trends import _require
 
 OTHER_COLOR = "#A6A6A6"
@@ -117,7 +117,7 @@ def ranked_bar_chart(
             )
         ax.set_xlim(0, xmax * 1.12)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.spines["left"].set_visible(False)
         handles = []
         if df["highlight"].eq("focus").any():
@@ -141,7 +141,8 @@ def ranked_bar_chart(
             )
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=2, borderaxespad=0.0)
         data = data.assign(municipal_value=municipal_value)
-        finish_figure(fig, meta, data=data)
+        notes = [MISSING_NOTE] if df["value"].isna().any() else []
+        finish_figure(fig, meta, footnotes=notes, data=data)
     return fig
 
 
@@ -202,7 +203,7 @@ def ice_chart(
         lim = max(0.1, float(np.nanmax(np.abs(vals))) * 1.1) if np.isfinite(vals).any() else 1.0
         ax.set_xlim(-lim, lim)
         ax.axvline(0, color="black", linewidth=0.9, gid=HELPER_GID)
-        ax.xaxis.set_major_formatter(number_formatter(1))
+        ax.xaxis.set_major_formatter(SwedishTickFormatter("index", min_decimals=1))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=8, symmetric=True))
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("ICE, från −1 (alla i den lägsta gruppen) till +1 (alla i den högsta)")
@@ -302,7 +303,8 @@ def decomposition_chart(
 
         _style_year_axis(ax, list(x))
         ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
-        ax.yaxis.set_major_formatter(number_formatter(2))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+        ax.yaxis.set_major_formatter(axis_formatter("index"))
         ax.set_ylim(0, float(totals.max()) * 1.15)
         _legend_top(ax, ncols=2)
         finish_figure(fig, meta, data=data.reset_index(drop=True))

@@ -17,7 +17,7 @@ import datetime as _dt
 import math
 from collections.abc import Callable
 
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 THOUSANDS_SEP = "\u00a0"
 """Thousands separator: no-break space U+00A0."""
@@ -231,18 +231,62 @@ def value_formatter(unit: str, decimals: int | None = None) -> Callable[[float],
     return lambda x: format_value(x, unit, decimals)
 
 
-def axis_formatter(unit: str, decimals: int | None = None) -> FuncFormatter:
-    """Tick formatter matching :func:`format_value` for ``unit``, with fewer decimals on ticks.
+class SwedishTickFormatter(Formatter):
+    """Tick formatter that picks the number of decimals from the tick spacing (``0,025`` step → 3 decimals).
+
+    Matplotlib calls :meth:`set_locs` with all tick positions before formatting, so every label on an axis
+    gets the same, sufficient number of decimals: no two ticks ever read the same.
 
     Examples
     --------
-    >>> axis_formatter("share")(0.2, 0).replace("\\u00a0", " ")
+    >>> f = SwedishTickFormatter("index")
+    >>> f.set_locs([0.0, 0.025, 0.05])
+    >>> [f(x) for x in (0.0, 0.025, 0.05)]
+    ['0,000', '0,025', '0,050']
+    >>> f = SwedishTickFormatter("share")
+    >>> f.set_locs([0.0, 0.2, 0.4])
+    >>> f(0.2).replace("\u00a0", " ")
     '20 %'
-    >>> axis_formatter("tkr")(250, 0).replace("\\u00a0", " ")
-    '250'
     """
+
+    def __init__(self, unit: str = "", min_decimals: int | None = None) -> None:
+        self.unit = unit
+        self.min_decimals = min_decimals if min_decimals is not None else (2 if unit == "index" else 0)
+        self.decimals = self.min_decimals
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        vals = sorted({float(x) for x in locs})
+        scale = 100.0 if self.unit == "share" else 1.0
+        steps = [(b - a) * scale for a, b in zip(vals, vals[1:], strict=False) if b - a > 0]
+        need = 0
+        if steps:
+            step = min(steps)
+            need = 0
+            while need < 4 and abs(round(step, need) - step) > step * 1e-6:
+                need += 1
+        self.decimals = max(self.min_decimals, need)
+
+    def __call__(self, x, pos=None) -> str:
+        if self.unit == "share":
+            return format_percent(x, self.decimals)
+        return format_number(x, self.decimals)
+
+
+def axis_formatter(unit: str, decimals: int | None = None) -> Formatter:
+    """Tick formatter for ``unit``: fixed ``decimals``, or chosen from the tick spacing when None.
+
+    Examples
+    --------
+    >>> axis_formatter("share", 0)(0.2, 0).replace("\u00a0", " ")
+    '20 %'
+    >>> axis_formatter("tkr", 0)(250, 0).replace("\u00a0", " ")
+    '250'
+    >>> isinstance(axis_formatter("index"), SwedishTickFormatter)
+    True
+    """
+    if decimals is None:
+        return SwedishTickFormatter(unit)
     if unit == "share":
-        return percent_formatter(0 if decimals is None else decimals)
-    if unit == "index":
-        return number_formatter(2 if decimals is None else decimals)
-    return number_formatter(0 if decimals is None else decimals)
+        return percent_formatter(decimals)
+    return number_formatter(decimals)

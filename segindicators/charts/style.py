@@ -78,6 +78,8 @@ HELPER_GID = "segindicators-helper"
 """gid of reference lines (breaks, municipal value, zero line) that do not count as data lines."""
 
 SYNTHETIC_MARK = "Syntetiska exempeldata – inte officiell statistik"
+MISSING_NOTE = ".. Uppgift saknas eller är för osäker för att redovisas."
+"""Footnote added when a chart shows a missing (suppressed) value."""
 
 RC: dict[str, Any] = {
     "font.family": "sans-serif",

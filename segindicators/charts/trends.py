@@ -117,10 +117,13 @@ def trend_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: float = 9.0)
         data = pd.concat(plotted, ignore_index=True)
         years = data["year"].tolist()
         _style_year_axis(ax, years)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.yaxis.set_major_formatter(axis_formatter(meta.unit))
         if np.nanmin(data["value"].to_numpy(dtype=float)) >= 0:
             ax.set_ylim(bottom=0)
         notes = mark_breaks(ax, meta.breaks, years)
+        if data["value"].isna().any():
+            notes.append("Avbrott i en linje: uppgift saknas eller är för osäker för att redovisas (..).")
         _legend_top(ax, ncols=min(3, len(keys)))
         finish_figure(fig, meta, footnotes=notes, data=data)
     return fig
@@ -184,6 +187,7 @@ def index_trend_chart(
             handles.append(Patch(facecolor=PALETTE["grey"], alpha=0.3, linewidth=0))
             labels_.append("95\u00a0% konfidensintervall")
         _style_year_axis(ax, data["year"].tolist())
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.yaxis.set_major_formatter(axis_formatter(meta.unit or "index"))
         ax.set_ylim(bottom=0)
         notes = mark_breaks(ax, meta.breaks, data["year"].tolist())
@@ -259,6 +263,7 @@ def peer_trend_chart(
             **ROLE_STYLES["municipality"],
         )
         _style_year_axis(ax, data["year"].tolist())
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.yaxis.set_major_formatter(axis_formatter(meta.unit or "index"))
         ax.set_ylim(bottom=0)
         notes = mark_breaks(ax, meta.breaks, data["year"].tolist())
