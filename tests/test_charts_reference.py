@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,16 @@ def regso_counts(born_in_sweden) -> pd.DataFrame:
     return wide
 
 
-def test_ranked_foreign_born_linkoping(regso_counts, tmp_path):
+@pytest.fixture(scope="module")
+def area_type_2022(reference_dir) -> pd.Series:
+    """Official områdestyp (1–5) per RegSO label, 2022."""
+    from segindicators.scb import read_export_csv
+
+    df = read_export_csv(reference_dir / "scb-export-csv" / "regso2020_omradestyp_2022.csv")
+    return df.set_index(df["stub0"].str.replace(r"\s+\)$", ")", regex=True))["value"]
+
+
+def test_ranked_foreign_born_linkoping(regso_counts, area_type_2022, tmp_path):
     lkp = regso_counts[(regso_counts["kommun"] == "Linköping") & (regso_counts["year"] == 2023)]
     assert len(lkp) == 32
     frame = pd.DataFrame(
@@ -79,11 +89,27 @@ def test_ranked_foreign_born_linkoping(regso_counts, tmp_path):
         sources=SOURCE,
         definition="Andel av folkbokförda invånare som är födda utomlands: (totalt − födda i Sverige) / totalt.",
     )
-    fig = ranked_bar_chart(frame, meta, focus=FOCUS, municipal_value=municipal, municipal_label="Linköping")
+    types = area_type_2022.reindex(frame["area"])
+    assert types.notna().all()
+    affluent = frame.loc[types.eq(5).to_numpy(), "area_name"].tolist()
+    assert (
+        len(affluent) == 8
+    )  # Ekängen, Hackefors, Hjulsbro, Linghem, Sturefors, Vidingsjö, Vikingstad-R., Vårdnäs
+    meta = replace(meta, notes=("Områdestyp enligt SCB:s socioekonomiska index för RegSO, 2022.",))
+    fig = ranked_bar_chart(
+        frame,
+        meta,
+        focus=FOCUS,
+        affluent=affluent,
+        affluent_label="Områdestyp 5: mycket goda socioekonomiska förutsättningar",
+        municipal_value=municipal,
+        municipal_label="Linköping",
+    )
     png = _keep(fig, "ref_ranked_foreign_born_linkoping", tmp_path)
     assert png.stat().st_size > 50_000
     data = plotted_data(fig)
     assert sorted(data.loc[data["highlight"] == "focus", "area_name"]) == FOCUS
+    assert sorted(data.loc[data["highlight"] == "affluent", "area_name"]) == sorted(affluent)
     assert data["value"].is_monotonic_decreasing
     # independent check of one bar: Skäggetorp-Tornby's share from the raw rows
     raw = regso_counts.set_index(["region", "year"])

@@ -139,10 +139,11 @@ def ranked_bar_chart(
                     label=f"{municipal_label}: {format_value(municipal_value, unit)}",
                 )
             )
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=2, borderaxespad=0.0)
         data = data.assign(municipal_value=municipal_value)
         notes = [MISSING_NOTE] if df["value"].isna().any() else []
-        finish_figure(fig, meta, footnotes=notes, data=data)
+        ncols = 1 if max(len(h.get_label()) for h in handles) > 38 else 2
+        legend = (handles, [h.get_label() for h in handles])
+        finish_figure(fig, meta, footnotes=notes, data=data, legend=legend, legend_ncols=ncols)
     return fig
 
 
