@@ -282,3 +282,29 @@ def test_missing_columns_named_in_error():
         trend_chart(s.trend_frame().drop(columns="level"), s.trend_meta())
     with pytest.raises(ValueError, match="ICE values must lie in"):
         ice_chart(s.ice_frame().assign(value=2.0), meta())
+
+
+def test_map_focus_by_larger_unit_outlines_dissolved_area():
+    g = squares_gdf().assign(regso=lambda d: np.where(d.index < 2, "9999R100", "9999R200"))
+    fig = choropleth_map(g, meta(), focus=["9999R100"], focus_by="regso", focus_names={"9999R100": "Norrby"})
+    data = plotted_data(fig)
+    assert data.loc[data["focus"], "area"].tolist() == ["9999R001", "9999R002"]
+    assert "Norrby" in all_texts(fig)
+    with pytest.raises(ValueError, match="focus_by='kommun'"):
+        choropleth_map(g, meta(), focus=["x"], focus_by="kommun")
+
+
+def test_peer_rank_with_all_290_labels_only_focus():
+    rng = np.random.default_rng(1)
+    names = [f"Kommun {i:03d}" for i in range(290)]
+    df = pd.DataFrame(
+        {
+            "municipality": np.repeat(names, 2),
+            "year": np.tile([2020, 2023], 290),
+            "value": rng.uniform(0.1, 0.5, 580),
+        }
+    )
+    fig = peer_rank_chart(df, meta(unit="index"), focus="Kommun 042")
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Kommun 042"]
+    assert len(plotted_data(fig)) == 290

@@ -58,6 +58,8 @@ def choropleth_map(
     category_labels: Mapping[object, str] | None = None,
     category_colors: Mapping[object, str] | None = None,
     focus: Sequence[str] = (),
+    focus_by: str | None = None,
+    focus_names: Mapping[str, str] | None = None,
     label_focus: bool = True,
     cmap: str = "Blues",
     height_cm: float = 16.0,
@@ -77,6 +79,10 @@ def choropleth_map(
         Colour by category (e.g. områdestyp 1–5, default labels :data:`AREA_TYPE_LABELS`).
     focus
         Area codes or names outlined with a thick black line (and labelled).
+    focus_by, focus_names
+        For maps of smaller units (DeSO) with focus areas defined on larger ones (RegSO): the column of
+        ``gdf`` holding the larger unit's code (e.g. ``"regso"``); ``focus`` then lists those codes, the
+        districts of each focus area are dissolved into one outline, labelled with ``focus_names[code]``.
 
     Notes
     -----
@@ -125,7 +131,12 @@ def choropleth_map(
     if (~present).any():
         legend.append(("Uppgift saknas (..)", MISSING_COLOR, "...."))
     keys = [str(f) for f in focus]
-    g["focus"] = g["area"].astype("string").isin(keys) | g["area_name"].isin(keys)
+    if focus_by is not None:
+        if focus_by not in g.columns:
+            raise ValueError(f"focus_by={focus_by!r}: not a column of gdf; got {list(g.columns)}.")
+        g["focus"] = g[focus_by].astype("string").isin(keys).fillna(False).astype(bool)
+    else:
+        g["focus"] = g["area"].astype("string").isin(keys) | g["area_name"].isin(keys)
     data = (
         pd.DataFrame(
             {
@@ -149,6 +160,11 @@ def choropleth_map(
         boundary.boundary.plot(ax=ax, color="black", linewidth=1.1)
         if g["focus"].any():
             fg = g[g["focus"]]
+            if focus_by is not None:  # outline the focus area, not each district inside it
+                fg = fg[[focus_by, "geometry"]].dissolve(by=focus_by).reset_index()
+                fg["area_name"] = fg[focus_by].astype("string")
+                if focus_names:
+                    fg["area_name"] = fg[focus_by].map(lambda k: focus_names.get(k, k))
             fg.boundary.plot(ax=ax, color="black", linewidth=2.2)
             if label_focus:
                 for _, row in fg.iterrows():  # a handful of focus areas: labels, not a hot path
