@@ -82,7 +82,14 @@ BUILDERS = {
     "decomposition": lambda: decomposition_chart(s.decomposition_frame(), meta(unit="index")),
     "ice": lambda: ice_chart(s.ice_frame(), meta(unit="index"), focus=["Område L"]),
     "measures": lambda: measures_status_chart(s.measures_frame(), meta(unit="count")),
-    "plan": lambda: plan_status_chart(s.plan_frame(), meta(breaks=((2022, "exempel"),))),
+    "plan": lambda: plan_status_chart(
+        s.plan_frame(),
+        meta(breaks=((2022, "exempel"),)),
+        indicator_labels={
+            "employment_rate_20_64": "Förvärvsarbetande 20–64 år",
+            "low_economic_standard_0_19": "Låg ekonomisk standard 0–19 år",
+        },
+    ),
     "peer_trend": lambda: peer_trend_chart(s.peers_frame(), meta(unit="index"), focus="Exempelstad"),
     "peer_rank": lambda: peer_rank_chart(s.peers_frame(), meta(unit="index"), focus="Exempelstad"),
     "map": lambda: choropleth_map(squares_gdf(), meta(), focus=["9999R006"], k=4),
@@ -308,3 +315,10 @@ def test_peer_rank_with_all_290_labels_only_focus():
     fig.canvas.draw()
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Kommun 042"]
     assert len(plotted_data(fig)) == 290
+
+
+def test_plan_breaks_share_one_footnote_across_panels():
+    texts = all_texts(BUILDERS["plan"]())
+    assert texts.count("¹ Seriebrott 2022: exempel") == 1
+    assert texts.count("Seriebrott¹") == 4
+    assert "i fas (59,0\u00a0% 2024)" in texts and "inte i fas (60,0\u00a0% 2024)" in texts

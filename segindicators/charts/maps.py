@@ -193,6 +193,14 @@ def choropleth_map(
         if g["focus"].any():
             handles.append(Patch(facecolor="none", edgecolor="black", linewidth=2.2, label="Fokusområde"))
         handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.1, label="Kommungräns"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+        ncols = 1 if max(len(h.get_label()) for h in handles) > 30 else 2
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.0, 0.0),
+            ncols=ncols,
+            fontsize=8.5,
+            frameon=False,
+        )
         finish_figure(fig, meta, data=data)
     return fig

@@ -67,6 +67,7 @@ def plan_status_chart(
     with chart_style({"axes.titlesize": 8.5}):
         fig, axes = new_figure(nrows, ncols, height_cm=3.0 + 5.2 * nrows, squeeze=False)
         footnotes: list[str] = []
+        numbering = {b.year: i + 1 for i, b in enumerate(meta.break_items())}
         for i, (ind, area) in enumerate(panels):
             ax = axes[i // ncols][i % ncols]
             sub = data[data["indicator"].eq(ind) & data["area"].eq(area)]
@@ -83,7 +84,7 @@ def plan_status_chart(
                     marker="None",
                     label=target_label,
                 )
-            ax.set_title(f"{textwrap.fill(str(labels.get(ind, ind)), 28)}\n{area}", loc="left")
+            ax.set_title(f"{textwrap.fill(str(labels.get(ind, ind)), 24)}\n{area}", loc="left")
             status = sub["status"].dropna()
             word = str(status.iloc[-1]) if len(status) else "för tidigt att bedöma"
             last = sub.dropna(subset="value").tail(1)
@@ -117,7 +118,7 @@ def plan_status_chart(
             if np.isfinite(vals).any():
                 top = np.nanmax(vals)
                 ax.set_ylim(0, top * 1.25 if top > 0 else 1)
-            for note in mark_breaks(ax, meta.breaks, x, first_number=len(footnotes) + 1):
+            for note in mark_breaks(ax, meta.breaks, x, numbering=numbering):
                 if note not in footnotes:
                     footnotes.append(note)
         for j in range(n, nrows * ncols):

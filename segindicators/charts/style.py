@@ -376,13 +376,19 @@ def check_line_count(ax: Axes | None = None, *, n: int | None = None, where: str
 
 
 def mark_breaks(
-    ax: Axes, breaks: Iterable[Any], x_values: Iterable[float], *, first_number: int = 1
+    ax: Axes,
+    breaks: Iterable[Any],
+    x_values: Iterable[float],
+    *,
+    first_number: int = 1,
+    numbering: Mapping[int, int] | None = None,
 ) -> list[str]:
     """Mark series breaks that fall inside the plotted years; return their footnotes.
 
     A break in year Y means values from Y on are not comparable with those before, so it is marked when
     the plotted years include a year before Y and Y or a later year: a dotted vertical line at ``Y − 0,5``
-    labelled "Seriebrott¹", and the footnote ``"¹ Seriebrott 2020: <reason>"``.
+    labelled "Seriebrott¹", and the footnote ``"¹ Seriebrott 2020: <reason>"``. Footnotes are numbered from
+    ``first_number``, or by ``numbering`` (break year → number) so small multiples share one footnote.
     """
     xs = [float(x) for x in x_values]
     if not xs:
@@ -393,7 +399,7 @@ def mark_breaks(
     for b in normalise_breaks(breaks):
         if not (lo < b.year <= hi):
             continue
-        sup = _superscript(number)
+        sup = _superscript(numbering[b.year] if numbering and b.year in numbering else number)
         ax.axvline(
             b.year - 0.5, color="#333333", linestyle=(0, (2, 2)), linewidth=1.0, gid=HELPER_GID, zorder=1
         )
@@ -472,7 +478,7 @@ def finish_figure(
     for text, fs, kw in reversed(footer):
         fig.text(0.1 / w_in, y / h_in, text, fontsize=fs, ha="left", va="baseline", **kw)
         y += fs * 1.3 / 72
-    bottom = (y + 0.02) / h_in
+    bottom = (y + 0.08) / h_in
     if legend is not None:
         handles, labels = legend
         ncols = min(legend_ncols, max(1, len(labels)))
