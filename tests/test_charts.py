@@ -322,3 +322,16 @@ def test_plan_breaks_share_one_footnote_across_panels():
     assert texts.count("¹ Seriebrott 2022: exempel") == 1
     assert texts.count("Seriebrott¹") == 4
     assert "i fas (59,0\u00a0% 2024)" in texts and "inte i fas (60,0\u00a0% 2024)" in texts
+
+
+def test_index_trend_selects_indices_and_empty_frame_is_explained():
+    df = pd.concat([s.index_frame(), s.index_frame().assign(index="gini")])
+    fig = index_trend_chart(df, s.index_meta(), indices=["theil_h", "dissimilarity"])
+    assert plotted_data(fig)["series"].unique().tolist() == [
+        "Theils informationsindex (H)",
+        "Dissimilaritetsindex (D)",
+    ]
+    with pytest.raises(ValueError, match=r"indices: \['atkinson_0.5'\] not in frame"):
+        index_trend_chart(df, s.index_meta(), indices=["atkinson_0.5"])
+    with pytest.raises(ValueError, match="frame has no rows"):
+        trend_chart(s.trend_frame().iloc[:0], s.trend_meta())

@@ -49,6 +49,10 @@ def _require(frame: pd.DataFrame, cols: Sequence[str], where: str) -> None:
         raise ValueError(
             f"{where}: frame lacks column(s) {missing}; expected at least {list(cols)}, got {list(frame.columns)}."
         )
+    if frame.empty:
+        raise ValueError(
+            f"{where}: frame has no rows; check the filters (indicator, years, areas) applied before."
+        )
 
 
 def _style_year_axis(ax, years) -> None:
@@ -134,6 +138,7 @@ def index_trend_chart(
     meta: ChartMeta,
     *,
     series: str = "index",
+    indices: Sequence[str] | None = None,
     labels: dict[str, str] | None = None,
     height_cm: float = 9.0,
 ) -> Figure:
@@ -147,6 +152,8 @@ def index_trend_chart(
         when lines are not per index (e.g. ``group`` or ``kommun``). At most five series.
     series
         Column whose values become the lines (default ``"index"``, labelled with :data:`INDEX_LABELS`).
+    indices
+        Keep only these index names (e.g. ``["dissimilarity", "theil_h"]``), in this order.
     labels
         Overrides for line labels.
 
@@ -158,6 +165,16 @@ def index_trend_chart(
     _require(frame, ["year", "value", series], "index_trend_chart")
     lab = {**INDEX_LABELS, **(labels or {})}
     df = frame.copy()
+    if indices is not None:
+        _require(frame, ["index"], "index_trend_chart")
+        unknown = sorted(set(indices) - set(frame["index"].astype(str)))
+        if unknown:
+            raise ValueError(
+                f"indices: {unknown} not in frame['index'] (present: {sorted(frame['index'].astype(str).unique())})."
+            )
+        order_map = {k: i for i, k in enumerate(indices)}
+        df = df[df["index"].isin(list(indices))]
+        df = df.iloc[np.argsort(df["index"].map(order_map).to_numpy(), kind="stable")]
     df["series"] = df[series].astype("string").map(lambda s: lab.get(s, s))
     order = list(dict.fromkeys(df["series"]))
     check_line_count(n=len(order), where="index_trend_chart")
