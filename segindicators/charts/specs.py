@@ -1,0 +1,214 @@
+"""The standard chart set of the yearly follow-up report, as data (the pipeline renders it).
+
+Each :class:`ChartSpec` says which chart function draws it, from which data, and under which stable file
+name it is exported. The lead's ``segindicators charts`` command walks this list; nothing here fetches or
+reads data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart of the standard set.
+
+    Attributes
+    ----------
+    name
+        Stable export file stem (``reports/<year>/<name>.png`` …).
+    function
+        Name of the chart function in :mod:`segindicators.charts`.
+    data
+        What to pass: ``"counts"`` (processed counts filtered to ``indicator``), ``"indices"`` (citywide index
+        results), ``"local"`` (local index results), ``"peers"``, ``"plan_status"``, ``"measures"``, ``"geo"``.
+    indicator
+        Catalogue indicator id or segregation group id, when the chart is about one.
+    measure, population, unit_label
+        Title parts (:func:`~segindicators.charts.style.chart_title`).
+    options
+        Keyword arguments for the chart function (e.g. ``{"index": "dissimilarity"}``).
+    """
+
+    name: str
+    function: str
+    data: str
+    indicator: str | None
+    measure: str
+    population: str
+    unit_label: str
+    options: dict = field(default_factory=dict)
+
+
+def standard_chart_specs() -> list[ChartSpec]:
+    """The standard chart set, in report order.
+
+    Examples
+    --------
+    >>> specs = standard_chart_specs()
+    >>> len({s.name for s in specs}) == len(specs)
+    True
+    >>> specs[0].function
+    'trend_chart'
+    """
+    share = "andel (%)"
+    s = ChartSpec
+    return [
+        s(
+            "01_trend_low_economic_standard_0_19",
+            "trend_chart",
+            "counts",
+            "low_economic_standard_0_19",
+            "Låg ekonomisk standard",
+            "barn och unga 0–19 år",
+            share,
+        ),
+        s(
+            "02_trend_employment_rate_20_64",
+            "trend_chart",
+            "counts",
+            "employment_rate_20_64",
+            "Förvärvsarbetande",
+            "invånare 20–64 år",
+            share,
+        ),
+        s(
+            "03_trend_foreign_born_share",
+            "trend_chart",
+            "counts",
+            "foreign_born_share",
+            "Utrikes födda",
+            "samtliga invånare",
+            share,
+        ),
+        s(
+            "04_trend_education_post_secondary_3plus",
+            "trend_chart",
+            "counts",
+            "education_post_secondary_3plus_share",
+            "Eftergymnasial utbildning 3 år eller mer",
+            "invånare 25–64 år",
+            share,
+        ),
+        s(
+            "05_ranked_low_economic_standard_0_19",
+            "ranked_bar_chart",
+            "counts",
+            "low_economic_standard_0_19",
+            "Låg ekonomisk standard",
+            "barn och unga 0–19 år, per RegSO",
+            share,
+        ),
+        s(
+            "06_ranked_employment_rate_20_64",
+            "ranked_bar_chart",
+            "counts",
+            "employment_rate_20_64",
+            "Förvärvsarbetande",
+            "invånare 20–64 år, per RegSO",
+            share,
+        ),
+        s(
+            "07_ranked_foreign_born_share",
+            "ranked_bar_chart",
+            "counts",
+            "foreign_born_share",
+            "Utrikes födda",
+            "samtliga invånare, per RegSO",
+            share,
+        ),
+        s(
+            "08_index_trend_economic_standard",
+            "index_trend_chart",
+            "indices",
+            "economic_standard_low_high",
+            "Segregationsindex",
+            "låg respektive hög ekonomisk standard, DeSO",
+            "index 0–1",
+            {"indices": ["dissimilarity", "theil_h"]},
+        ),
+        s(
+            "09_index_trend_background",
+            "index_trend_chart",
+            "indices",
+            "background",
+            "Segregationsindex",
+            "utländsk respektive svensk bakgrund, DeSO",
+            "index 0–1",
+            {"indices": ["dissimilarity", "theil_h"]},
+        ),
+        s(
+            "10_decomposition_theil_h_income",
+            "decomposition_chart",
+            "indices",
+            "income_quartiles",
+            "Theils H uppdelat mellan och inom RegSO",
+            "inkomstkvartiler, DeSO i RegSO",
+            "index 0–1",
+        ),
+        s(
+            "11_ice_economic_standard",
+            "ice_chart",
+            "local",
+            "economic_standard_low_high",
+            "Koncentration vid ytterligheterna (ICE)",
+            "hög minus låg ekonomisk standard, per RegSO",
+            "index −1 till 1",
+        ),
+        s(
+            "12_peers_dissimilarity_background",
+            "peer_trend_chart",
+            "peers",
+            "background",
+            "Dissimilaritetsindex",
+            "utländsk respektive svensk bakgrund",
+            "index 0–1",
+        ),
+        s(
+            "13_peers_rank_dissimilarity_background",
+            "peer_rank_chart",
+            "peers",
+            "background",
+            "Dissimilaritetsindex",
+            "utländsk respektive svensk bakgrund",
+            "index 0–1",
+        ),
+        s(
+            "14_plan_status",
+            "plan_status_chart",
+            "plan_status",
+            None,
+            "Utvecklingsområden",
+            "indikatorer mot delmål",
+            "",
+        ),
+        s(
+            "15_measures_status",
+            "measures_status_chart",
+            "measures",
+            None,
+            "Åtgärder",
+            "status i åtgärdsregistret",
+            "antal",
+        ),
+        s(
+            "16_map_area_type",
+            "choropleth_map",
+            "geo",
+            "area_type_official",
+            "Områdestyp",
+            "RegSO",
+            "typ 1–5",
+            {"categorical": True},
+        ),
+        s(
+            "17_map_low_economic_standard_0_19",
+            "choropleth_map",
+            "geo",
+            "low_economic_standard_0_19",
+            "Låg ekonomisk standard",
+            "barn och unga 0–19 år, per DeSO",
+            share,
+        ),
+    ]
