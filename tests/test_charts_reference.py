@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -173,23 +172,22 @@ def test_trend_foreign_born_focus_areas(regso_counts, tmp_path):
 
 
 def _dissimilarity(regso_counts: pd.DataFrame) -> pd.DataFrame:
-    from segregation.singlegroup import Dissim
+    """D per municipality × year from the package's engine, checked against the hand formula."""
+    from segindicators.indices import segregation_indices
 
-    out = []
-    for (kommun, year), g in regso_counts[regso_counts["kommun"].isin(["Linköping", *PEERS])].groupby(
-        ["kommun", "year"]
-    ):
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            d = Dissim(
-                g[["foreign_born", "totalt"]].reset_index(drop=True), "foreign_born", "totalt"
-            ).statistic
-        # hand formula as a second check: D = ½ Σ |x_i/X − y_i/Y|
+    sub = regso_counts[regso_counts["kommun"].isin(["Linköping", *PEERS])]
+    res = segregation_indices(
+        sub, group="foreign_born", total="totalt", by=["kommun", "year"], indices=["dissimilarity"]
+    )
+    for (kommun, year), g in sub.groupby(["kommun", "year"]):
+        # hand formula as an independent check: D = ½ Σ |x_i/X − y_i/Y| (Duncan & Duncan 1955)
         x, t = g["foreign_born"].to_numpy(), g["totalt"].to_numpy()
         y = t - x
+        d = res.loc[(res["kommun"] == kommun) & (res["year"] == year), "value"].item()
         assert d == pytest.approx(0.5 * np.abs(x / x.sum() - y / y.sum()).sum(), abs=1e-12)
-        out.append({"municipality": kommun, "year": int(year), "value": float(d)})
-    return pd.DataFrame(out)
+    out = res.rename(columns={"kommun": "municipality"})[["municipality", "year", "value"]]
+    out["year"] = out["year"].astype(int)
+    return out.reset_index(drop=True)
 
 
 def test_dissimilarity_trend_linkoping_with_peers(regso_counts, tmp_path):
