@@ -36,7 +36,7 @@ def to_processed(frame: pd.DataFrame) -> pd.DataFrame:
     >>> f = pd.DataFrame({"kpi": ["kolada:N00001"], "municipality": ["0580"], "year": [2024],
     ...                   "value": [1.5]})  # synthetic
     >>> to_processed(f).to_dict("records")
-    [{'kpi': 'N00001', 'municipality': '0580', 'year': 2024, 'gender': 'T', 'value': 1.5, 'status': <NA>}]
+    [{'kpi': 'N00001', 'municipality': '0580', 'year': 2024, 'gender': 'T', 'value': 1.5, 'status': None}]
     """
     missing = [c for c in ("kpi", "municipality", "year", "value") if c not in frame.columns]
     if missing:
