@@ -171,7 +171,9 @@ def normalise_years(years: int | str | Iterable[int | str]) -> list[str]:
                 f"years: {item!r} is not a year or a range such as 2018-2024; give four-digit years."
             ) from None
         if hi < lo or not (1900 <= lo <= 2200 and 1900 <= hi <= 2200):
-            raise ValueError(f"years: {item!r} is not a valid year or increasing range between 1900 and 2200.")
+            raise ValueError(
+                f"years: {item!r} is not a valid year or increasing range between 1900 and 2200."
+            )
         out.update(range(lo, hi + 1))
     if not out:
         raise ValueError(f"years: expected at least one year, got {years!r}.")
@@ -221,7 +223,9 @@ def parse_data_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         ["<missing>"] if frame["gender"].isna().any() else []
     )
     if bad_gender:
-        raise KoladaError(f"Kolada data records hold unexpected gender codes {bad_gender}; expected T, K or M.")
+        raise KoladaError(
+            f"Kolada data records hold unexpected gender codes {bad_gender}; expected T, K or M."
+        )
     order = frame["gender"].map({g: i for i, g in enumerate(GENDERS)}).astype("int64")
     frame = (
         frame.assign(_g=order)
@@ -311,7 +315,9 @@ class KoladaClient:
 
     def _http(self) -> HttpClient:
         if self.offline:
-            raise KoladaCacheMiss("offline mode: refusing to make an HTTP request (this is a bug in the caller).")
+            raise KoladaCacheMiss(
+                "offline mode: refusing to make an HTTP request (this is a bug in the caller)."
+            )
         if self._http_client is None:
             self._http_client = HttpClient(
                 self.base_url,
@@ -364,7 +370,12 @@ class KoladaClient:
         }
 
     def _fetch_pages(
-        self, path: str, what: str, *, not_found: Callable[[HttpStatusError], KoladaError] | None = None, **prov: Any
+        self,
+        path: str,
+        what: str,
+        *,
+        not_found: Callable[[HttpStatusError], KoladaError] | None = None,
+        **prov: Any,
     ) -> list[dict[str, Any]]:
         """GET ``path`` and every following page; store each page; return ``[{key, sha256, doc}]``."""
         params: dict[str, str] = {"page": "1", "per_page": str(self.per_page)}
@@ -404,7 +415,9 @@ class KoladaClient:
             entry = self.cache.put(
                 key,
                 response.content,
-                self._provenance(response, what=what, page=len(pages) + 1, path=current, params=params, **prov),
+                self._provenance(
+                    response, what=what, page=len(pages) + 1, path=current, params=params, **prov
+                ),
             )
             pages.append({"key": key, "sha256": entry.provenance["sha256"], "doc": doc})
             link = next((doc[f] for f in _NEXT_FIELDS if doc.get(f)), None)

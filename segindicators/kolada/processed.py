@@ -66,7 +66,9 @@ def to_processed(frame: pd.DataFrame) -> pd.DataFrame:
             f"municipality: expected four-digit codes such as '0580' (or '0000' for Sweden), found {found}."
         )
     if out.duplicated(_KEY).any():
-        raise ValueError("Kolada frame has duplicate kpi × municipality × year × gender rows; deduplicate first.")
+        raise ValueError(
+            "Kolada frame has duplicate kpi × municipality × year × gender rows; deduplicate first."
+        )
     return out.sort_values(_KEY, kind="stable").reset_index(drop=True)
 
 

@@ -196,7 +196,9 @@ class FakeKolada(FakeJsonServer):
         def link(n: int) -> str | None:
             if not 1 <= n <= pages:
                 return None
-            return self.url[: -len(self.base_path)] + path + "?" + urlencode({"page": n, "per_page": per_page})
+            return (
+                self.url[: -len(self.base_path)] + path + "?" + urlencode({"page": n, "per_page": per_page})
+            )
 
         return {
             "count": len(records),
@@ -214,9 +216,7 @@ class FakeKolada(FakeJsonServer):
             raise HttpProblem(404, "Not Found", f"no KPI with id {ids_text}", matched=True)
         return self._page(path, query, found)
 
-    def _data(
-        self, path: str, segments: Mapping[str, str], query: Mapping[str, list[str]]
-    ) -> dict[str, Any]:
+    def _data(self, path: str, segments: Mapping[str, str], query: Mapping[str, list[str]]) -> dict[str, Any]:
         wanted = {dim: set(self._ids(text, dim)) for dim, text in segments.items()}
         if "year" in wanted:
             try:
