@@ -82,3 +82,26 @@ def test_unknown_kpi_and_bad_output(tmp_path):
             ["fetch", "-k", "N15428", "-m", "0580", "-y", "2024", *base, "-o", str(tmp_path / "k.txt")],
         )
         assert result.exit_code != 0 and fake.data_requests() == []
+
+
+def test_fetch_kpis_named_by_the_plan(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "kolada.parquet"
+    with make_fake() as fake:
+        base = ["--cache-dir", str(tmp_path / "raw"), "--base-url", fake.url, "--max-calls", "200"]
+        result = runner.invoke(
+            kolada_cli.app, ["fetch", "--plan", "linkoping_2023", "-y", "2022-2024", *base, "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert [r.path for r in fake.kpi_requests()] == ["/v3/kpi/N05401,N15428,N31807"]
+        assert {r.path.split("/municipality/")[1] for r in fake.data_requests()} == {
+            "0000,0580/year/2022,2023,2024"
+        }
+    assert sorted(pd.read_parquet(out)["kpi"].unique()) == ["N05401", "N15428", "N31807"]
+    with make_fake() as fake:
+        del fake.kpis["N31807"]  # a plan id Kolada does not know: named, and no data request is made
+        base = ["--cache-dir", str(tmp_path / "raw2"), "--base-url", fake.url]
+        result = runner.invoke(
+            kolada_cli.app, ["fetch", "--plan", "linkoping_2023", "-y", "2024", *base, "-o", str(out)]
+        )
+        assert result.exit_code == 1 and "N31807" in result.output and not fake.data_requests()

@@ -63,11 +63,17 @@ def kpi(
 
 @app.command()
 def fetch(
-    kpi_ids: Annotated[list[str], typer.Option("--kpi", "-k", help="KPI id(s); repeat or comma-separate.")],
-    municipality: Annotated[
-        list[str], typer.Option("--municipality", "-m", help="Municipality code(s), e.g. 0580.")
-    ],
     years: Annotated[str, typer.Option("--years", "-y", help="Years, e.g. 2018-2024 or 2020,2022.")],
+    kpi_ids: Annotated[
+        list[str] | None, typer.Option("--kpi", "-k", help="KPI id(s); repeat or comma-separate.")
+    ] = None,
+    municipality: Annotated[
+        list[str] | None, typer.Option("--municipality", "-m", help="Municipality code(s), e.g. 0580.")
+    ] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option("--plan", help="Take the kolada: KPIs (and the municipality) from this plan file/name."),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Output .parquet/.csv (default data/processed/kolada.parquet)."),
@@ -84,15 +90,33 @@ def fetch(
     max_calls: Annotated[int, typer.Option("--max-calls", help="Pacing: calls per window.")] = 5,
     window: Annotated[float, typer.Option("--window", help="Pacing window in seconds.")] = 1.0,
 ) -> None:
-    """Verify the KPI ids, fetch their values and write them for `segindicators plan status`."""
+    """Verify the KPI ids, fetch their values and write them for `segindicators plan status`.
+
+    KPI ids (also those taken from a plan) are checked against Kolada's /kpi/{id} before any data request;
+    an unknown id stops the run with its name.
+    """
+    kpis = _split(kpi_ids or [])
+    munis = _split(municipality or [])
+    if plan is not None:
+        from segindicators.plan.definition import PlanError, load_plan
+
+        try:
+            loaded = load_plan(plan)
+        except (PlanError, FileNotFoundError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        kpis += [ind.id.removeprefix("kolada:") for _, ind in loaded.indicators() if ind.kind == "kolada"]
+        munis = munis or [loaded.municipality]
+    if not kpis or not munis:
+        raise typer.BadParameter("give --kpi and --municipality, or --plan with kolada: indicators")
     if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter(f"--output {output}: expected a .csv or .parquet file name")
-    munis = _split(municipality) + (["0000"] if riket else [])
+    munis += ["0000"] if riket else []
     try:
         with KoladaClient(
             base_url, cache_dir=cache_dir, offline=offline, max_calls=max_calls, window=window
         ) as client:
-            infos = client.kpis(_split(kpi_ids))
+            infos = client.kpis(kpis)
             frame = client.data(list(infos), munis, years)
             calls = client.http_calls
     except (KoladaError, ValueError) as exc:

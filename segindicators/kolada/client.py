@@ -236,6 +236,32 @@ def parse_data_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+def _check_counts(pages: Sequence[Mapping[str, Any]], what: str) -> None:
+    """Raise if the pages' ``count`` fields contradict the records received.
+
+    Descriptions of ``count`` differ (records in the whole result, or on the page), so either reading is
+    accepted; only a count that fits neither means pages were lost or the data changed while paging.
+
+    >>> _check_counts([{"doc": {"count": 3, "values": [1, 2]}}, {"doc": {"count": 3, "values": [3]}}], "x")
+    >>> _check_counts([{"doc": {"count": 2, "values": [1, 2]}}, {"doc": {"count": 1, "values": [3]}}], "x")
+    >>> _check_counts([{"doc": {"count": 5, "values": [1, 2]}}], "x")
+    Traceback (most recent call last):
+    ...
+    segindicators.kolada.client.KoladaError: x: Kolada reported count 5 but 2 records arrived in 1 page(s); ...
+    """
+    counts = [p["doc"].get("count") for p in pages]
+    if any(not isinstance(c, int) or isinstance(c, bool) for c in counts):
+        return  # no usable count: nothing to check
+    sizes = [len(p["doc"]["values"]) for p in pages]
+    total = sum(sizes)
+    if all(c == total for c in counts) or counts == sizes:
+        return
+    raise KoladaError(
+        f"{what}: Kolada reported count {counts[0]} but {total} records arrived in {len(pages)} page(s); "
+        "pages were lost or the data changed while paging. Fetch again; nothing was assembled."
+    )
+
+
 def _describe(kpis: Sequence[str], municipalities: Sequence[str], years: Sequence[str]) -> str:
     return f"KPI {','.join(kpis)} for municipality {','.join(municipalities)} and year(s) {','.join(years)}"
 
@@ -422,6 +448,7 @@ class KoladaClient:
             pages.append({"key": key, "sha256": entry.provenance["sha256"], "doc": doc})
             link = next((doc[f] for f in _NEXT_FIELDS if doc.get(f)), None)
             if not link:
+                _check_counts(pages, what)
                 return pages
             current, params = self._relative(str(link), what)
 
