@@ -301,3 +301,25 @@ def test_round_trip_into_plan_status(fake, tmp_path):
     ]
     assert one["value"].tolist() == [synthetic_value("N31807", "0580", 2020)]
     assert series.loc[series["indicator"] == "kolada:N05401", "value"].isna().sum() == 2 * 5
+
+
+class LossyKolada(FakeKolada):
+    """Reports one record more than it serves (as if a page were lost or data changed while paging)."""
+
+    def _page(self, path, query, records):
+        doc = super()._page(path, query, records)
+        doc["count"] += 1
+        return doc
+
+
+def test_count_mismatch_across_pages_is_an_error_and_no_manifest(tmp_path):
+    fake = LossyKolada(page_size=2)
+    fake.add_kpi("N31807", "Syntetiskt nyckeltal")
+    fake.add_values("N31807", "0580", YEARS, [float(y) for y in YEARS])
+    with fake:
+        with client_for(fake, tmp_path, verify_kpis=False) as c:
+            with pytest.raises(KoladaError, match=r"count 8 but 7 records arrived in 4 page"):
+                c.data("N31807", "0580", "2018-2024")
+    with KoladaClient(cache_dir=tmp_path / "raw", offline=True, verify_kpis=False) as off:
+        with pytest.raises(KoladaCacheMiss):  # the incomplete result was never recorded as complete
+            off.data("N31807", "0580", "2018-2024")
