@@ -1,5 +1,7 @@
-"""Test and demo helpers: an in-process fake of SCB's PxWebApi v2."""
+"""Test and demo helpers: in-process fakes of SCB's PxWebApi v2 and of Kolada's API v3 (synthetic data)."""
 
+from segindicators.testing.fake_http import FakeJsonServer, HttpProblem
+from segindicators.testing.fake_kolada import FakeKolada
 from segindicators.testing.fake_pxweb import (
     SYNTHETIC_SOURCE,
     FakePxWeb,
@@ -9,4 +11,14 @@ from segindicators.testing.fake_pxweb import (
     region_valueset,
 )
 
-__all__ = ["SYNTHETIC_SOURCE", "FakePxWeb", "FakeTable", "FakeVariable", "RecordedRequest", "region_valueset"]
+__all__ = [
+    "SYNTHETIC_SOURCE",
+    "FakeJsonServer",
+    "FakeKolada",
+    "FakePxWeb",
+    "FakeTable",
+    "FakeVariable",
+    "HttpProblem",
+    "RecordedRequest",
+    "region_valueset",
+]

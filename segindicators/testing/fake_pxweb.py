@@ -25,21 +25,20 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
 
 from segindicators.scb.query import expand_expressions
+from segindicators.testing.fake_http import FakeJsonServer, RecordedRequest
+from segindicators.testing.fake_http import HttpProblem as _Problem
+
+__all__ = ["SYNTHETIC_SOURCE", "FakePxWeb", "FakeTable", "FakeVariable", "RecordedRequest", "region_valueset"]
 
 SYNTHETIC_SOURCE = "Syntetiska exempeldata – inte officiell statistik"
 
@@ -75,18 +74,6 @@ class FakeTable:
         return next((v for v in self.variables if v.code == code), None)
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake received it."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any
-    status: int
-    matched: bool
-
-
 def region_valueset(
     codelist_id: str, codes: Sequence[str], suffix: str, labels: Sequence[str] | None = None
 ) -> dict:
@@ -111,26 +98,10 @@ def region_valueset(
     }
 
 
-class _Problem(Exception):
-    def __init__(
-        self, status: int, title: str, detail: str, headers: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.headers = status, title, detail, dict(headers or {})
-
-
-@dataclass
-class _Fault:
-    kind: str  # "status" | "delay" | "truncate" | "invalid_json"
-    remaining: int
-    status: int = 503
-    retry_after: str | None = None
-    delay: float = 0.0
-    route: str = ""
-
-
-class FakePxWeb:
+class FakePxWeb(FakeJsonServer):
     """In-memory PxWebApi v2 server; use as a context manager (``with FakePxWeb() as fake: fake.url``).
+
+    Server plumbing (log, call limit, faults) comes from :class:`~segindicators.testing.fake_http.FakeJsonServer`.
 
     Parameters
     ----------
@@ -147,6 +118,8 @@ class FakePxWeb:
         the client's reaction to an unexpected 400 "Too many cells selected").
     """
 
+    base_path = "/api/v2"
+
     def __init__(
         self,
         *,
@@ -157,20 +130,13 @@ class FakePxWeb:
         enforce_limits: bool = True,
         advertised_max_cells: int | None = None,
     ) -> None:
+        super().__init__(
+            max_calls=max_calls, time_window=time_window, clock=clock, enforce_limits=enforce_limits
+        )
         self.max_cells = max_cells
         self.advertised_max_cells = advertised_max_cells
-        self.max_calls = max_calls
-        self.time_window = time_window
-        self.enforce_limits = enforce_limits
-        self._clock = clock
         self.tables: dict[str, FakeTable] = {}
         self.codelists: dict[str, dict] = {}
-        self.requests: list[RecordedRequest] = []
-        self._arrivals: deque[float] = deque()
-        self._faults: list[_Fault] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- defining content -----------------------------------------------------------------------------------
     def add_codelist(self, codelist: Mapping[str, Any]) -> None:
@@ -275,166 +241,10 @@ class FakePxWeb:
         self.tables[table_id] = table
         return table
 
-    # -- faults and log -------------------------------------------------------------------------------------
-    def fail_next(
-        self, times: int = 1, status: int = 503, route: str = "", retry_after: str | None = None
-    ) -> None:
-        """Answer the next ``times`` requests (whose path contains ``route``) with ``status``.
-
-        ``retry_after`` adds a ``Retry-After`` header (use with ``status=429``).
-        """
-        self._faults.append(_Fault("status", times, status=status, route=route, retry_after=retry_after))
-
-    def delay_next(self, seconds: float, times: int = 1, route: str = "") -> None:
-        """Sleep ``seconds`` before answering the next ``times`` matching requests (e.g. past a read timeout)."""
-        self._faults.append(_Fault("delay", times, delay=seconds, route=route))
-
-    def truncate_next(self, times: int = 1, route: str = "", keep_header: bool = True) -> None:
-        """Send only half the body of the next matching answers.
-
-        With ``keep_header`` the full ``Content-Length`` is announced (the connection closes early); without it
-        the header matches the cut body, which is then invalid JSON.
-        """
-        self._faults.append(_Fault("truncate" if keep_header else "invalid_json", times, route=route))
-
-    @property
-    def request_count(self) -> int:
-        """Requests received so far (all routes)."""
-        return len(self.requests)
-
-    @property
-    def unmatched(self) -> list[RecordedRequest]:
-        """Requests to routes the fake does not serve (answered 404)."""
-        return [r for r in self.requests if not r.matched]
-
+    # -- log ----------------------------------------------------------------------------------------------
     def data_requests(self) -> list[RecordedRequest]:
         """The logged ``POST /tables/{id}/data`` requests."""
         return [r for r in self.requests if r.method == "POST" and r.path.endswith("/data")]
-
-    def reset_log(self) -> None:
-        """Forget logged requests (limits and faults are kept)."""
-        with self._lock:
-            self.requests.clear()
-
-    # -- server ---------------------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """Base URL (``http://127.0.0.1:<port>/api/v2``); the server must be running."""
-        if self._server is None:
-            raise RuntimeError("FakePxWeb is not running; use it as a context manager or call start().")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/v2"
-
-    def start(self) -> FakePxWeb:
-        """Start serving on a random free port in a daemon thread."""
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid 40 ms stalls
-
-            def log_message(self, format: str, *args: Any) -> None:  # silence stderr logging
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakePxWeb:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- request handling -----------------------------------------------------------------------------------
-    def _take_fault(self, path: str) -> _Fault | None:
-        for fault in self._faults:
-            if fault.remaining > 0 and fault.route in path:
-                fault.remaining -= 1
-                return fault
-        return None
-
-    def _rate_limited(self) -> float | None:
-        now = self._clock()
-        while self._arrivals and self._arrivals[0] <= now - self.time_window:
-            self._arrivals.popleft()
-        if self.enforce_limits and len(self._arrivals) >= self.max_calls:
-            return self._arrivals[0] + self.time_window - now
-        self._arrivals.append(now)
-        return None
-
-    def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(h.path)
-        query = parse_qs(parts.query)
-        length = int(h.headers.get("Content-Length") or 0)
-        raw = h.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", errors="replace")
-        path = parts.path
-        with self._lock:
-            fault = self._take_fault(path)
-            wait = self._rate_limited()
-        status, payload, headers, matched = 200, None, {}, True
-        content_type = "application/json; charset=utf-8"
-        try:
-            if wait is not None:
-                raise _Problem(
-                    429,
-                    "Too Many Requests",
-                    "Too many calls in the time window",
-                    {"Retry-After": str(max(1, math.ceil(wait)))},
-                )
-            if fault is not None and fault.kind == "status":
-                extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-                raise _Problem(fault.status, "Injected fault", f"injected HTTP {fault.status}", extra)
-            if fault is not None and fault.kind == "delay":
-                time.sleep(fault.delay)
-            payload = self._route(method, path, query, body)
-        except _Problem as p:
-            status, headers = p.status, p.headers
-            payload = {"type": "about:blank", "title": p.title, "status": p.status, "detail": p.detail}
-            content_type = "application/problem+json; charset=utf-8"
-            matched = p.status != 404
-        with self._lock:
-            self.requests.append(RecordedRequest(method, path, query, body, status, matched))
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        announced = len(data)
-        if fault is not None and fault.kind in ("truncate", "invalid_json") and status == 200:
-            data = data[: len(data) // 2]
-            if fault.kind == "invalid_json":
-                announced = len(data)
-        h.send_response(status)
-        h.send_header("Content-Type", content_type)
-        h.send_header("Content-Length", str(announced))
-        for k, v in headers.items():
-            h.send_header(k, v)
-        if fault is not None and fault.kind == "truncate":
-            h.send_header("Connection", "close")
-            h.close_connection = True
-        h.end_headers()
-        try:
-            h.wfile.write(data)
-            h.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def _route(self, method: str, path: str, query: Mapping[str, list[str]], body: Any) -> Any:
         prefix = "/api/v2/"
