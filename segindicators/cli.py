@@ -11,6 +11,7 @@ import typer
 from segindicators import __version__
 from segindicators.catalogue import cli as catalogue_cli
 from segindicators.geography import cli as geography_cli
+from segindicators.kolada import cli as kolada_cli
 from segindicators.plan import cli as plan_cli
 from segindicators.scb import cli as scb_cli
 
@@ -42,4 +43,5 @@ app.add_typer(scb_cli.app, name="scb")
 app.add_typer(geography_cli.app, name="geography")
 app.command("catalogue")(catalogue_cli.catalogue)
 app.command("build")(catalogue_cli.build)
+app.add_typer(kolada_cli.app, name="kolada")
 app.add_typer(plan_cli.app, name="plan")
