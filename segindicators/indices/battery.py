@@ -1,0 +1,273 @@
+"""The citywide index battery for processed counts: every catalogue group, level, municipality and year.
+
+This is the bridge between the catalogue's group rows in ``data/processed/counts.parquet`` (indicator
+``"<group>.<member>"``, numerator = member count, denominator = the group's total) and the index engine. It
+pivots the group rows to one row per area, then calls the vectorised engine once per group definition for
+all municipalities × geography versions × years at once:
+
+* :func:`segindicators.indices.bootstrap_indices` — the two-group battery (for the definition's *focal*
+  member against everyone else in the total) or the multigroup battery, with percentile bootstrap intervals
+  and the expected value under random allocation for D and H;
+* :func:`segindicators.indices.ice_summary` — the Index of Concentration at the Extremes (Massey 2001;
+  Krieger et al. 2016) for income (national top vs bottom quartile), education (≥ 3 years post-secondary vs
+  at most compulsory) and background (Swedish vs foreign background), where the groups exist;
+* :func:`segindicators.indices.nested_theil` — Theil's H split into between-RegSO and within-RegSO parts
+  when DeSO rows and a DeSO → RegSO lookup are given.
+
+Policies, stated once here:
+
+* Areas with a suppressed (missing) member or total are left out of that group's computation and counted in
+  ``units_dropped``; they are never filled with 0.
+* Counts SCB publishes only as percentages (flag ``reconstructed``: share × persons) are rounded to whole
+  persons, since resampling needs whole numbers; the rounding moves an index by far less than its interval.
+* Indices are computed on each year's own geography version (DeSO 2018 up to 2023, DeSO 2025 from 2024):
+  rows of the first year on a new version carry the flag ``break`` so trend charts mark the series break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from segindicators.catalogue.definitions import Catalogue, GroupDefinition, load_catalogue
+from segindicators.indices.decomposition import nested_theil
+from segindicators.indices.inference import bootstrap_indices
+from segindicators.indices.local import ice_summary
+
+__all__ = ["FOCAL_MEMBER", "ICE_DEFINITIONS", "citywide_battery", "group_wide"]
+
+#: For two-group definitions, the member whose distribution the indices describe (isolation, exposure,
+#: location quotients are about this group). D, H and Gini are symmetric and do not depend on the choice.
+FOCAL_MEMBER: Mapping[str, str] = {
+    "background": "foreign",
+    "economic_standard_low_high": "low",
+    "employment_status": "not_employed",
+}
+
+#: ICE definitions: name → (group id, privileged member, deprived member). The denominator is the group's
+#: total (for income quartiles: persons 20+ with income data).
+ICE_DEFINITIONS: Mapping[str, tuple[str, str, str]] = {
+    "income": ("income_quartiles", "q4", "q1"),
+    "education": ("education_levels", "post_secondary_3plus", "compulsory"),
+    "background": ("background", "swedish", "foreign"),
+}
+
+KEYS = ["kommun", "level", "geo_version", "year"]
+
+
+def group_wide(counts: pd.DataFrame, group: GroupDefinition) -> pd.DataFrame:
+    """One row per area × year for a catalogue group: a column per member plus ``total``.
+
+    Parameters
+    ----------
+    counts
+        Processed counts (the DESIGN.md contract) holding the group's ``"<group>.<member>"`` rows.
+    group
+        The catalogue group definition.
+
+    Returns
+    -------
+    DataFrame
+        ``kommun, level, geo_version, area, year``, one float column per member, ``total`` (the group total:
+        the rows' denominator) and ``reconstructed`` (bool). Empty when the counts hold no rows of the group.
+
+    Examples
+    --------
+    >>> from segindicators.catalogue import load_catalogue
+    >>> g = next(g for g in load_catalogue().groups if g.id == "background")
+    >>> rows = pd.DataFrame({"kommun": "9999", "level": "DeSO", "geo_version": "2025", "area": ["A", "A"],
+    ...                      "year": 2024, "indicator": ["background.foreign", "background.swedish"],
+    ...                      "numerator": [30.0, 70.0], "denominator": [100.0, 100.0], "flags": ""})
+    >>> group_wide(rows, g)[["area", "foreign", "swedish", "total"]].to_dict("records")
+    [{'area': 'A', 'foreign': 30.0, 'swedish': 70.0, 'total': 100.0}]
+    """
+    names = [f"{group.id}.{m}" for m in group.members]
+    sub = counts[counts["indicator"].isin(names)]
+    key = ["kommun", "level", "geo_version", "area", "year"]
+    members = list(group.members)
+    if sub.empty:
+        return pd.DataFrame(columns=[*key, *members, "total", "reconstructed"])
+    member = sub["indicator"].str.slice(len(group.id) + 1)
+    wide = (
+        sub.assign(member=member)
+        .pivot_table(index=key, columns="member", values="numerator", aggfunc="first", dropna=False)
+        .reindex(columns=members)
+    )
+    total = sub.groupby(key, sort=True, dropna=False)["denominator"].first()
+    recon = sub["flags"].fillna("").str.contains("reconstructed").groupby([sub[k] for k in key]).any()
+    out = wide.join(total.rename("total")).join(recon.rename("reconstructed")).reset_index()
+    out.columns.name = None
+    return out
+
+
+def _first_year_of_version(keys: pd.DataFrame) -> np.ndarray:
+    """True for rows in the first year a (kommun, level) appears on a geography version after another one."""
+    first = keys.groupby(["kommun", "level", "geo_version"])["year"].transform("min")
+    earliest = keys.groupby(["kommun", "level"])["year"].transform("min")
+    return ((keys["year"] == first) & (first > earliest)).to_numpy()
+
+
+def _add_flag(flags: pd.Series, mask: np.ndarray, token: str) -> pd.Series:
+    f = flags.fillna("").astype(str)
+    new = np.where(f == "", token, f + ";" + token)
+    return f.where(~mask, new)
+
+
+def citywide_battery(
+    counts: pd.DataFrame,
+    *,
+    catalogue: Catalogue | None = None,
+    groups: Iterable[str] | None = None,
+    levels: Sequence[str] = ("DeSO", "RegSO"),
+    draws: int = 999,
+    rng: int | np.random.Generator | None = 20241231,
+    lookup: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Citywide segregation indices with bootstrap intervals for every group, level, municipality and year.
+
+    Parameters
+    ----------
+    counts
+        Processed counts (DESIGN.md contract) with the catalogue's group rows at DeSO and/or RegSO level.
+    catalogue
+        Catalogue whose group definitions to use (default: the packaged one).
+    groups
+        Group ids to compute (default: every group with rows in ``counts``).
+    levels
+        Areal units to compute on; DeSO and RegSO give different numbers (smaller units, higher indices).
+    draws
+        Bootstrap draws per index (0 skips inference: no ``ci_low``/``ci_high``).
+    rng
+        Seed or generator, so a refresh reproduces its intervals exactly.
+    lookup
+        DeSO → RegSO lookup (``geo_version, deso, regso``); when given, the nested Theil decomposition of
+        DeSO-level H into between-RegSO and within-RegSO parts is added.
+
+    Returns
+    -------
+    DataFrame
+        ``kommun, level, geo_version, year, group, index, value, ci_low, ci_high, expected_random,
+        units, units_dropped, flags`` — the index-result contract with ``group`` as a key column. ICE
+        summaries appear as ``group`` = ``ice_income`` / ``ice_education`` / ``ice_background`` with index
+        ``ice_mean``, ``ice_share_high``, ``ice_share_low``.
+
+    Examples
+    --------
+    >>> rows = []
+    >>> for area, f in [("A", 90), ("B", 10), ("C", 50)]:
+    ...     for m, v in [("foreign", f), ("swedish", 100 - f)]:
+    ...         rows.append({"kommun": "9999", "level": "DeSO", "geo_version": "2025", "area": area,
+    ...                      "year": 2024, "indicator": f"background.{m}", "numerator": float(v),
+    ...                      "denominator": 100.0, "flags": ""})
+    >>> r = citywide_battery(pd.DataFrame(rows), draws=0)
+    >>> round(r.loc[(r["group"] == "background") & (r["index"] == "dissimilarity"), "value"].item(), 4)
+    0.5333
+    """
+    cat = catalogue or load_catalogue()
+    wanted = set(groups) if groups is not None else None
+    present = set(counts["indicator"].str.split(".", n=1).str[0].unique())
+    sub_counts = counts[counts["level"].isin(levels)]
+    wides: dict[str, pd.DataFrame] = {}
+    for g in cat.groups:
+        if (wanted is not None and g.id not in wanted) or g.id not in present:
+            continue
+        wide = group_wide(sub_counts, g)
+        if not wide.empty:
+            wides[g.id] = wide
+    pieces: list[pd.DataFrame] = []
+    by_group = {g.id: g for g in cat.groups}
+    for gid, wide in wides.items():
+        g = by_group[gid]
+        members = list(g.members)
+        clean, dropped = _complete_units(wide, [*members, "total"])
+        if clean.empty:
+            continue
+        if g.kind == "two_group":
+            focal = FOCAL_MEMBER.get(gid, members[0])
+            res = _run(clean, group=focal, draws=draws, rng=rng)
+        else:
+            res = _run(clean, group=members, draws=draws, rng=rng)
+        res.insert(4, "group", gid)
+        pieces.append(_annotate(res, clean, dropped))
+        if lookup is not None and (clean["level"] == "DeSO").any():
+            pieces.append(_nested(clean, g, lookup, dropped))
+    for name, (gid, privileged, deprived) in ICE_DEFINITIONS.items():
+        if gid not in wides:
+            continue
+        clean, dropped = _complete_units(wides[gid], [privileged, deprived, "total"])
+        if clean.empty:
+            continue
+        res = ice_summary(clean, privileged=privileged, deprived=deprived, total="total", by=KEYS)
+        res.insert(4, "group", f"ice_{name}")
+        pieces.append(_annotate(res, clean, dropped))
+    if not pieces:
+        raise ValueError(
+            "citywide_battery: counts hold no rows of any catalogue group (indicator '<group>.<member>', e.g. "
+            f"'background.foreign') at levels {list(levels)}; build the counts with segindicators.catalogue "
+            "first."
+        )
+    out = pd.concat(pieces, ignore_index=True)
+    for col in ("ci_low", "ci_high", "expected_random"):
+        if col not in out:
+            out[col] = np.nan
+    out["flags"] = _add_flag(out["flags"], _first_year_of_version(out), "break")
+    cols = [*KEYS[:3], "year", "group", "index", "value", "ci_low", "ci_high", "expected_random", "units",
+            "units_dropped", "flags"]  # fmt: skip
+    return out[cols].sort_values([*KEYS[:3], "year", "group", "index"], kind="stable").reset_index(drop=True)
+
+
+def _complete_units(wide: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Drop areas with a missing (suppressed) count; round reconstructed counts to whole persons."""
+    values = wide[cols].to_numpy(dtype=float)
+    ok = np.isfinite(values).all(axis=1)
+    dropped = (
+        (~pd.Series(ok, index=wide.index)).groupby([wide[k] for k in KEYS]).sum().rename("units_dropped")
+    )
+    clean = wide[ok].copy()
+    recon = clean["reconstructed"].to_numpy(dtype=bool)
+    if recon.any():
+        present = [c for c in wide.columns if c not in {*KEYS, "area", "reconstructed"}]
+        clean.loc[recon, present] = np.rint(clean.loc[recon, present].to_numpy(dtype=float))
+    return clean, dropped
+
+
+def _run(clean: pd.DataFrame, *, group: str | list[str], draws: int, rng) -> pd.DataFrame:
+    from segindicators.indices.citywide import segregation_indices
+
+    if draws and draws > 0:
+        return bootstrap_indices(clean, group=group, total="total", by=KEYS, draws=draws, rng=rng)
+    return segregation_indices(clean, group=group, total="total", by=KEYS)
+
+
+def _annotate(res: pd.DataFrame, clean: pd.DataFrame, dropped: pd.Series) -> pd.DataFrame:
+    units = clean.groupby(KEYS).size().rename("units")
+    res = res.join(units, on=KEYS).join(dropped, on=KEYS)
+    res["units"] = res["units"].fillna(0).astype("int64")
+    res["units_dropped"] = res["units_dropped"].fillna(0).astype("int64")
+    return res
+
+
+def _nested(
+    clean: pd.DataFrame, g: GroupDefinition, lookup: pd.DataFrame, dropped: pd.Series
+) -> pd.DataFrame:
+    deso = clean[clean["level"] == "DeSO"].merge(
+        lookup[["geo_version", "deso", "regso"]].astype({"geo_version": str}),
+        left_on=["geo_version", "area"],
+        right_on=["geo_version", "deso"],
+        how="left",
+    )
+    unknown = deso["regso"].isna()
+    if unknown.any():
+        raise ValueError(
+            f"citywide_battery: {int(unknown.sum())} DeSO of group {g.id!r} have no RegSO in the lookup (e.g. "
+            f"{deso.loc[unknown, 'area'].iloc[0]!r}, geo_version {deso.loc[unknown, 'geo_version'].iloc[0]!r}); "
+            "pass the lookup of the same geography versions."
+        )
+    group = FOCAL_MEMBER.get(g.id, next(iter(g.members))) if g.kind == "two_group" else list(g.members)
+    res = nested_theil(deso, group=group, total="total", parent="regso", by=KEYS)
+    # the undivided H is already in the battery; keep only the between/within parts
+    res = res[res["index"].str.contains("_between|_within")].reset_index(drop=True)
+    res.insert(4, "group", g.id)
+    return _annotate(res, deso, dropped)
