@@ -91,9 +91,16 @@ def refresh(
     the stage. A second run on unchanged inputs downloads nothing; with --offline it makes no HTTP call.
     """
     console = Console()
+    extra: dict = {}
+    from segindicators.demo.synthetic import KOMMUN as SYNTHETIC_KOMMUN
+
+    if kommun == SYNTHETIC_KOMMUN:  # the fictional demo municipality: its profile, plan and label
+        from segindicators.demo.profile import demo_plan, demo_profile
+
+        extra = {"profile": demo_profile(), "plan": plan or demo_plan(), "synthetic": True}
     options = RefreshOptions(
         kommun=kommun, years=_years(years), report_year=report_year, offline=offline, base_url=base_url,
-        wfs_url=wfs_url, home=home, plan=plan, notebooks=notebooks,
+        wfs_url=wfs_url, home=home, notebooks=notebooks, **{"plan": plan, **extra},
     )  # fmt: skip
     t0 = time.perf_counter()
     try:
