@@ -77,7 +77,10 @@ def test_counts_equal_synthetic_truth(demo, built, level):
     pairs = {
         "population": (w["population_age", "total"], None),
         "foreign_background_share": (w["background", "foreign"], w["background", "total"]),
-        "foreign_born_share": (w["birth_region", "total"] - w["birth_region", "sweden"], w["birth_region", "total"]),
+        "foreign_born_share": (
+            w["birth_region", "total"] - w["birth_region", "sweden"],
+            w["birth_region", "total"],
+        ),
         "employment_rate_20_64": (w["employment_20_64", "employed"], w["employment_20_64", "total"]),
         "education_compulsory_share": (
             w["education_25_64", "compulsory"].fillna(w["education_25_65", "compulsory"]),
@@ -115,7 +118,9 @@ def test_reconstructed_shares_follow_the_published_percentages(demo, built, leve
         ("low_economic_standard_65plus", "65plus", w["population_age", "65-79"] + w["population_age", "80+"]),
     ):
         got = _get(b, ind)
-        pct = np.round(100 * w[f"economic_standard_{g}", "low"] / w[f"economic_standard_{g}", "total"], 1) / 100
+        pct = (
+            np.round(100 * w[f"economic_standard_{g}", "low"] / w[f"economic_standard_{g}", "total"], 1) / 100
+        )
         _assert_same(got["value"], pct.reindex(got.index), f"{level} {ind} value")
         _assert_same(got["denominator"], base.reindex(got.index), f"{level} {ind} persons")
         assert got["flags"].str.contains("reconstructed").all()

@@ -52,7 +52,9 @@ def test_cached_then_offline_without_calls(demo, tmp_path):
 def test_server_error_names_layer_and_nothing_cached(demo, tmp_path):
     with FakeWfs.from_synthetic(demo) as fake:
         fake.fail_next(times=2, status=503)
-        client = WfsClient(base_url=fake.url, cache_dir=tmp_path, retry=RetryPolicy(max_tries=2, backoff_base=0.0))
+        client = WfsClient(
+            base_url=fake.url, cache_dir=tmp_path, retry=RetryPolicy(max_tries=2, backoff_base=0.0)
+        )
         with pytest.raises(WfsError, match="stat:DeSO_2018 for kommun 9999 failed"):
             client.layer("DeSO", "2018", "9999")
         assert fake.request_count == 2

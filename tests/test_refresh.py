@@ -155,7 +155,9 @@ def test_failure_after_writing_leaves_previous_outputs(first, servers, tmp_path)
         raise RuntimeError("chart export broke")
 
     stages = rf.replace_stage(rf.STAGES, "charts", boom)
-    with pytest.raises(rf.RefreshError, match="stage 'charts' failed: RuntimeError: chart export broke") as err:
+    with pytest.raises(
+        rf.RefreshError, match="stage 'charts' failed: RuntimeError: chart export broke"
+    ) as err:
         rf.run_refresh(_options(servers, home, offline=True), stages=stages)
     assert err.value.stage == "charts"
     assert processed_digests(home / "data" / "processed") == before

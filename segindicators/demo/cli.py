@@ -59,7 +59,9 @@ def demo(
         try:
             result = run_with_progress(options, console)
             print_summary(result, console)
-            console.print(f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, WFS {wfs.request_count}")
+            console.print(
+                f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, WFS {wfs.request_count}"
+            )
             first = processed_digests(result.processed)
             if not once:
                 before = (fake.request_count, wfs.request_count)
@@ -74,7 +76,9 @@ def demo(
                 if calls != (0, 0) or not same:
                     raise typer.Exit(code=1)
         except RefreshError as exc:
-            console.print(f"[red bold]Demon misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}")
+            console.print(
+                f"[red bold]Demon misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}"
+            )
             raise typer.Exit(code=1) from None
     console.print(f"[bold]Total tid: {time.perf_counter() - t0:.1f} s[/]")
 

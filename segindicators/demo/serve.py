@@ -66,7 +66,15 @@ from segindicators.demo.synthetic import (
 )
 from segindicators.testing.fake_pxweb import FakePxWeb, region_valueset
 
-__all__ = ["AGE_SPLITS", "CONTENT", "UPDATED", "demo_server", "register_tables", "split_counts", "table_frames"]
+__all__ = [
+    "AGE_SPLITS",
+    "CONTENT",
+    "UPDATED",
+    "demo_server",
+    "register_tables",
+    "split_counts",
+    "table_frames",
+]
 
 LABEL_PREFIX = "Syntetiska exempeldata – "
 #: Synthetic content code for tables whose catalogue entry leaves ContentsCode unpinned (``"*"``).
@@ -131,7 +139,9 @@ def _wide(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return values, status
 
 
-def _long(parts: Mapping[tuple[str, ...], tuple[pd.Series, pd.Series | None]], dims: Sequence[str]) -> pd.DataFrame:
+def _long(
+    parts: Mapping[tuple[str, ...], tuple[pd.Series, pd.Series | None]], dims: Sequence[str]
+) -> pd.DataFrame:
     """Stack {code tuple: (values, status)} series indexed by (Region, Tid) into a long frame."""
     frames = []
     for codes, (vals, stat) in parts.items():
@@ -193,7 +203,10 @@ def table_frames(demo: SyntheticMunicipality) -> dict[str, dict]:
             None,
         )
     for code in _ALDER_CODES:
-        parts[("1+2", code, "000007Y7")] = (parts[("1", code, "000007Y7")][0] + parts[("2", code, "000007Y7")][0], None)
+        parts[("1+2", code, "000007Y7")] = (
+            parts[("1", code, "000007Y7")][0] + parts[("2", code, "000007Y7")][0],
+            None,
+        )
     add("TAB6574", "Folkmängd efter region, kön och ålder", ["Kon", "Alder", "ContentsCode"], parts,
         {"Kon": ["1", "2", "1+2"], "Alder": _ALDER_CODES, "ContentsCode": ["000007Y7"]})  # fmt: skip
 
@@ -251,7 +264,10 @@ def table_frames(demo: SyntheticMunicipality) -> dict[str, dict]:
     # Education: TAB5956 (25–64, to 2023) and TAB6534 (25–65, from 2024)
     levels = {"21": "compulsory", "3+4": "upper_secondary", "5": "post_secondary_lt3",
               "6": "post_secondary_3plus", "US": "unknown"}  # fmt: skip
-    for tid, var, label in (("TAB5956", "education_25_64", "25–64 år"), ("TAB6534", "education_25_65", "25–65 år")):
+    for tid, var, label in (
+        ("TAB5956", "education_25_64", "25–64 år"),
+        ("TAB6534", "education_25_65", "25–65 år"),
+    ):
         parts = {(code, CONTENT): col(f"{var}|{cat}") for code, cat in levels.items()}
         add(tid, f"Befolkning {label} efter utbildningsnivå", ["UtbildningsNiva", "ContentsCode"], parts,
             {"UtbildningsNiva": list(levels), "ContentsCode": [CONTENT]})  # fmt: skip
@@ -293,7 +309,10 @@ def _codelists(demo: SyntheticMunicipality) -> dict[str, dict]:
         deso = sorted(sub["deso"].unique())
         out[deso_cl] = region_valueset(deso_cl, deso, "DeSO" + version)
         regso = sub.drop_duplicates("regso").sort_values("regso")
-        labels = [f"{c} {KOMMUN_NAME.split(' (')[0]} ({n})" for c, n in zip(regso["regso"], regso["regso_name"], strict=True)]
+        labels = [
+            f"{c} {KOMMUN_NAME.split(' (')[0]} ({n})"
+            for c, n in zip(regso["regso"], regso["regso_name"], strict=True)
+        ]
         out[regso_cl] = region_valueset(regso_cl, list(regso["regso"]), rsuffix, labels)
     return out
 
@@ -319,7 +338,11 @@ def register_tables(fake: FakePxWeb, demo: SyntheticMunicipality, *, updated: st
 
 
 def demo_server(
-    seed: int = DEFAULT_SEED, *, max_calls: int = 1000, time_window: float = 10.0, demo: SyntheticMunicipality | None = None
+    seed: int = DEFAULT_SEED,
+    *,
+    max_calls: int = 1000,
+    time_window: float = 10.0,
+    demo: SyntheticMunicipality | None = None,
 ) -> FakePxWeb:
     """A (not yet started) :class:`FakePxWeb` serving the synthetic municipality's tables.
 

@@ -78,7 +78,9 @@ def getfeature_params(layer: str, kommun: str, srs: str = "EPSG:3006") -> dict[s
 def _validate_gpkg(body: bytes) -> None:
     if not body.startswith(_GPKG_MAGIC):
         head = body[:200].decode("utf-8", errors="replace")
-        raise ValueError(f"the answer is not a GeoPackage (starts {head!r}); GeoServer may have sent an error")
+        raise ValueError(
+            f"the answer is not a GeoPackage (starts {head!r}); GeoServer may have sent an error"
+        )
 
 
 class WfsClient:
@@ -137,7 +139,9 @@ class WfsClient:
 
     def _http(self) -> HttpClient:
         if self.offline:
-            raise WfsCacheMiss("offline mode: refusing to make an HTTP request (this is a bug in the caller).")
+            raise WfsCacheMiss(
+                "offline mode: refusing to make an HTTP request (this is a bug in the caller)."
+            )
         if self._http_client is None:
             prefix, _ = self.base_url.rsplit("/", 1)
             self._http_client = HttpClient(prefix, **self._http_kwargs)
@@ -214,7 +218,9 @@ class WfsClient:
             path.write_bytes(body)
             frame = pyogrio.read_dataframe(path)
         code = "desokod" if level == "DeSO" else "regsokod"
-        needed = [c for c in ("desokod", "regsokod", "regsonamn", "kommunkod") if level == "DeSO" or c != "desokod"]
+        needed = [
+            c for c in ("desokod", "regsokod", "regsonamn", "kommunkod") if level == "DeSO" or c != "desokod"
+        ]
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             raise WfsError(

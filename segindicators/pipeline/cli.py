@@ -12,7 +12,14 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from segindicators.pipeline.refresh import STAGES, RefreshError, RefreshOptions, RefreshResult, Stage, run_refresh
+from segindicators.pipeline.refresh import (
+    STAGES,
+    RefreshError,
+    RefreshOptions,
+    RefreshResult,
+    Stage,
+    run_refresh,
+)
 
 __all__ = ["app", "refresh", "run_with_progress"]
 
@@ -26,7 +33,11 @@ def run_with_progress(
     stages = STAGES if stages is None else stages
     titles = {s.name: s.title for s in stages}
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         tasks: dict[str, int] = {}
 
@@ -34,7 +45,9 @@ def run_with_progress(
             if state == "start":
                 tasks[name] = progress.add_task(f"{titles[name]} [dim]({name})[/]", total=1)
             elif state == "done":
-                progress.update(tasks[name], completed=1, description=f"[green]✓[/] {titles[name]} [dim]({name})[/]")
+                progress.update(
+                    tasks[name], completed=1, description=f"[green]✓[/] {titles[name]} [dim]({name})[/]"
+                )
             else:
                 progress.update(tasks[name], completed=1, description=f"[red]✗ {titles[name]} ({name})[/]")
 
@@ -69,12 +82,18 @@ def _years(text: str) -> tuple[int, ...]:
 def refresh(
     kommun: Annotated[str, typer.Option("--kommun", help="Municipality code, e.g. 0580 (Linköping).")],
     years: Annotated[str, typer.Option("--years", help="Reference years, e.g. 2015-2024.")] = "2015-2024",
-    offline: Annotated[bool, typer.Option("--offline", help="Only cached answers; no HTTP call at all.")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Only cached answers; no HTTP call at all.")
+    ] = False,
     report_year: Annotated[
         int | None, typer.Option("--report-year", help="Folder reports/<year> (default: the last year).")
     ] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="PxWebApi v2 root (default SCB).")] = None,
-    wfs_url: Annotated[str | None, typer.Option("--wfs-url", help="WFS endpoint (default SCB geodata).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="PxWebApi v2 root (default SCB).")
+    ] = None,
+    wfs_url: Annotated[
+        str | None, typer.Option("--wfs-url", help="WFS endpoint (default SCB geodata).")
+    ] = None,
     home: Annotated[
         Path | None, typer.Option("--home", help="Project folder with data/ and reports/ (default: cwd).")
     ] = None,
@@ -106,7 +125,9 @@ def refresh(
     try:
         result = run_with_progress(options, console)
     except RefreshError as exc:
-        console.print(f"[red bold]Körningen misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}")
+        console.print(
+            f"[red bold]Körningen misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}"
+        )
         console.print("Tidigare resultat i data/processed och reports/ är orörda.")
         raise typer.Exit(code=1) from None
     print_summary(result, console)

@@ -228,9 +228,7 @@ def stage_geometry(ctx: RunContext) -> None:
     ctx.geometry["deso"] = gpd.GeoDataFrame(pd.concat(deso, ignore_index=True), crs="EPSG:3006")
     ctx.geometry["regso"] = gpd.GeoDataFrame(pd.concat(regso, ignore_index=True), crs="EPSG:3006")
     counts = ctx.lookup.groupby("geo_version").agg(deso=("deso", "nunique"), regso=("regso", "nunique"))
-    ctx.summary["geometry"] = ", ".join(
-        f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows()
-    )
+    ctx.summary["geometry"] = ", ".join(f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows())
 
 
 def stage_fetch(ctx: RunContext) -> None:
@@ -384,7 +382,9 @@ def _placeholder(name: str) -> Callable[[RunContext], None]:
 
 
 def _notebooks_dir(ctx: RunContext) -> Path | None:
-    candidates = [ctx.options.notebooks] if ctx.options.notebooks else [ctx.home / "notebooks", Path("notebooks")]
+    candidates = (
+        [ctx.options.notebooks] if ctx.options.notebooks else [ctx.home / "notebooks", Path("notebooks")]
+    )
     for c in candidates:
         if c is not None and Path(c).is_dir() and any(Path(c).glob("*.ipynb")):
             return Path(c)
@@ -427,8 +427,12 @@ def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -
         return head + "Första körningen: det finns inget tidigare resultat att jämföra med.\n"
     lines = [head]
     lines.append(f"- Siffror som ändrats: {len(result['moved'])}")
-    lines.append(f"- Nya siffror: {len(result['new_figures'])}; försvunna siffror: {len(result['vanished_figures'])}")
-    lines.append(f"- Nya områden: {len(result['new_areas'])}; försvunna områden: {len(result['vanished_areas'])}")
+    lines.append(
+        f"- Nya siffror: {len(result['new_figures'])}; försvunna siffror: {len(result['vanished_figures'])}"
+    )
+    lines.append(
+        f"- Nya områden: {len(result['new_areas'])}; försvunna områden: {len(result['vanished_areas'])}"
+    )
     lines.append(f"- SCB-tabeller reviderade sedan förra körningen: {len(result['revised_tables'])}")
     for r in result["revised_tables"].itertuples(index=False):
         lines.append(f"  - {r.source_table}: {r.updated_previous} → {r.updated_current}")
@@ -438,7 +442,9 @@ def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -
         top = moved.reindex(moved["difference"].abs().sort_values(ascending=False).index).head(15)
         lines.append("| nivå | område | år | indikator | förra | nu |\n|---|---|---|---|---|---|")
         for r in top.itertuples(index=False):
-            lines.append(f"| {r.level} | {r.area} | {r.year} | {r.indicator} | {r.value_previous:.4g} | {r.value_current:.4g} |")
+            lines.append(
+                f"| {r.level} | {r.area} | {r.year} | {r.indicator} | {r.value_previous:.4g} | {r.value_current:.4g} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -536,7 +542,9 @@ STAGES: list[Stage] = [
 ]
 
 
-def replace_stage(stages: list[Stage], name: str, run: Callable[[RunContext], None], title: str | None = None) -> list[Stage]:
+def replace_stage(
+    stages: list[Stage], name: str, run: Callable[[RunContext], None], title: str | None = None
+) -> list[Stage]:
     """A copy of ``stages`` with stage ``name``'s function (and optionally title) replaced.
 
     Examples

@@ -102,7 +102,9 @@ class FakeWfs:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -141,7 +143,11 @@ class FakeWfs:
 
         def error(text: str) -> tuple[int, str, bytes]:
             body = f'<?xml version="1.0"?><ows:ExceptionReport><ows:Exception><ows:ExceptionText>{text}'
-            return 400, "application/xml", (body + "</ows:ExceptionText></ows:Exception></ows:ExceptionReport>").encode()
+            return (
+                400,
+                "application/xml",
+                (body + "</ows:ExceptionText></ows:Exception></ows:ExceptionReport>").encode(),
+            )
 
         if (one("service") or "").upper() != "WFS" or one("request") != "GetFeature":
             return error("only service=WFS&request=GetFeature is served")
