@@ -77,7 +77,7 @@ def test_first_run_writes_everything_labelled_synthetic(first, servers):
     }  # fmt: skip
     counts = pd.read_parquet(processed / "counts.parquet")
     assert list(counts.columns) == list(rf.COLUMNS)
-    assert set(counts["level"]) == {"DeSO", "RegSO", "kommun", "focus"}
+    assert set(counts["level"]) == {"DeSO", "RegSO", "kommun", "focus", "riket"}
     assert set(counts["geo_version"]) == {"2018", "2025", "harmonised"}
     focus = counts[counts["level"] == "focus"]
     assert set(focus["area"]) == {"norrdalen", "vasterby", "asbacken"}
@@ -208,3 +208,16 @@ def test_stage_list_has_slots_for_the_lead():
 def test_options_years_default_report_year():
     opts = rf.RefreshOptions(kommun="0580", years=(2020, 2021))
     assert opts.year_for_report == 2021 and replace(opts, report_year=2030).year_for_report == 2030
+
+
+def test_riket_rows_equal_the_synthetic_national_series(first):
+    _, result, _ = first
+    c = result.counts
+    truth = syn.generate().counts
+    t = truth[(truth["level"] == "riket") & (truth["variable"] == "background")]
+    t = t.pivot_table(index="year", columns="category", values="value")
+    got = c[(c["level"] == "riket") & (c["indicator"] == "foreign_background_share")].set_index("year")
+    assert sorted(got.index) == list(YEARS)
+    assert (got["area"] == "00").all() and (got["area_name"] == "Riket").all()
+    pd.testing.assert_series_equal(got["numerator"], t["foreign"].reindex(got.index), check_names=False)
+    pd.testing.assert_series_equal(got["denominator"], t["total"].reindex(got.index), check_names=False)

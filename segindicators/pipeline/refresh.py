@@ -7,7 +7,8 @@ replacing the placeholders, see :func:`replace_stage`):
 1. ``geometry`` — DeSO/RegSO boundaries of each geography version the years need, from SCB's WFS
    (:mod:`segindicators.geography.wfs`); the lookup DeSO → RegSO → kommun is built from their attributes.
 2. ``fetch`` — :func:`segindicators.catalogue.builder.build_counts` for DeSO and RegSO (each year in the
-   geography version SCB publishes it in), one :class:`~segindicators.scb.ScbClient` for both.
+   geography version SCB publishes it in), one :class:`~segindicators.scb.ScbClient` for both; plus the
+   national comparison rows (``level == "riket"``, Region ``"00"``) through the same builder.
 3. ``validate`` — :func:`segindicators.catalogue.validate.validate_counts` against the lookup's codes and the
    catalogue's expected years; any problem stops the run (missing years are reported, not fatal).
 4. ``harmonise`` — harmonised DeSO and RegSO series (:mod:`segindicators.geography.harmonise`), kommun totals
@@ -231,8 +232,44 @@ def stage_geometry(ctx: RunContext) -> None:
     ctx.summary["geometry"] = ", ".join(f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows())
 
 
+class _RiketClient:
+    """Adapter so :func:`build_counts` builds the national (riket, Region ``"00"``) comparison rows unchanged.
+
+    Every data call asks for Region ``"00"`` without a codelist; the answer's Region is relabelled with a
+    placeholder RegSO code (``0000R000``) so the builder's area filter keeps it, and :func:`_riket_rows`
+    turns the rows back into ``level == "riket"``, ``area == "00"``.
+    """
+
+    PLACEHOLDER = "0000R000"
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def metadata(self, table_id: str) -> dict[str, Any]:
+        return self.client.metadata(table_id)
+
+    def data(self, table_id: str, selection: Any, codelists: Any = None) -> pd.DataFrame:
+        frame = self.client.data(table_id, {**selection, "Region": ["00"]})
+        out = frame.copy()
+        out["Region"] = pd.Series(self.PLACEHOLDER, index=out.index, dtype=frame["Region"].dtype)
+        out.attrs = dict(frame.attrs)
+        return out
+
+
+def _riket_rows(ctx: RunContext) -> pd.DataFrame:
+    from segindicators.catalogue.builder import build_counts
+
+    national = [i.id for i in ctx.catalogue.indicators if set(i.levels) == {"DeSO", "RegSO"}]
+    rows = build_counts(
+        _RiketClient(ctx.scb), "0000", list(ctx.options.years), "RegSO", catalogue=ctx.catalogue,
+        indicators=national, check=False,
+    )  # fmt: skip
+    rows = rows.assign(kommun="00", level="riket", area="00", area_name="Riket")
+    return rows
+
+
 def stage_fetch(ctx: RunContext) -> None:
-    """Build processed counts for DeSO and RegSO from SCB (one client, so metadata is read once)."""
+    """Build processed counts for DeSO and RegSO (and riket) from SCB; one client, so metadata is read once."""
     from segindicators.catalogue.builder import build_counts
 
     frames = [
@@ -240,7 +277,11 @@ def stage_fetch(ctx: RunContext) -> None:
         for level in ("DeSO", "RegSO")
     ]
     ctx.built = pd.concat(frames, ignore_index=True)
-    ctx.summary["fetch"] = f"{len(ctx.built):,} rows, {ctx.built['indicator'].nunique()} indicators/groups"
+    ctx.extra["riket"] = _riket_rows(ctx)
+    ctx.summary["fetch"] = (
+        f"{len(ctx.built):,} rows, {ctx.built['indicator'].nunique()} indicators/groups "
+        f"(+ {len(ctx.extra['riket']):,} riket rows)"
+    )
 
 
 def stage_validate(ctx: RunContext) -> None:
@@ -321,6 +362,7 @@ def stage_harmonise(ctx: RunContext) -> None:
         m = mapping[mapping["part_level"] == part_level][["area", "target", "target_name", "kommun"]]
         parts = all_rows[(all_rows["level"] == part_level) & all_rows["unit"].isin(AGGREGABLE_UNITS)]
         pieces.append(aggregate_counts(parts, m, level="focus"))
+    pieces.append(ctx.extra["riket"])
     ctx.counts = _finish_counts(pd.concat(pieces, ignore_index=True))
     by_level = ctx.counts.groupby("level", sort=False).size()
     ctx.summary["harmonise"] += "; rows: " + ", ".join(f"{k} {v:,}" for k, v in by_level.items())
