@@ -221,3 +221,18 @@ def test_riket_rows_equal_the_synthetic_national_series(first):
     assert (got["area"] == "00").all() and (got["area_name"] == "Riket").all()
     pd.testing.assert_series_equal(got["numerator"], t["foreign"].reindex(got.index), check_names=False)
     pd.testing.assert_series_equal(got["denominator"], t["total"].reindex(got.index), check_names=False)
+
+
+def test_missing_riket_rows_are_a_warning_not_a_failure(first, servers, tmp_path, monkeypatch):
+    from segindicators.scb import ScbError
+
+    home = _copy(first[0], tmp_path)
+
+    def refuse(self, table_id, selection, codelists=None):
+        raise ScbError(f"SCB data request for table {table_id} failed with HTTP 400")
+
+    monkeypatch.setattr(rf._RiketClient, "data", refuse)
+    result = rf.run_refresh(_options(servers, home, offline=True))
+    assert "riket" not in set(result.counts["level"])
+    assert any("riket (Region 00) comparison rows unavailable" in w for w in result.warnings)
+    assert _manifest(home)["run"]["warnings"] == result.warnings

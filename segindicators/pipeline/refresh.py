@@ -277,7 +277,17 @@ def stage_fetch(ctx: RunContext) -> None:
         for level in ("DeSO", "RegSO")
     ]
     ctx.built = pd.concat(frames, ignore_index=True)
-    ctx.extra["riket"] = _riket_rows(ctx)
+    from segindicators.catalogue.builder import BuildError
+    from segindicators.scb import ScbError
+
+    try:
+        ctx.extra["riket"] = _riket_rows(ctx)
+    except (ScbError, BuildError) as exc:  # comparison rows only: the run goes on without them
+        ctx.extra["riket"] = pd.DataFrame(columns=list(COLUMNS))
+        ctx.warnings.append(
+            f"riket (Region 00) comparison rows unavailable, left out: {exc}. Region 00 without a codelist is "
+            "assumed to exist in every catalogue table; check the table's /metadata if this persists."
+        )
     ctx.summary["fetch"] = (
         f"{len(ctx.built):,} rows, {ctx.built['indicator'].nunique()} indicators/groups "
         f"(+ {len(ctx.extra['riket']):,} riket rows)"
