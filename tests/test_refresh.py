@@ -83,6 +83,7 @@ def test_first_run_writes_everything_labelled_synthetic(first, servers):
     assert set(focus["area"]) == {"norrdalen", "vasterby", "asbacken"}
     manifest = _manifest(home)
     assert manifest["synthetic"] is True and manifest["label"] == syn.SYNTHETIC_LABEL
+    assert syn.SYNTHETIC_LABEL in (processed / "SYNTETISKA_DATA.txt").read_text(encoding="utf-8")
     assert manifest["parameters"]["kommun"] == "9999"
     assert {i["what"] for i in manifest["inputs"]} >= {"data", "wfs"}
     assert all(len(i["sha256"]) == 64 and i["path"].startswith("data/raw/") for i in manifest["inputs"])

@@ -14,7 +14,8 @@ replacing the placeholders, see :func:`replace_stage`):
 4. ``harmonise`` — harmonised DeSO and RegSO series (:mod:`segindicators.geography.harmonise`), kommun totals
    pooled from DeSO and focus areas from the municipality profile (:mod:`segindicators.geography.aggregate`).
 5. ``write`` — ``data/processed/counts.parquet`` (+ ``.csv``), ``lookup.parquet``, ``coverage.csv``,
-   ``geometry_deso.parquet`` and ``geometry_regso.parquet`` (GeoParquet, EPSG:3006).
+   ``geometry_deso.parquet`` and ``geometry_regso.parquet`` (GeoParquet, EPSG:3006); for the synthetic demo
+   also ``SYNTETISKA_DATA.txt`` (the label) in data/processed and reports/<year>.
 6. ``plan`` — plan status (:mod:`segindicators.plan`) → ``data/processed/plan_status.parquet`` (+ csv).
 7. ``indices``, ``typology``, ``charts`` — placeholders (no-ops) until those stages are plugged in.
 8. ``notebooks`` — every ``notebooks/*.ipynb`` executed with papermill into ``reports/<year>/notebooks/``
@@ -386,6 +387,14 @@ def stage_write(ctx: RunContext) -> None:
     write_frame(ctx.coverage, ctx.processed / "coverage.csv")
     for name, gdf in ctx.geometry.items():
         gdf.to_parquet(ctx.processed / f"geometry_{name}.parquet", index=False, compression="zstd")
+    if ctx.options.synthetic:
+        from segindicators.demo.synthetic import SYNTHETIC_LABEL
+
+        note = (
+            f"{SYNTHETIC_LABEL}\n\nKommun {ctx.options.kommun} är fiktiv; alla siffror är slumpgenererade.\n"
+        )
+        atomic_write_text(ctx.processed / "SYNTETISKA_DATA.txt", note)
+        atomic_write_text(ctx.reports / "SYNTETISKA_DATA.txt", note)
     ctx.summary["write"] = f"{len(list(ctx.processed.iterdir()))} files in data/processed"
 
 
