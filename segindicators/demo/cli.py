@@ -1,0 +1,87 @@
+"""``segindicators demo``: the whole refresh on the synthetic municipality, over HTTP, with no network.
+
+Starts the fake PxWebApi v2 (:func:`segindicators.demo.serve.demo_server`) and the fake WFS in-process, runs
+the real ``refresh`` for kommun 9999 into ``--out``, then (unless ``--once``) runs it a second time
+``--offline`` to show idempotency: zero requests counted by the fake servers and byte-identical processed
+tables. Everything written is labelled "Syntetiska exempeldata – inte officiell statistik".
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from segindicators.pipeline.refresh import RefreshError, RefreshOptions
+
+__all__ = ["demo", "processed_digests"]
+
+
+def processed_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file in a processed folder (to show two runs wrote the same bytes)."""
+    from segindicators.pipeline.manifest import file_sha256
+
+    return {p.name: file_sha256(p) for p in sorted(Path(folder).iterdir()) if p.is_file()}
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Output folder (data/ and reports/ land here).")] = Path(
+        "demo-output"
+    ),
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the synthetic generator.")] = None,
+    years: Annotated[str, typer.Option("--years", help="Reference years (within 2015-2024).")] = "2015-2024",
+    once: Annotated[bool, typer.Option("--once", help="Skip the second, offline run.")] = False,
+    notebooks: Annotated[
+        Path | None, typer.Option("--notebooks", help="Notebooks to execute (default: ./notebooks).")
+    ] = None,
+) -> None:
+    """Run the full refresh on a synthetic municipality (kommun 9999) served by in-process fake SCB servers."""
+    from segindicators.catalogue.builder import parse_years
+    from segindicators.demo.profile import demo_plan, demo_profile
+    from segindicators.demo.serve import demo_server
+    from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, generate
+    from segindicators.pipeline.cli import print_summary, run_with_progress
+    from segindicators.testing.fake_wfs import FakeWfs
+
+    console = Console()
+    console.print(f"[bold]{SYNTHETIC_LABEL}[/] – fiktiv kommun 9999, utdata i {out}")
+    t0 = time.perf_counter()
+    synthetic = generate(seed if seed is not None else DEFAULT_SEED)
+    with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs:
+        options = RefreshOptions(
+            kommun="9999", years=tuple(parse_years(years)), base_url=fake.url, wfs_url=wfs.url, home=out,
+            profile=demo_profile(), plan=demo_plan(), notebooks=notebooks, synthetic=True,
+        )  # fmt: skip
+        try:
+            result = run_with_progress(options, console)
+            print_summary(result, console)
+            console.print(
+                f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, WFS {wfs.request_count}"
+            )
+            first = processed_digests(result.processed)
+            if not once:
+                before = (fake.request_count, wfs.request_count)
+                console.print("\n[bold]Andra körningen (--offline)[/]: samma indata, inga HTTP-anrop väntas")
+                again = run_with_progress(RefreshOptions(**{**options.__dict__, "offline": True}), console)
+                calls = (fake.request_count - before[0], wfs.request_count - before[1])
+                same = processed_digests(again.processed) == first
+                console.print(
+                    f"Andra körningen: {calls[0]} + {calls[1]} förfrågningar till servrarna; "
+                    f"data/processed byte-identisk: {'ja' if same else 'NEJ'}"
+                )
+                if calls != (0, 0) or not same:
+                    raise typer.Exit(code=1)
+        except RefreshError as exc:
+            console.print(
+                f"[red bold]Demon misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}"
+            )
+            raise typer.Exit(code=1) from None
+    console.print(f"[bold]Total tid: {time.perf_counter() - t0:.1f} s[/]")
+
+
+app = typer.Typer(help="The offline demo.", no_args_is_help=True)
+app.command("demo")(demo)

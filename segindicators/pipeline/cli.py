@@ -1,0 +1,137 @@
+"""``segindicators refresh``: the annual run, with a progress line per stage and a summary at the end."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from segindicators.pipeline.refresh import (
+    STAGES,
+    RefreshError,
+    RefreshOptions,
+    RefreshResult,
+    Stage,
+    run_refresh,
+)
+
+__all__ = ["app", "refresh", "run_with_progress"]
+
+app = typer.Typer(help="The annual refresh run.", no_args_is_help=True)
+
+
+def run_with_progress(
+    options: RefreshOptions, console: Console, *, stages: list[Stage] | None = None
+) -> RefreshResult:
+    """Run :func:`run_refresh` showing one progress row per stage; raises :class:`RefreshError` on failure."""
+    stages = STAGES if stages is None else stages
+    titles = {s.name: s.title for s in stages}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_stage(name: str, state: str, seconds: float | None) -> None:
+            if state == "start":
+                tasks[name] = progress.add_task(f"{titles[name]} [dim]({name})[/]", total=1)
+            elif state == "done":
+                progress.update(
+                    tasks[name], completed=1, description=f"[green]✓[/] {titles[name]} [dim]({name})[/]"
+                )
+            else:
+                progress.update(tasks[name], completed=1, description=f"[red]✗ {titles[name]} ({name})[/]")
+
+        return run_refresh(options, stages=stages, on_stage=on_stage)
+
+
+def print_summary(result: RefreshResult, console: Console) -> None:
+    """The end-of-run table: each stage's time and what it did, then where the outputs are."""
+    table = Table(title="Sammanfattning", show_lines=False)
+    table.add_column("steg")
+    table.add_column("tid", justify="right")
+    table.add_column("resultat", overflow="fold")
+    for name, seconds in result.timings.items():
+        table.add_row(name, f"{seconds:.1f} s", escape(result.summary.get(name, "")))
+    console.print(table)
+    for w in result.warnings:
+        console.print(f"[yellow]varning:[/] {escape(w)}")
+    calls = result.http_calls
+    console.print(f"HTTP-anrop: SCB {calls['scb']}, WFS {calls['wfs']}")
+    console.print(f"Data: {result.processed}\nRapport: {result.reports}")
+
+
+def _years(text: str) -> tuple[int, ...]:
+    from segindicators.catalogue.builder import parse_years
+
+    try:
+        return tuple(parse_years(text))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--years") from None
+
+
+def refresh(
+    kommun: Annotated[str, typer.Option("--kommun", help="Municipality code, e.g. 0580 (Linköping).")],
+    years: Annotated[str, typer.Option("--years", help="Reference years, e.g. 2015-2024.")] = "2015-2024",
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Only cached answers; no HTTP call at all.")
+    ] = False,
+    report_year: Annotated[
+        int | None, typer.Option("--report-year", help="Folder reports/<year> (default: the last year).")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="PxWebApi v2 root (default SCB).")
+    ] = None,
+    wfs_url: Annotated[
+        str | None, typer.Option("--wfs-url", help="WFS endpoint (default SCB geodata).")
+    ] = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Project folder with data/ and reports/ (default: cwd).")
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Plan YAML or shipped plan name (default: the kommun's).")
+    ] = None,
+    notebooks: Annotated[
+        Path | None, typer.Option("--notebooks", help="Notebooks to execute (default: ./notebooks).")
+    ] = None,
+) -> None:
+    """Run the whole chain for one municipality: SCB → data/processed → plan → reports/<year>.
+
+    Outputs replace the previous run's only when every stage succeeded; a failure exits with code 1 and names
+    the stage. A second run on unchanged inputs downloads nothing; with --offline it makes no HTTP call.
+    """
+    console = Console()
+    extra: dict = {}
+    from segindicators.demo.synthetic import KOMMUN as SYNTHETIC_KOMMUN
+
+    if kommun == SYNTHETIC_KOMMUN:  # the fictional demo municipality: its profile, plan and label
+        from segindicators.demo.profile import demo_plan, demo_profile
+
+        extra = {"profile": demo_profile(), "plan": plan or demo_plan(), "synthetic": True}
+    options = RefreshOptions(
+        kommun=kommun, years=_years(years), report_year=report_year, offline=offline, base_url=base_url,
+        wfs_url=wfs_url, home=home, notebooks=notebooks, **{"plan": plan, **extra},
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    try:
+        result = run_with_progress(options, console)
+    except RefreshError as exc:
+        console.print(
+            f"[red bold]Körningen misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}"
+        )
+        console.print("Tidigare resultat i data/processed och reports/ är orörda.")
+        raise typer.Exit(code=1) from None
+    print_summary(result, console)
+    console.print(f"Klart på {time.perf_counter() - t0:.1f} s.")
+
+
+app.command("refresh")(refresh)

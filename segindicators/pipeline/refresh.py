@@ -1,0 +1,706 @@
+"""The annual refresh as a list of named stages over one run context.
+
+``run_refresh(options)`` runs :data:`STAGES` in order; each stage is a function ``(ctx) -> None`` that reads
+and fills the :class:`RunContext`. Stages (the lead inserts ``indices``, ``typology`` and ``charts`` by
+replacing the placeholders, see :func:`replace_stage`):
+
+1. ``geometry`` — DeSO/RegSO boundaries of each geography version the years need, from SCB's WFS
+   (:mod:`segindicators.geography.wfs`); the lookup DeSO → RegSO → kommun is built from their attributes.
+2. ``fetch`` — :func:`segindicators.catalogue.builder.build_counts` for DeSO and RegSO (each year in the
+   geography version SCB publishes it in), one :class:`~segindicators.scb.ScbClient` for both; plus the
+   national comparison rows (``level == "riket"``, Region ``"00"``) through the same builder.
+3. ``validate`` — :func:`segindicators.catalogue.validate.validate_counts` against the lookup's codes and the
+   catalogue's expected years; any problem stops the run (missing years are reported, not fatal).
+4. ``harmonise`` — harmonised DeSO and RegSO series (:mod:`segindicators.geography.harmonise`), kommun totals
+   pooled from DeSO and focus areas from the municipality profile (:mod:`segindicators.geography.aggregate`).
+5. ``write`` — ``data/processed/counts.parquet`` (+ ``.csv``), ``lookup.parquet``, ``coverage.csv``,
+   ``geometry_deso.parquet`` and ``geometry_regso.parquet`` (GeoParquet, EPSG:3006); for the synthetic demo
+   also ``SYNTETISKA_DATA.txt`` (the label) in data/processed and reports/<year>.
+6. ``plan`` — plan status (:mod:`segindicators.plan`) → ``data/processed/plan_status.parquet`` (+ csv).
+7. ``indices``, ``typology``, ``charts`` — placeholders (no-ops) until those stages are plugged in.
+8. ``notebooks`` — every ``notebooks/*.ipynb`` executed with papermill into ``reports/<year>/notebooks/``
+   (skipped when there is no notebooks folder).
+9. ``changes`` — :func:`segindicators.pipeline.changes.compare_counts` against the previous run's
+   ``counts.parquet``: ``reports/<year>/changes.md``, ``changes.xlsx`` and ``changes_moved.csv``.
+10. ``manifest`` — ``reports/<year>/manifest.json``: every raw input used (SCB data, metadata and codelist
+    answers, WFS layers) with its provenance record, versions, parameters, output hashes.
+
+All-or-nothing: ``data/processed`` and ``reports/<year>`` are written into staging folders
+(:func:`segindicators.pipeline.staging.staged_directory`) that replace the live folders only after every stage
+succeeded; a failed or killed run leaves the previous outputs untouched. ``data/raw`` only grows.
+
+HTTP calls and idempotency. Online, the SCB client reads ``/config``, each table's ``/metadata`` (the
+catalogue check) and, for a selection already in the cache, asks ``/tables/{id}`` whether SCB's ``updated``
+changed (a revision is downloaded, otherwise the cached answer is used); WFS layers are used from the cache
+once fetched (a published geography version does not change). So a second *online* run with nothing revised
+makes only those metadata/updated calls and downloads no data; ``--offline`` makes **zero** HTTP calls and
+fails, naming the request, if anything is missing from the cache. Both give byte-identical processed tables
+and a manifest that differs only in its ``run`` block (times, mode, call counts, server URLs).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segindicators._io import atomic_write_text, write_frame
+from segindicators.catalogue.builder import COLUMNS
+from segindicators.http import RetryPolicy
+from segindicators.paths import processed_dir, project_home, raw_dir, reports_dir
+from segindicators.pipeline.staging import staged_directory
+
+__all__ = [
+    "STAGES",
+    "RefreshError",
+    "RefreshOptions",
+    "RefreshResult",
+    "RunContext",
+    "Stage",
+    "raw_inputs",
+    "replace_stage",
+    "run_refresh",
+]
+
+LEVEL_ORDER = {"DeSO": 0, "RegSO": 1, "focus": 2, "kommun": 3, "riket": 4}
+TEXT_COLUMNS = ("kommun", "level", "geo_version", "area", "area_name", "indicator", "unit", "status",
+                "source_table", "table_updated", "flags")  # fmt: skip
+
+
+class RefreshError(RuntimeError):
+    """A stage failed; ``stage`` names it. The previous outputs are untouched."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(f"stage '{stage}' failed: {message}")
+        self.stage = stage
+
+
+@dataclass(frozen=True)
+class RefreshOptions:
+    """Parameters of a refresh run.
+
+    Parameters
+    ----------
+    kommun
+        Four-digit municipality code.
+    years
+        Reference years.
+    report_year
+        Folder under ``reports/`` (default: the last year).
+    offline
+        Only cached responses; zero HTTP calls.
+    base_url, wfs_url
+        SCB PxWebApi v2 root and WFS endpoint (the demo points them at the fakes).
+    home
+        Project root holding ``data/`` and ``reports/`` (default :func:`segindicators.paths.project_home`).
+    profile
+        A :class:`~segindicators.geography.profiles.Profile` (default: the packaged profile of the kommun).
+    plan
+        A :class:`~segindicators.plan.definition.Plan`, a plan file or shipped plan name; default: the shipped
+        plan of the kommun, if any (else the stage is skipped).
+    notebooks
+        Folder of notebooks to execute (default ``<home>/notebooks``, else ``./notebooks``).
+    synthetic
+        The data are the synthetic demo's: recorded in the manifest and the change report.
+    retry
+        Retry policy of the HTTP clients.
+    """
+
+    kommun: str
+    years: tuple[int, ...]
+    report_year: int | None = None
+    offline: bool = False
+    base_url: str | None = None
+    wfs_url: str | None = None
+    home: Path | None = None
+    profile: Any = None
+    plan: Any = None
+    notebooks: Path | None = None
+    synthetic: bool = False
+    retry: RetryPolicy | None = None
+
+    @property
+    def year_for_report(self) -> int:
+        """The report folder's year."""
+        return self.report_year if self.report_year is not None else max(self.years)
+
+    def parameters(self) -> dict[str, Any]:
+        """The parameters that identify the run's result (recorded in the manifest's run id)."""
+        plan = self.plan if isinstance(self.plan, str | Path | None) else getattr(self.plan, "name", "custom")
+        return {
+            "kommun": self.kommun,
+            "years": list(self.years),
+            "report_year": self.year_for_report,
+            "synthetic": self.synthetic,
+            "profile": getattr(self.profile, "source", None),
+            "plan": None if plan is None else str(plan),
+        }
+
+
+@dataclass
+class RunContext:
+    """Everything a stage may read or fill in."""
+
+    options: RefreshOptions
+    home: Path
+    processed: Path  # staging folder of data/processed
+    reports: Path  # staging folder of reports/<year>
+    previous_processed: Path  # the live data/processed (read-only: the previous run's outputs)
+    scb: Any = None
+    wfs: Any = None
+    catalogue: Any = None
+    profile: Any = None
+    lookup: pd.DataFrame | None = None
+    geometry: dict[str, Any] = field(default_factory=dict)
+    built: pd.DataFrame | None = None
+    counts: pd.DataFrame | None = None
+    coverage: pd.DataFrame | None = None
+    plan_status: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+    summary: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def http_calls(self) -> dict[str, int]:
+        """HTTP requests sent so far by the SCB and WFS clients."""
+        return {
+            "scb": 0 if self.scb is None else self.scb.http_calls,
+            "wfs": 0 if self.wfs is None else self.wfs.http_calls,
+        }
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named step: ``run(ctx)`` reads and fills the context; ``title`` is shown in the progress display."""
+
+    name: str
+    title: str
+    run: Callable[[RunContext], None]
+
+
+@dataclass
+class RefreshResult:
+    """What a finished run produced."""
+
+    home: Path
+    processed: Path
+    reports: Path
+    manifest: dict[str, Any]
+    counts: pd.DataFrame
+    timings: dict[str, float]
+    http_calls: dict[str, int]
+    summary: dict[str, str]
+    warnings: list[str]
+
+
+# ----------------------------------------------------------------------------------------------- stages
+
+
+def _geo_versions(years: Iterable[int]) -> list[str]:
+    from segindicators.geography.lookups import geo_version_for_year
+
+    return sorted({geo_version_for_year(y) for y in years})
+
+
+def stage_geometry(ctx: RunContext) -> None:
+    """Fetch DeSO and RegSO layers per geography version; build the lookup from the DeSO attributes."""
+    import geopandas as gpd
+
+    from segindicators.geography.lookups import lookup_from_wfs
+
+    kommun = ctx.options.kommun
+    name = ctx.profile.name
+    parts, deso, regso = [], [], []
+    for version in _geo_versions(ctx.options.years):
+        d = ctx.wfs.layer("DeSO", version, kommun)
+        r = ctx.wfs.layer("RegSO", version, kommun)
+        if d.empty:
+            raise ValueError(f"WFS layer DeSO {version} has no areas for kommun {kommun}; is the code right?")
+        parts.append(lookup_from_wfs(d, version, {kommun: name} if name else None))
+        deso.append(d)
+        regso.append(r)
+    ctx.lookup = pd.concat(parts, ignore_index=True)
+    ctx.geometry["deso"] = gpd.GeoDataFrame(pd.concat(deso, ignore_index=True), crs="EPSG:3006")
+    ctx.geometry["regso"] = gpd.GeoDataFrame(pd.concat(regso, ignore_index=True), crs="EPSG:3006")
+    counts = ctx.lookup.groupby("geo_version").agg(deso=("deso", "nunique"), regso=("regso", "nunique"))
+    ctx.summary["geometry"] = ", ".join(f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows())
+
+
+class _RiketClient:
+    """Adapter so :func:`build_counts` builds the national (riket, Region ``"00"``) comparison rows unchanged.
+
+    Every data call asks for Region ``"00"`` without a codelist; the answer's Region is relabelled with a
+    placeholder RegSO code (``0000R000``) so the builder's area filter keeps it, and :func:`_riket_rows`
+    turns the rows back into ``level == "riket"``, ``area == "00"``.
+    """
+
+    PLACEHOLDER = "0000R000"
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def metadata(self, table_id: str) -> dict[str, Any]:
+        return self.client.metadata(table_id)
+
+    def data(self, table_id: str, selection: Any, codelists: Any = None) -> pd.DataFrame:
+        frame = self.client.data(table_id, {**selection, "Region": ["00"]})
+        out = frame.copy()
+        out["Region"] = pd.Series(self.PLACEHOLDER, index=out.index, dtype=frame["Region"].dtype)
+        out.attrs = dict(frame.attrs)
+        return out
+
+
+def _riket_rows(ctx: RunContext) -> pd.DataFrame:
+    from segindicators.catalogue.builder import build_counts
+
+    national = [i.id for i in ctx.catalogue.indicators if set(i.levels) == {"DeSO", "RegSO"}]
+    rows = build_counts(
+        _RiketClient(ctx.scb), "0000", list(ctx.options.years), "RegSO", catalogue=ctx.catalogue,
+        indicators=national, check=False,
+    )  # fmt: skip
+    rows = rows.assign(kommun="00", level="riket", area="00", area_name="Riket")
+    return rows
+
+
+def stage_fetch(ctx: RunContext) -> None:
+    """Build processed counts for DeSO and RegSO (and riket) from SCB; one client, so metadata is read once."""
+    from segindicators.catalogue.builder import build_counts
+
+    frames = [
+        build_counts(ctx.scb, ctx.options.kommun, list(ctx.options.years), level, catalogue=ctx.catalogue)
+        for level in ("DeSO", "RegSO")
+    ]
+    ctx.built = pd.concat(frames, ignore_index=True)
+    from segindicators.catalogue.builder import BuildError
+    from segindicators.scb import ScbError
+
+    try:
+        ctx.extra["riket"] = _riket_rows(ctx)
+    except (ScbError, BuildError) as exc:  # comparison rows only: the run goes on without them
+        ctx.extra["riket"] = pd.DataFrame(columns=list(COLUMNS))
+        ctx.warnings.append(
+            f"riket (Region 00) comparison rows unavailable, left out: {exc}. Region 00 without a codelist is "
+            "assumed to exist in every catalogue table; check the table's /metadata if this persists."
+        )
+    ctx.summary["fetch"] = (
+        f"{len(ctx.built):,} rows, {ctx.built['indicator'].nunique()} indicators/groups "
+        f"(+ {len(ctx.extra['riket']):,} riket rows)"
+    )
+
+
+def stage_validate(ctx: RunContext) -> None:
+    """Validate each level; problems stop the run, missing years are warnings."""
+    from segindicators.catalogue.builder import expected_years
+    from segindicators.catalogue.validate import validate_counts
+
+    problems, coverage = [], []
+    known = {"DeSO": set(ctx.lookup["deso"]), "RegSO": set(ctx.lookup["regso"])}
+    for level in ("DeSO", "RegSO"):
+        part = ctx.built[ctx.built["level"] == level]
+        report = validate_counts(
+            part,
+            known_areas=known[level],
+            expected_years=expected_years(ctx.catalogue, ctx.options.years, level),
+        )
+        for p in report.problems:
+            (ctx.warnings if "missing years" in p else problems).append(f"{level}: {p}")
+        coverage.append(report.coverage)
+    if problems:
+        raise ValueError("the processed counts are not valid:\n  - " + "\n  - ".join(problems))
+    ctx.coverage = pd.concat(coverage, ignore_index=True)
+    low = ctx.coverage[ctx.coverage["coverage"] < 1]
+    ctx.summary["validate"] = f"ok; {len(low)} indicator-years with coverage < 100 %"
+
+
+def _finish_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[list(COLUMNS)].copy()
+    for c in TEXT_COLUMNS:
+        out[c] = out[c].astype("string")
+    out.loc[out["flags"].isna(), "flags"] = ""
+    out["year"] = out["year"].astype("int64")
+    for c in ("numerator", "denominator", "value"):
+        out[c] = out[c].astype("float64")
+    out["_rank"] = out["level"].map(LEVEL_ORDER).astype("int64")
+    out = out.sort_values(["_rank", "geo_version", "indicator", "area", "year"], kind="mergesort")
+    return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def stage_harmonise(ctx: RunContext) -> None:
+    """Harmonised DeSO/RegSO series, kommun totals pooled from DeSO, focus areas from the profile."""
+    from segindicators.geography import (
+        AGGREGABLE_UNITS,
+        aggregate_counts,
+        aggregate_up,
+        deso_crosswalk,
+        focus_mapping,
+        harmonise_deso,
+        harmonise_regso,
+        regso_changes,
+    )
+
+    built = ctx.built.copy()
+    lk = ctx.lookup
+    names = lk.drop_duplicates(["geo_version", "regso"]).set_index(["geo_version", "regso"])["regso_name"]
+    is_regso = built["level"] == "RegSO"
+    key = pd.MultiIndex.from_arrays([built.loc[is_regso, "geo_version"], built.loc[is_regso, "area"]])
+    built.loc[is_regso, "area_name"] = names.reindex(key).to_numpy()
+    deso = built[built["level"] == "DeSO"]
+    regso = built[is_regso]
+    pieces = [built]
+    if len(_geo_versions(ctx.options.years)) == 2:
+        cw = deso_crosswalk(lk)
+        h_deso = harmonise_deso(deso, cw)
+        h_regso = harmonise_regso(regso, regso_changes(lk, cw))
+        pieces += [h_deso, h_regso]
+        ctx.summary["harmonise"] = (
+            f"{cw.loc[cw['kind'] == 'split', 'deso_2018'].nunique()} split DeSO summed back; "
+            f"{len(h_regso.attrs.get('excluded_regso', []))} RegSO not continuous"
+        )
+    else:
+        ctx.summary["harmonise"] = "one geography version only: no harmonised series needed"
+    agg_deso = deso[deso["unit"].isin(AGGREGABLE_UNITS)]
+    pieces.append(aggregate_up(agg_deso, lk, "kommun", from_level="DeSO"))
+    mapping = focus_mapping(ctx.profile)
+    all_rows = pd.concat(pieces, ignore_index=True)
+    for part_level in sorted(set(mapping["part_level"])):
+        m = mapping[mapping["part_level"] == part_level][["area", "target", "target_name", "kommun"]]
+        parts = all_rows[(all_rows["level"] == part_level) & all_rows["unit"].isin(AGGREGABLE_UNITS)]
+        pieces.append(aggregate_counts(parts, m, level="focus"))
+    pieces.append(ctx.extra["riket"])
+    ctx.counts = _finish_counts(pd.concat(pieces, ignore_index=True))
+    by_level = ctx.counts.groupby("level", sort=False).size()
+    ctx.summary["harmonise"] += "; rows: " + ", ".join(f"{k} {v:,}" for k, v in by_level.items())
+
+
+def stage_write(ctx: RunContext) -> None:
+    """Write the processed tables into the staging folder."""
+    write_frame(ctx.counts, ctx.processed / "counts.parquet")
+    write_frame(ctx.counts, ctx.processed / "counts.csv")
+    write_frame(ctx.lookup, ctx.processed / "lookup.parquet")
+    write_frame(ctx.coverage, ctx.processed / "coverage.csv")
+    for name, gdf in ctx.geometry.items():
+        gdf.to_parquet(ctx.processed / f"geometry_{name}.parquet", index=False, compression="zstd")
+    if ctx.options.synthetic:
+        from segindicators.demo.synthetic import SYNTHETIC_LABEL
+
+        note = (
+            f"{SYNTHETIC_LABEL}\n\nKommun {ctx.options.kommun} är fiktiv; alla siffror är slumpgenererade.\n"
+        )
+        atomic_write_text(ctx.processed / "SYNTETISKA_DATA.txt", note)
+        atomic_write_text(ctx.reports / "SYNTETISKA_DATA.txt", note)
+    ctx.summary["write"] = f"{len(list(ctx.processed.iterdir()))} files in data/processed"
+
+
+def _load_plan(ctx: RunContext) -> Any:
+    from segindicators.plan.definition import Plan, load_plan, shipped_plans
+
+    plan = ctx.options.plan
+    if isinstance(plan, Plan):
+        return plan
+    if plan is not None:
+        return load_plan(plan)
+    for name in shipped_plans():
+        candidate = load_plan(name)
+        if candidate.municipality == ctx.options.kommun:
+            return candidate
+    return None
+
+
+def stage_plan(ctx: RunContext) -> None:
+    """Plan status from the processed counts (kept with the processed tables)."""
+    from segindicators.plan.status import plan_status, series_from_counts
+
+    plan = _load_plan(ctx)
+    if plan is None:
+        ctx.summary["plan"] = f"skipped: no plan for kommun {ctx.options.kommun} (pass --plan)"
+        return
+    status = plan_status(plan, series_from_counts(ctx.counts))
+    ctx.plan_status = status
+    write_frame(status, ctx.processed / "plan_status.parquet")
+    write_frame(status, ctx.processed / "plan_status.csv")
+    latest = status.dropna(subset=["year"]).drop_duplicates(
+        ["development_area", "indicator", "level", "area"], keep="last"
+    )
+    ctx.summary["plan"] = f"{plan.name}: " + ", ".join(
+        f"{k} {v}" for k, v in latest["status_sv"].value_counts().sort_index().items()
+    )
+
+
+def _placeholder(name: str) -> Callable[[RunContext], None]:
+    def run(ctx: RunContext) -> None:
+        ctx.summary[name] = "not plugged in yet"
+
+    run.__name__ = f"stage_{name}"
+    run.__doc__ = f"Placeholder for the {name} stage (replace with :func:`replace_stage`)."
+    return run
+
+
+def _notebooks_dir(ctx: RunContext) -> Path | None:
+    candidates = (
+        [ctx.options.notebooks] if ctx.options.notebooks else [ctx.home / "notebooks", Path("notebooks")]
+    )
+    for c in candidates:
+        if c is not None and Path(c).is_dir() and any(Path(c).glob("*.ipynb")):
+            return Path(c)
+    return None
+
+
+def stage_notebooks(ctx: RunContext) -> None:
+    """Execute every notebook with papermill into reports/<year>/notebooks/ (skipped without notebooks)."""
+    folder = _notebooks_dir(ctx)
+    if folder is None:
+        ctx.summary["notebooks"] = "skipped: no notebooks folder"
+        return
+    import papermill
+
+    out = ctx.reports / "notebooks"
+    out.mkdir(parents=True, exist_ok=True)
+    params = {
+        "kommun": ctx.options.kommun,
+        "years": list(ctx.options.years),
+        "report_year": ctx.options.year_for_report,
+        "data_dir": str(ctx.processed),
+        "reports_dir": str(ctx.reports),
+        "focus_areas": [c for fa in ctx.profile.focus_areas for c in fa.areas],
+        "synthetic": ctx.options.synthetic,
+    }
+    done = []
+    for nb in sorted(folder.glob("*.ipynb")):
+        t0 = time.perf_counter()
+        papermill.execute_notebook(
+            str(nb), str(out / nb.name), parameters=params, progress_bar=False, cwd=str(folder.resolve())
+        )
+        done.append(f"{nb.stem} {time.perf_counter() - t0:.1f} s")
+    ctx.summary["notebooks"] = "; ".join(done)
+
+
+def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -> str:
+    label = "Syntetiska exempeldata – inte officiell statistik\n\n" if ctx.options.synthetic else ""
+    head = f"# Förändringar sedan förra körningen – kommun {ctx.options.kommun}\n\n{label}"
+    if result is None:
+        return head + "Första körningen: det finns inget tidigare resultat att jämföra med.\n"
+    lines = [head]
+    lines.append(f"- Siffror som ändrats: {len(result['moved'])}")
+    lines.append(
+        f"- Nya siffror: {len(result['new_figures'])}; försvunna siffror: {len(result['vanished_figures'])}"
+    )
+    lines.append(
+        f"- Nya områden: {len(result['new_areas'])}; försvunna områden: {len(result['vanished_areas'])}"
+    )
+    lines.append(f"- SCB-tabeller reviderade sedan förra körningen: {len(result['revised_tables'])}")
+    for r in result["revised_tables"].itertuples(index=False):
+        lines.append(f"  - {r.source_table}: {r.updated_previous} → {r.updated_current}")
+    moved = result["moved"]
+    if len(moved):
+        lines.append("\nStörsta förändringar (absolut skillnad):\n")
+        top = moved.reindex(moved["difference"].abs().sort_values(ascending=False).index).head(15)
+        lines.append("| nivå | område | år | indikator | förra | nu |\n|---|---|---|---|---|---|")
+        for r in top.itertuples(index=False):
+            lines.append(
+                f"| {r.level} | {r.area} | {r.year} | {r.indicator} | {r.value_previous:.4g} | {r.value_current:.4g} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def stage_changes(ctx: RunContext) -> None:
+    """Compare with the previous run's counts.parquet; write changes.md, changes.xlsx, changes_moved.csv."""
+    from segindicators.pipeline.changes import compare_counts
+
+    previous = ctx.previous_processed / "counts.parquet"
+    result = compare_counts(pd.read_parquet(previous), ctx.counts) if previous.exists() else None
+    atomic_write_text(ctx.reports / "changes.md", _changes_markdown(result, ctx))
+    if result is not None:
+        with pd.ExcelWriter(ctx.reports / "changes.xlsx", engine="openpyxl") as xl:
+            for name, frame in result.items():
+                frame.to_excel(xl, sheet_name=name[:31], index=False)
+        write_frame(result["moved"], ctx.reports / "changes_moved.csv")
+        ctx.summary["changes"] = (
+            f"{len(result['moved'])} figures moved, {len(result['revised_tables'])} tables revised, "
+            f"{len(result['new_areas'])} new / {len(result['vanished_areas'])} vanished areas"
+        )
+    else:
+        ctx.summary["changes"] = "first run: nothing to compare with"
+
+
+_SKIP_WHAT = ("config", "manifest")
+
+
+def raw_inputs(raw: Path, home: Path) -> list[dict[str, Any]]:
+    """Provenance of the newest raw answer per request under ``raw`` (SCB data, metadata, codelists, WFS).
+
+    Freshness checks (``/tables/{id}``), ``/config`` and the SCB client's own selection manifests are left
+    out: they are not inputs of the figures.
+    """
+    out = []
+    for folder in sorted(p for p in raw.glob("*/*/*") if p.is_dir()):
+        records = sorted(folder.glob("*.json"))
+        if not records:
+            continue
+        latest = records[-1]
+        prov = json.loads(latest.read_text(encoding="utf-8"))
+        what = str(prov.get("what", ""))
+        if what in _SKIP_WHAT or what.startswith(("table ", "search")):
+            continue
+        body = latest.with_suffix(".body")
+        try:
+            rel = body.relative_to(home).as_posix()
+        except ValueError:
+            rel = body.as_posix()
+        out.append({"path": rel, **prov})
+    return out
+
+
+def stage_manifest(ctx: RunContext) -> None:
+    """Write reports/<year>/manifest.json (inputs with provenance, versions, parameters, output hashes)."""
+    from segindicators.demo.synthetic import SYNTHETIC_LABEL
+    from segindicators.pipeline.manifest import build_manifest, write_manifest
+
+    outputs = {f"data/processed/{p.name}": p for p in sorted(ctx.processed.iterdir()) if p.is_file()}
+    manifest = build_manifest(
+        parameters=ctx.options.parameters(),
+        inputs=raw_inputs(raw_dir(ctx.home), ctx.home),
+        outputs=outputs,
+        base_dir=ctx.processed,
+        started=ctx.extra["started"],
+    )
+    manifest["synthetic"] = ctx.options.synthetic
+    if ctx.options.synthetic:
+        manifest["label"] = SYNTHETIC_LABEL
+    manifest["reports"] = sorted(
+        p.relative_to(ctx.reports).as_posix() for p in ctx.reports.rglob("*") if p.is_file()
+    )
+    manifest["run"] = {
+        "offline": ctx.options.offline,
+        "http_calls": ctx.http_calls,
+        "sources": {"scb": ctx.scb.base_url, "wfs": ctx.wfs.base_url},
+        "warnings": list(ctx.warnings),
+    }
+    write_manifest(manifest, ctx.reports / "manifest.json")
+    ctx.extra["manifest"] = manifest
+    ctx.summary["manifest"] = f"run id {manifest['run_id']}, {len(manifest['inputs'])} raw inputs"
+
+
+STAGES: list[Stage] = [
+    Stage("geometry", "Geometri (SCB WFS)", stage_geometry),
+    Stage("fetch", "Hämta och bygg (SCB PxWebApi)", stage_fetch),
+    Stage("validate", "Validera", stage_validate),
+    Stage("harmonise", "Harmonisera och aggregera", stage_harmonise),
+    Stage("write", "Skriv data/processed", stage_write),
+    Stage("plan", "Planstatus", stage_plan),
+    Stage("indices", "Segregationsindex", _placeholder("indices")),
+    Stage("typology", "Områdestyper", _placeholder("typology")),
+    Stage("charts", "Diagram", _placeholder("charts")),
+    Stage("notebooks", "Notebooks (papermill)", stage_notebooks),
+    Stage("changes", "Förändringsrapport", stage_changes),
+    Stage("manifest", "Manifest", stage_manifest),
+]
+
+
+def replace_stage(
+    stages: list[Stage], name: str, run: Callable[[RunContext], None], title: str | None = None
+) -> list[Stage]:
+    """A copy of ``stages`` with stage ``name``'s function (and optionally title) replaced.
+
+    Examples
+    --------
+    >>> s = replace_stage(STAGES, "indices", lambda ctx: None)
+    >>> [x.name for x in s] == [x.name for x in STAGES] and s[6].run is not STAGES[6].run
+    True
+    """
+    if name not in {s.name for s in stages}:
+        raise KeyError(f"name: no stage {name!r}; stages are {[s.name for s in stages]}")
+    return [replace(s, run=run, title=title or s.title) if s.name == name else s for s in stages]
+
+
+# ---------------------------------------------------------------------------------------------- runner
+
+
+def _clients(options: RefreshOptions, home: Path) -> tuple[Any, Any]:
+    from segindicators.geography.wfs import DEFAULT_WFS_URL, WfsClient
+    from segindicators.scb import DEFAULT_BASE_URL, ScbClient
+
+    raw = raw_dir(home)
+    scb = ScbClient(
+        base_url=options.base_url or DEFAULT_BASE_URL, cache_dir=raw / "scb", offline=options.offline,
+        retry=options.retry,
+    )  # fmt: skip
+    wfs = WfsClient(
+        base_url=options.wfs_url or DEFAULT_WFS_URL, cache_dir=raw / "wfs", offline=options.offline,
+        retry=options.retry,
+    )  # fmt: skip
+    return scb, wfs
+
+
+def run_refresh(
+    options: RefreshOptions,
+    *,
+    stages: list[Stage] | None = None,
+    on_stage: Callable[[str, str, float | None], None] | None = None,
+) -> RefreshResult:
+    """Run the refresh; outputs replace the previous ones only if every stage succeeds.
+
+    Parameters
+    ----------
+    options
+        Run parameters.
+    stages
+        Default :data:`STAGES`.
+    on_stage
+        Called as ``on_stage(name, "start", None)`` and ``on_stage(name, "done" | "failed", seconds)``.
+
+    Raises
+    ------
+    RefreshError
+        Naming the failed stage and the cause; ``data/processed`` and ``reports/<year>`` are unchanged.
+    """
+    from segindicators.catalogue.definitions import load_catalogue
+    from segindicators.geography.profiles import load_profile
+
+    stages = STAGES if stages is None else stages
+    home = project_home(options.home)
+    notify = on_stage or (lambda *a: None)
+    timings: dict[str, float] = {}
+    started = datetime.now(UTC)
+    scb, wfs = _clients(options, home)
+    try:
+        with ExitStack() as stack:
+            processed = stack.enter_context(staged_directory(processed_dir(home)))
+            reports = stack.enter_context(staged_directory(reports_dir(options.year_for_report, home)))
+            ctx = RunContext(
+                options=options, home=home, processed=processed, reports=reports,
+                previous_processed=processed_dir(home), scb=scb, wfs=wfs, catalogue=load_catalogue(),
+                profile=options.profile if options.profile is not None else load_profile(options.kommun),
+            )  # fmt: skip
+            ctx.extra["started"] = started
+            for stage in stages:
+                notify(stage.name, "start", None)
+                t0 = time.perf_counter()
+                try:
+                    stage.run(ctx)
+                except Exception as exc:
+                    timings[stage.name] = time.perf_counter() - t0
+                    notify(stage.name, "failed", timings[stage.name])
+                    raise RefreshError(stage.name, f"{type(exc).__name__}: {exc}") from exc
+                timings[stage.name] = time.perf_counter() - t0
+                notify(stage.name, "done", timings[stage.name])
+    finally:
+        scb.close()
+        wfs.close()
+    return RefreshResult(
+        home=home,
+        processed=processed_dir(home),
+        reports=reports_dir(options.year_for_report, home),
+        manifest=ctx.extra.get("manifest", {}),
+        counts=ctx.counts,
+        timings=timings,
+        http_calls=ctx.http_calls,
+        summary=ctx.summary,
+        warnings=ctx.warnings,
+    )

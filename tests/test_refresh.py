@@ -1,0 +1,239 @@
+"""The refresh run end to end on the synthetic demo, over HTTP against the fake SCB servers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from segindicators.demo import synthetic as syn
+from segindicators.demo.cli import app as demo_app
+from segindicators.demo.cli import processed_digests
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.demo.serve import demo_server
+from segindicators.http import RetryPolicy
+from segindicators.pipeline import refresh as rf
+from segindicators.pipeline.cli import app as refresh_app
+from segindicators.testing.fake_wfs import FakeWfs
+
+YEARS = tuple(range(2015, 2025))
+FAST = RetryPolicy(max_tries=2, backoff_base=0.0, jitter=0.0)
+
+
+@pytest.fixture(scope="module")
+def servers():
+    demo = syn.generate()
+    with demo_server(demo=demo) as fake, FakeWfs.from_synthetic(demo) as wfs:
+        yield fake, wfs
+
+
+def _options(servers, home: Path, **kw) -> rf.RefreshOptions:
+    fake, wfs = servers
+    base = dict(kommun="9999", years=YEARS, base_url=fake.url, wfs_url=wfs.url, home=home,
+                profile=demo_profile(), plan=demo_plan(), synthetic=True, retry=FAST)  # fmt: skip
+    base.update(kw)
+    return rf.RefreshOptions(**base)
+
+
+@pytest.fixture(scope="module")
+def first(servers, tmp_path_factory):
+    """One online run into a fresh home; returns (home, result, requests made)."""
+    fake, wfs = servers
+    home = tmp_path_factory.mktemp("home")
+    n0, w0 = fake.request_count, wfs.request_count
+    result = rf.run_refresh(_options(servers, home))
+    return home, result, (fake.request_count - n0, wfs.request_count - w0)
+
+
+def _copy(home: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "home"
+    shutil.copytree(home, target)
+    return target
+
+
+def _manifest(home: Path) -> dict:
+    return json.loads((home / "reports" / "2024" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _stable(manifest: dict) -> dict:
+    return {k: v for k, v in manifest.items() if k not in ("run_started", "run_finished", "run", "reports")}
+
+
+def test_first_run_writes_everything_labelled_synthetic(first, servers):
+    home, result, (pxweb_calls, wfs_calls) = first
+    fake, _ = servers
+    assert fake.unmatched == []
+    assert pxweb_calls == result.http_calls["scb"] > 0 and wfs_calls == result.http_calls["wfs"] == 4
+    processed = home / "data" / "processed"
+    assert {p.name for p in processed.iterdir()} >= {
+        "counts.parquet", "counts.csv", "lookup.parquet", "coverage.csv", "geometry_deso.parquet",
+        "geometry_regso.parquet", "plan_status.parquet", "plan_status.csv",
+    }  # fmt: skip
+    counts = pd.read_parquet(processed / "counts.parquet")
+    assert list(counts.columns) == list(rf.COLUMNS)
+    assert set(counts["level"]) == {"DeSO", "RegSO", "kommun", "focus", "riket"}
+    assert set(counts["geo_version"]) == {"2018", "2025", "harmonised"}
+    focus = counts[counts["level"] == "focus"]
+    assert set(focus["area"]) == {"norrdalen", "vasterby", "asbacken"}
+    manifest = _manifest(home)
+    assert manifest["synthetic"] is True and manifest["label"] == syn.SYNTHETIC_LABEL
+    assert syn.SYNTHETIC_LABEL in (processed / "SYNTETISKA_DATA.txt").read_text(encoding="utf-8")
+    assert manifest["parameters"]["kommun"] == "9999"
+    assert {i["what"] for i in manifest["inputs"]} >= {"data", "wfs"}
+    assert all(len(i["sha256"]) == 64 and i["path"].startswith("data/raw/") for i in manifest["inputs"])
+    assert manifest["outputs"]["data/processed/counts.parquet"]["sha256"]
+    changes = (home / "reports" / "2024" / "changes.md").read_text(encoding="utf-8")
+    assert "Syntetiska exempeldata" in changes and "Första körningen" in changes
+
+
+def test_kommun_rows_pool_the_deso(first):
+    home, result, _ = first
+    c = result.counts
+    pop = c[(c["indicator"] == "population") & (c["geo_version"] == "2018") & (c["year"] == 2020)]
+    deso_sum = pop.loc[pop["level"] == "DeSO", "numerator"].sum()
+    assert pop.loc[pop["level"] == "kommun", "numerator"].item() == deso_sum
+
+
+def test_second_run_offline_makes_zero_calls_and_same_bytes(first, servers, tmp_path):
+    home0, _, _ = first
+    fake, wfs = servers
+    home = _copy(home0, tmp_path)
+    before = processed_digests(home / "data" / "processed")
+    manifest_before = _manifest(home)
+    n0, w0 = fake.request_count, wfs.request_count
+    result = rf.run_refresh(_options(servers, home, offline=True))
+    assert (fake.request_count - n0, wfs.request_count - w0) == (0, 0)
+    assert result.http_calls == {"scb": 0, "wfs": 0}
+    assert processed_digests(home / "data" / "processed") == before
+    assert _stable(_manifest(home)) == _stable(manifest_before)
+    assert "0 figures moved" in result.summary["changes"]
+
+
+def test_second_run_online_downloads_no_data(first, servers, tmp_path):
+    home0, _, _ = first
+    fake, _ = servers
+    home = _copy(home0, tmp_path)
+    before = processed_digests(home / "data" / "processed")
+    n0 = fake.request_count
+    rf.run_refresh(_options(servers, home))
+    new = fake.requests[n0:]
+    assert new and all(r.method == "GET" for r in new)  # /config, /metadata, /tables/{id}: no data POST
+    assert processed_digests(home / "data" / "processed") == before
+    assert _stable(_manifest(home))["inputs"] == _stable(_manifest(home0))["inputs"]
+
+
+def test_injected_server_fault_fails_the_fetch_stage_and_keeps_outputs(first, servers, tmp_path):
+    home0, _, _ = first
+    fake, wfs = servers
+    home = _copy(home0, tmp_path)
+    before = processed_digests(home / "data" / "processed")
+    report_before = (home / "reports" / "2024" / "manifest.json").read_bytes()
+    fake.fail_next(times=1, status=400, route="/tables/TAB6684")
+    args = ["--kommun", "9999", "--years", "2015-2024", "--home", str(home), "--base-url", fake.url,
+            "--wfs-url", wfs.url]  # fmt: skip
+    result = CliRunner().invoke(refresh_app, args)
+    assert result.exit_code == 1, result.output
+    assert "fetch" in result.output and "TAB6684" in result.output
+    assert "orörda" in result.output
+    assert processed_digests(home / "data" / "processed") == before
+    assert (home / "reports" / "2024" / "manifest.json").read_bytes() == report_before
+    assert not list((home / "data").glob(".processed.*"))
+
+
+def test_failure_after_writing_leaves_previous_outputs(first, servers, tmp_path):
+    home0, _, _ = first
+    home = _copy(home0, tmp_path)
+    before = processed_digests(home / "data" / "processed")
+
+    def boom(ctx: rf.RunContext) -> None:
+        assert (ctx.processed / "counts.parquet").exists()  # the new tables were written (to staging)
+        raise RuntimeError("chart export broke")
+
+    stages = rf.replace_stage(rf.STAGES, "charts", boom)
+    with pytest.raises(
+        rf.RefreshError, match="stage 'charts' failed: RuntimeError: chart export broke"
+    ) as err:
+        rf.run_refresh(_options(servers, home, offline=True), stages=stages)
+    assert err.value.stage == "charts"
+    assert processed_digests(home / "data" / "processed") == before
+    assert not list((home / "data").glob(".processed.*")) and not list((home / "reports").glob(".2024.*"))
+
+
+def test_offline_without_cache_names_the_missing_layer(servers, tmp_path):
+    with pytest.raises(rf.RefreshError, match="stage 'geometry' failed: WfsCacheMiss.*stat:DeSO_2018"):
+        rf.run_refresh(_options(servers, tmp_path, offline=True))
+    assert not (tmp_path / "data" / "processed").exists()
+
+
+def test_notebooks_are_executed_with_parameters(first, servers, tmp_path):
+    home0, _, _ = first
+    home = _copy(home0, tmp_path)
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell("kommun = None\ndata_dir = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import pandas as pd, pathlib\n"
+        "n = len(pd.read_parquet(pathlib.Path(data_dir) / 'counts.parquet'))\n"
+        "assert kommun == '9999' and n > 0"
+    )]  # fmt: skip
+    nbformat.write(nb, nbdir / "01_check.ipynb")
+    result = rf.run_refresh(_options(servers, home, offline=True, notebooks=nbdir))
+    assert (home / "reports" / "2024" / "notebooks" / "01_check.ipynb").exists()
+    assert "01_check" in result.summary["notebooks"]
+
+
+def test_demo_command(tmp_path):
+    result = CliRunner().invoke(demo_app, ["--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "0 + 0 förfrågningar" in result.output and "byte-identisk: ja" in result.output
+    assert "Total tid" in result.output
+    assert _manifest(tmp_path / "demo")["synthetic"] is True
+
+
+def test_stage_list_has_slots_for_the_lead():
+    assert [s.name for s in rf.STAGES] == ["geometry", "fetch", "validate", "harmonise", "write", "plan",
+                                          "indices", "typology", "charts", "notebooks", "changes", "manifest"]  # fmt: skip
+    with pytest.raises(KeyError, match="no stage 'maps'"):
+        rf.replace_stage(rf.STAGES, "maps", lambda ctx: None)
+
+
+def test_options_years_default_report_year():
+    opts = rf.RefreshOptions(kommun="0580", years=(2020, 2021))
+    assert opts.year_for_report == 2021 and replace(opts, report_year=2030).year_for_report == 2030
+
+
+def test_riket_rows_equal_the_synthetic_national_series(first):
+    _, result, _ = first
+    c = result.counts
+    truth = syn.generate().counts
+    t = truth[(truth["level"] == "riket") & (truth["variable"] == "background")]
+    t = t.pivot_table(index="year", columns="category", values="value")
+    got = c[(c["level"] == "riket") & (c["indicator"] == "foreign_background_share")].set_index("year")
+    assert sorted(got.index) == list(YEARS)
+    assert (got["area"] == "00").all() and (got["area_name"] == "Riket").all()
+    pd.testing.assert_series_equal(got["numerator"], t["foreign"].reindex(got.index), check_names=False)
+    pd.testing.assert_series_equal(got["denominator"], t["total"].reindex(got.index), check_names=False)
+
+
+def test_missing_riket_rows_are_a_warning_not_a_failure(first, servers, tmp_path, monkeypatch):
+    from segindicators.scb import ScbError
+
+    home = _copy(first[0], tmp_path)
+
+    def refuse(self, table_id, selection, codelists=None):
+        raise ScbError(f"SCB data request for table {table_id} failed with HTTP 400")
+
+    monkeypatch.setattr(rf._RiketClient, "data", refuse)
+    result = rf.run_refresh(_options(servers, home, offline=True))
+    assert "riket" not in set(result.counts["level"])
+    assert any("riket (Region 00) comparison rows unavailable" in w for w in result.warnings)
+    assert _manifest(home)["run"]["warnings"] == result.warnings
