@@ -10,8 +10,10 @@ import typer
 
 from segindicators import __version__
 from segindicators.catalogue import cli as catalogue_cli
+from segindicators.demo import cli as demo_cli
 from segindicators.geography import cli as geography_cli
 from segindicators.kolada import cli as kolada_cli
+from segindicators.pipeline import cli as pipeline_cli
 from segindicators.plan import cli as plan_cli
 from segindicators.scb import cli as scb_cli
 
@@ -45,3 +47,5 @@ app.command("catalogue")(catalogue_cli.catalogue)
 app.command("build")(catalogue_cli.build)
 app.add_typer(kolada_cli.app, name="kolada")
 app.add_typer(plan_cli.app, name="plan")
+app.command("refresh")(pipeline_cli.refresh)
+app.command("demo")(demo_cli.demo)
