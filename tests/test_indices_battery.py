@@ -49,14 +49,12 @@ def test_battery_equals_engine_on_the_pivot():
 
 def test_ice_and_bootstrap_columns():
     res = citywide_battery(_counts(), draws=99, rng=1)
-    ice = res[res["group"] == "ice_background"]
-    assert set(ice["index"]) == {"ice_mean", "ice_share_high", "ice_share_low"}
+    ice = res[(res["group"] == "background") & res["index"].str.startswith("ice")]
+    assert set(ice["index"]) == {"ice", "ice_share_high", "ice_share_low"}
     # ICE background = (swedish − foreign) / total over the municipality: by hand for 9998, 2023
     t = sum(f + s for _, f, s in AREAS.values())
     expected = (sum(s for _, _, s in AREAS.values()) - sum(f for _, f, _ in AREAS.values())) / t
-    got = ice[(ice["kommun"] == "9998") & (ice["year"] == 2023) & (ice["index"] == "ice_mean")][
-        "value"
-    ].item()
+    got = ice[(ice["kommun"] == "9998") & (ice["year"] == 2023) & (ice["index"] == "ice")]["value"].item()
     assert got == pytest.approx(expected, abs=1e-12)
     d = res[(res["group"] == "background") & (res["index"] == "dissimilarity")]
     assert (d["ci_low"] <= d["value"]).all() and (d["value"] <= d["ci_high"]).all()
@@ -98,3 +96,15 @@ def test_no_group_rows_is_a_clear_error():
     counts = _counts().assign(indicator="population")
     with pytest.raises(ValueError, match="no rows of any catalogue group"):
         citywide_battery(counts, draws=0)
+
+
+def test_multigroup_bootstrap_default_expected_random():
+    """The default expected-random indices (D, H) map to their multigroup versions for a list of groups."""
+    from segindicators.indices import bootstrap_indices
+
+    df = pd.DataFrame({"k": ["A"] * 3, "a": [50, 10, 5], "b": [30, 60, 5], "c": [20, 30, 90]})
+    df["t"] = df[["a", "b", "c"]].sum(axis=1)
+    r = bootstrap_indices(df, group=["a", "b", "c"], total="t", by="k", draws=50, rng=3)
+    er = r.set_index("index")["expected_random"]
+    assert np.isfinite(er["multigroup_dissimilarity"]) and np.isfinite(er["multigroup_theil_h"])
+    assert er["multigroup_dissimilarity"] < r.set_index("index")["value"]["multigroup_dissimilarity"]

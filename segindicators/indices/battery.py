@@ -20,6 +20,7 @@ Policies, stated once here:
   ``units_dropped``; they are never filled with 0.
 * Counts SCB publishes only as percentages (flag ``reconstructed``: share × persons) are rounded to whole
   persons, since resampling needs whole numbers; the rounding moves an index by far less than its interval.
+  Where rounded members exceed the persons base by a person or two, the base is raised to their sum.
 * Indices are computed on each year's own geography version (DeSO 2018 up to 2023, DeSO 2025 from 2024):
   rows of the first year on a new version carry the flag ``break`` so trend charts mark the series break.
 """
@@ -90,9 +91,13 @@ def group_wide(counts: pd.DataFrame, group: GroupDefinition) -> pd.DataFrame:
     if sub.empty:
         return pd.DataFrame(columns=[*key, *members, "total", "reconstructed"])
     member = sub["indicator"].str.slice(len(group.id) + 1)
+    # groupby-first + unstack keeps only observed area-years (pivot_table(dropna=False) would build the
+    # cartesian product of all key values) and keeps NaN (suppressed) counts as NaN
     wide = (
         sub.assign(member=member)
-        .pivot_table(index=key, columns="member", values="numerator", aggfunc="first", dropna=False)
+        .groupby([*key, "member"], sort=True, dropna=False)["numerator"]
+        .first()
+        .unstack("member")
         .reindex(columns=members)
     )
     total = sub.groupby(key, sort=True, dropna=False)["denominator"].first()
@@ -150,8 +155,9 @@ def citywide_battery(
     DataFrame
         ``kommun, level, geo_version, year, group, index, value, ci_low, ci_high, expected_random,
         units, units_dropped, flags`` — the index-result contract with ``group`` as a key column. ICE
-        summaries appear as ``group`` = ``ice_income`` / ``ice_education`` / ``ice_background`` with index
-        ``ice_mean``, ``ice_share_high``, ``ice_share_low``.
+        summaries appear with ``group`` = ``income`` / ``education`` / ``background`` and index ``ice`` (the
+        population-weighted mean ICE), ``ice_share_high``, ``ice_share_low`` (population shares living in
+        areas at or beyond ±0.2); the plan refers to them as ``index:ice:income`` etc.
 
     Examples
     --------
@@ -200,7 +206,8 @@ def citywide_battery(
         if clean.empty:
             continue
         res = ice_summary(clean, privileged=privileged, deprived=deprived, total="total", by=KEYS)
-        res.insert(4, "group", f"ice_{name}")
+        res["index"] = res["index"].replace({"ice_mean": "ice"})
+        res.insert(4, "group", name)
         pieces.append(_annotate(res, clean, dropped))
     if not pieces:
         raise ValueError(
@@ -230,6 +237,12 @@ def _complete_units(wide: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, 
     if recon.any():
         present = [c for c in wide.columns if c not in {*KEYS, "area", "reconstructed"}]
         clean.loc[recon, present] = np.rint(clean.loc[recon, present].to_numpy(dtype=float))
+        # Published shares are rounded (one decimal), so rebuilt members can exceed the persons base by a
+        # person or two; the base is then raised to the members' sum (an exact partition such as the four
+        # income quartiles sums to 100 % before rounding).
+        members = [c for c in present if c != "total"]
+        msum = clean.loc[recon, members].sum(axis=1).to_numpy()
+        clean.loc[recon, "total"] = np.maximum(clean.loc[recon, "total"].to_numpy(dtype=float), msum)
     return clean, dropped
 
 

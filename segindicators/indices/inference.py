@@ -16,6 +16,8 @@ from segindicators.indices._prepare import Missing, prepare
 from segindicators.indices.citywide import _compute, _long_result, resolve_indices
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, ssum
 
+_MULTIGROUP_NAME = {"dissimilarity": "multigroup_dissimilarity", "theil_h": "multigroup_theil_h"}
+
 
 def _integer_totals(t: np.ndarray) -> np.ndarray:
     ti = np.rint(t)
@@ -120,6 +122,10 @@ def bootstrap_indices(
     p_first = prep.x / prep.t if prep.x.ndim == 1 else prep.x[:, 0] / prep.t
     order = np.lexsort((p_first, prep.codes))
     x, t, c, nseg = prep.x[order], prep.t[order], prep.codes[order], prep.nseg
+    if expected_random is not None and multigroup:
+        # the two-group names D and H stand for their multigroup counterparts with a list of groups
+        names_in = [expected_random] if isinstance(expected_random, str) else list(expected_random)
+        expected_random = [_MULTIGROUP_NAME.get(nm, nm) for nm in names_in]
     rand_names = [] if expected_random is None else resolve_indices(expected_random, multigroup)
     rand_names = [nm for nm in names if nm in rand_names]
     rand_pos = [names.index(nm) for nm in rand_names]

@@ -111,6 +111,10 @@ class RefreshOptions:
         The data are the synthetic demo's: recorded in the manifest and the change report.
     retry
         Retry policy of the HTTP clients.
+    seed
+        Seed of the bootstrap intervals, so a rerun on the same inputs reproduces every figure.
+    bootstrap_draws
+        Bootstrap draws per index (0 = no intervals).
     """
 
     kommun: str
@@ -125,6 +129,8 @@ class RefreshOptions:
     notebooks: Path | None = None
     synthetic: bool = False
     retry: RetryPolicy | None = None
+    seed: int = 20241231
+    bootstrap_draws: int = 999
 
     @property
     def year_for_report(self) -> int:
@@ -141,6 +147,8 @@ class RefreshOptions:
             "synthetic": self.synthetic,
             "profile": getattr(self.profile, "source", None),
             "plan": None if plan is None else str(plan),
+            "seed": self.seed,
+            "bootstrap_draws": self.bootstrap_draws,
         }
 
 
@@ -413,15 +421,36 @@ def _load_plan(ctx: RunContext) -> Any:
     return None
 
 
+def stage_indices(ctx: RunContext) -> None:
+    """Citywide segregation indices (bootstrap CIs, ICE summaries, nested H) for every catalogue group."""
+    from segindicators.indices.battery import citywide_battery
+
+    native = ctx.counts[ctx.counts["geo_version"].isin(["2018", "2025"])]
+    indices = citywide_battery(
+        native, lookup=ctx.lookup, rng=ctx.options.seed, draws=ctx.options.bootstrap_draws
+    )
+    ctx.extra["indices"] = indices
+    write_frame(indices, ctx.processed / "indices.parquet")
+    write_frame(indices, ctx.processed / "indices.csv")
+    dropped = int(indices.drop_duplicates(["kommun", "level", "year", "group"])["units_dropped"].sum())
+    ctx.summary["indices"] = (
+        f"{indices['group'].nunique()} groups × {indices['index'].nunique()} indices, "
+        f"{indices['year'].nunique()} years; {dropped} area-years left out for suppressed counts"
+    )
+
+
 def stage_plan(ctx: RunContext) -> None:
-    """Plan status from the processed counts (kept with the processed tables)."""
-    from segindicators.plan.status import plan_status, series_from_counts
+    """Plan status from the processed counts and citywide indices (kept with the processed tables)."""
+    from segindicators.plan.status import plan_status, series_from_counts, series_from_indices
 
     plan = _load_plan(ctx)
     if plan is None:
         ctx.summary["plan"] = f"skipped: no plan for kommun {ctx.options.kommun} (pass --plan)"
         return
-    status = plan_status(plan, series_from_counts(ctx.counts))
+    parts = [series_from_counts(ctx.counts)]
+    if ctx.extra.get("indices") is not None:
+        parts.append(series_from_indices(ctx.extra["indices"], ctx.options.kommun))
+    status = plan_status(plan, pd.concat(parts, ignore_index=True))
     ctx.plan_status = status
     write_frame(status, ctx.processed / "plan_status.parquet")
     write_frame(status, ctx.processed / "plan_status.csv")
@@ -593,8 +622,8 @@ STAGES: list[Stage] = [
     Stage("validate", "Validera", stage_validate),
     Stage("harmonise", "Harmonisera och aggregera", stage_harmonise),
     Stage("write", "Skriv data/processed", stage_write),
+    Stage("indices", "Segregationsindex", stage_indices),
     Stage("plan", "Planstatus", stage_plan),
-    Stage("indices", "Segregationsindex", _placeholder("indices")),
     Stage("typology", "Områdestyper", _placeholder("typology")),
     Stage("charts", "Diagram", _placeholder("charts")),
     Stage("notebooks", "Notebooks (papermill)", stage_notebooks),
