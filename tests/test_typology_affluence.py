@@ -227,3 +227,15 @@ def test_affluence_table_puts_flagged_and_focus_areas_side_by_side():
     assert t.loc[t["Kod"] == "9999", "LQ svensk bakgrund"].item() == 1.0
     with pytest.raises(ValueError, match="years available"):
         affluence_table(m, kommun="9999", year=1999)
+
+
+def test_two_municipalities_in_one_call_equal_separate_calls():
+    a = _hand(HAND)
+    other = {k: tuple(v * 0.9 if i < 6 else v for i, v in enumerate(vals)) for k, vals in HAND.items()}
+    b = _hand(other).assign(kommun="0002")
+    both = affluence_measures(pd.concat([a, b], ignore_index=True))
+    for k, frame in (("0001", a), ("0002", b)):
+        alone = affluence_measures(frame).reset_index(drop=True)
+        joint = both[both["kommun"] == k].reset_index(drop=True)
+        cols = ["area", "measure", "value", "value_eb", "kommun_value", "rank", "concentration", "flags"]
+        pd.testing.assert_frame_equal(joint[cols], alone[cols])

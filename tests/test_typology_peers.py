@@ -77,3 +77,20 @@ def test_peer_comparison_errors_name_the_problem():
         peer_comparison(_indices([0.1, 0.2]), "0580", peers=[])
     with pytest.raises(KeyError, match="kommun"):
         peer_comparison(_indices([0.1]).drop(columns="kommun"), "0001", peers=[])
+
+
+def test_citywide_by_kommun_covers_both_levels_and_ranks_within_each():
+    rows = []
+    for k, shares in (("0001", [0.1, 0.5]), ("0002", [0.3, 0.3]), ("0003", [0.0, 0.6])):
+        for level, suffix in (("RegSO", "R"), ("DeSO", "C")):
+            for i, s in enumerate(shares):
+                rows.append({"kommun": k, "level": level, "geo_version": "2018", "year": 2022,
+                             "area": f"{k}{suffix}{i}", "indicator": "foreign_born_share",
+                             "numerator": 100 * s, "denominator": 100.0})  # fmt: skip
+    r = citywide_by_kommun(pd.DataFrame(rows), indices="dissimilarity")
+    assert set(r["level"]) == {"RegSO", "DeSO"} and len(r) == 6
+    pc = peer_comparison(r, "0001", peers=["0002"]).set_index("level")
+    # D: 0001 = 0.4/(2·0.3·0.7)·... computed by hand: Σ t|p−P| = 40, 2TP(1−P) = 2·200·0.3·0.7 = 84
+    assert pc.loc["RegSO", "value"] == pytest.approx(40 / 84)
+    assert pc.loc["RegSO", "rank"] == 2 and pc.loc["DeSO", "rank"] == 2  # 0003 (D = 60/84) is most segregated
+    assert pc.loc["RegSO", "peer_rank"] == 1 and pc.loc["RegSO", "peer_median"] == 0.0
