@@ -239,3 +239,17 @@ def test_two_municipalities_in_one_call_equal_separate_calls():
         joint = both[both["kommun"] == k].reset_index(drop=True)
         cols = ["area", "measure", "value", "value_eb", "kommun_value", "rank", "concentration", "flags"]
         pd.testing.assert_frame_equal(joint[cols], alone[cols])
+
+
+def test_table_uses_the_years_own_geography_when_harmonised_rows_exist():
+    own = _hand(HAND)
+    harmonised = _hand({k: (v[0], 0.99 * v[1], *v[2:]) for k, v in HAND.items()}).assign(
+        geo_version="harmonised"
+    )
+    m = affluence_measures(pd.concat([own, harmonised], ignore_index=True))
+    assert set(m["geo_version"]) == {"2018", "harmonised"}
+    t = affluence_table(m.assign(kommun="0001"), kommun="0001", year=2022, focus={"R2": "R2"})
+    expected = m[(m["geo_version"] == "2018") & (m["measure"] == "ice_income") & (m["area"] == "R1")][
+        "value"
+    ].item()
+    assert t.loc[t["Kod"] == "R1", "Kvartils-ICE inkomst"].item() == pytest.approx(expected)

@@ -69,8 +69,12 @@ def affluence_table(
         raise ValueError(
             f"year: no {kommun} rows for {year}; years available for kommun {kommun}: {have or 'none'}"
         )
-    if sel["geo_version"].nunique() > 1:  # a year published in two geographies: keep the newer one
-        sel = sel[sel["geo_version"] == sel["geo_version"].max()]
+    if sel["geo_version"].nunique() > 1:  # e.g. "2018" and "harmonised": keep the year's own geography
+        from segindicators.geography import geo_version_for_year
+
+        own = geo_version_for_year(int(year))
+        keep = own if (sel["geo_version"] == own).any() else sorted(sel["geo_version"].unique())[0]
+        sel = sel[sel["geo_version"] == keep]
     value = sel.pivot(index="area", columns="measure", values="value")
     eb = sel.pivot(index="area", columns="measure", values="value_eb")
     rank = sel.pivot(index="area", columns="measure", values="rank")
