@@ -78,3 +78,17 @@ def test_official_keeps_missing_as_nan():
 def test_official_without_rows_says_how_to_get_them():
     with pytest.raises(ValueError, match="read_official_area_types"):
         official_area_types(_processed([1.0, 1.0, 1.0]).assign(indicator="population"))
+
+
+@pytest.mark.reference
+def test_export_rows_follow_the_counts_contract_and_round_trip(reference_dir):
+    from segindicators.catalogue.builder import COLUMNS
+
+    lookup = read_reference_lookups(reference_dir / "lookups")
+    types = read_official_area_types(
+        reference_dir / "scb-export-csv" / "regso2020_omradestyp_2022.csv", lookup
+    )
+    as_counts = types.drop(columns="label")
+    assert list(as_counts.columns) == COLUMNS
+    back = official_area_types(as_counts)
+    pd.testing.assert_frame_equal(back.drop(columns="label"), as_counts, check_dtype=False)

@@ -43,10 +43,11 @@ AREA_TYPE_LABELS_EN: dict[int, str] = {
     4: "good socio-economic conditions",
     5: "very good socio-economic conditions",
 }
-#: Columns of the frames returned here (a subset of the processed-counts contract, plus ``label``).
+#: Columns of the frames returned here: the processed-counts contract plus ``label``, so the rows can be
+#: appended to ``counts.parquet`` as the indicator ``area_type_official`` (drop ``label`` first).
 OFFICIAL_COLUMNS = [
-    "kommun", "level", "geo_version", "area", "area_name", "year", "indicator", "value", "label",
-    "status", "source_table", "flags",
+    "kommun", "level", "geo_version", "area", "area_name", "year", "indicator", "numerator", "denominator",
+    "value", "unit", "status", "source_table", "table_updated", "flags", "label",
 ]  # fmt: skip
 INDICATOR = "area_type_official"
 
@@ -108,7 +109,8 @@ def official_area_types(counts: pd.DataFrame) -> pd.DataFrame:
         )
     _check_classes(rows["value"], rows["area"], "counts (area_type_official)")
     for col, default in (("level", "RegSO"), ("geo_version", pd.NA), ("area_name", pd.NA), ("status", None),
-                         ("source_table", pd.NA), ("flags", "")):  # fmt: skip
+                         ("source_table", pd.NA), ("flags", ""), ("numerator", np.nan), ("denominator", np.nan),
+                         ("unit", "class"), ("table_updated", None)):  # fmt: skip
         if col not in rows.columns:
             rows[col] = default
     rows["label"] = _label(rows["value"])
@@ -171,10 +173,22 @@ def read_official_area_types(
     )
     _check_classes(out["value"], out["area"], str(path))
     out["label"] = _label(out["value"])
+    out["numerator"], out["denominator"], out["unit"] = np.nan, np.nan, "class"
     out["status"] = raw["status"].to_numpy()
     out["source_table"] = "IntGr5Socio (web export)"
+    out["table_updated"] = None
     out["flags"] = ""
-    for c in ("kommun", "level", "geo_version", "area", "area_name", "indicator", "source_table", "flags"):
+    for c in (
+        "kommun",
+        "level",
+        "geo_version",
+        "area",
+        "area_name",
+        "indicator",
+        "unit",
+        "source_table",
+        "flags",
+    ):
         out[c] = out[c].astype("str")
     out = out.sort_values(["kommun", "year", "area"], kind="mergesort").reset_index(drop=True)
     out.attrs["notes"] = raw.attrs.get("notes", "")
