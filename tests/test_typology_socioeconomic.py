@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typology_samples import synthetic_processed
 
 from segindicators.typology import official_area_types
 from segindicators.typology.socioeconomic import (
@@ -21,6 +20,7 @@ from segindicators.typology.socioeconomic import (
     compare_rules,
     socioeconomic_index,
 )
+from tests.typology_samples import synthetic_processed
 
 MU, SIGMA = 18.0, 4.0  # exact in binary floating point, as are MU + k * SIGMA for the k used below
 
