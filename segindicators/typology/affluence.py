@@ -47,7 +47,7 @@ absolute cut-offs flag most districts on those two dimensions). A row whose base
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
@@ -365,5 +365,5 @@ def affluence_measures(
     for token, mask in tokens.items():
         flags = np.where(mask, np.where(flags == "", token, flags + ";" + token), flags)
     out["flags"] = pd.array(flags, dtype="str")
-    out.attrs.update(thresholds=thresholds.__dict__.copy(), shrink=shrink, level=level)
+    out.attrs.update(thresholds=asdict(thresholds), shrink=shrink, level=level)
     return out

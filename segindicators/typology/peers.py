@@ -184,8 +184,9 @@ def peer_comparison(
     group = valid.loc[valid["kommun"].isin([kommun, *peers])].copy()
     group["peer_rank"], group["peer_n"], _ = _ranks(group, keys)
     peer_only = group.loc[group["kommun"] != kommun].groupby(keys, sort=False)["value"]
-    stats = pd.DataFrame({"peer_median": peer_only.median(), "peer_min": peer_only.min(), "peer_max": peer_only.max(),
-                          "_present": peer_only.apply(lambda s: s.size)})  # fmt: skip
+    stats = pd.DataFrame(
+        {"peer_median": peer_only.median(), "peer_min": peer_only.min(), "peer_max": peer_only.max()}
+    )
     own = group.loc[group["kommun"] == kommun, [*keys, "kommun", "value", "peer_rank", "peer_n"]]
     own = own.merge(valid.loc[valid["kommun"] == kommun, [*keys, "rank", "n", "percentile"]], on=keys)
     own = own.merge(stats.reset_index(), on=keys, how="left")

@@ -237,7 +237,7 @@ def area_types(
     else:
         g = rows.groupby(seg, sort=False, dropna=False)["value"]
         mu = g.transform("mean").to_numpy(float)
-        sigma = g.transform(lambda s: s.std(ddof=rule.ddof)).to_numpy(float)
+        sigma = g.transform("std", ddof=rule.ddof).to_numpy(float)
         if relative_to == "national":
             nk = rows.groupby(seg, dropna=False)["kommun"].transform("nunique").to_numpy()
             pooled = nk < NATIONAL_KOMMUNER
