@@ -1,6 +1,9 @@
 r"""Open-data reproduction of SCB/Delmos's socio-economic index and områdestyp, at RegSO and DeSO level.
 
-SCB and Delmos's index for a RegSO is the mean of three percentages (SCB's footnotes to table IntGr5Socio):
+SCB and Delmos's index for a RegSO combines three percentages (the footnotes of SCB's export of IntGr5Socio say
+the indicators are "vägs samman till ett sammanhållet index"; the three indicators and the unweighted mean
+used here are the project's description of the method (issue 5), not checked against SCB's method report
+offline):
 
 * **V1** share of persons with low economic standard (< 60 % of the national median; catalogue
   ``low_economic_standard_share``);
