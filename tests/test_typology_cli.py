@@ -72,3 +72,38 @@ def test_affluence_cli_year_level_and_errors(tmp_path):
     assert res.exit_code != 0 and "0580" in res.output
     res = CliRunner().invoke(app, ["--kommun", "9999", "--processed-dir", str(tmp_path / "nowhere")])
     assert res.exit_code != 0 and "counts.parquet" in res.output
+
+
+def test_affluence_cli_deso_focus_areas_through_lookups(tmp_path):
+    from segindicators.demo import generate
+
+    processed, profile = _setup(tmp_path)
+    lk = generate().lookup
+    lookups = tmp_path / "lookups"
+    lookups.mkdir()
+    v18 = lk[lk["geo_version"] == "2018"]
+    pd.DataFrame({"Kommun": v18["kommun"], "Kommunnamn": v18["kommun_name"], "DeSO_2018": v18["deso"],
+                  "RegSO_2020": v18["regso_name"], "RegSOkod_2020": v18["regso"]}).to_csv(
+        lookups / "koppling-deso2018-regso2020.csv", index=False, encoding="utf-8-sig")  # fmt: skip
+    out = tmp_path / "r"
+    base = [
+        "--kommun",
+        "9999",
+        "--processed-dir",
+        str(processed),
+        "--out-dir",
+        str(out),
+        "--profile",
+        str(profile),
+    ]
+    res = CliRunner().invoke(app, [*base, "--level", "DeSO"])
+    assert res.exit_code == 0 and "--lookups" in res.output
+    res = CliRunner().invoke(app, [*base, "--level", "DeSO", "--lookups", str(lookups)])
+    assert res.exit_code == 0, res.output
+    t = pd.read_parquet(out / "affluence_9999_DeSO_2022.parquet")
+    focus = t[t["Grupp"] == "Fokusområde"]
+    expected = sorted(v18.loc[v18["regso"].isin(FOCUS_AREAS), "deso"])
+    assert (
+        sorted(focus["Kod"]) == expected
+        and focus["Område"].str.startswith(("Norrdalen", "Västerby", "Åsbacken")).all()
+    )

@@ -70,6 +70,20 @@ def _xlsx(table: pd.DataFrame, notes: list[str]) -> bytes:
     return buf.getvalue()
 
 
+def focus_deso(profile, lookups: Path) -> dict[str, str]:
+    """DeSO of the profile's RegSO focus areas → ``"<focus name> (<DeSO>)"`` from SCB's kopplingstabeller."""
+    from segindicators.geography import read_reference_lookups
+
+    lk = read_reference_lookups(lookups)
+    out: dict[str, str] = {}
+    for fa in profile.focus_areas:
+        if fa.level != "RegSO":
+            continue
+        desos = lk.loc[lk["regso"].isin(list(fa.areas)), "deso"].drop_duplicates().sort_values()
+        out |= {d: f"{fa.name} ({d})" for d in desos}
+    return out
+
+
 @app.command("affluence")
 def affluence(
     kommun: Annotated[str, typer.Option("--kommun", help="Kommunkod, t.ex. 0580.")],
@@ -87,6 +101,12 @@ def affluence(
     profile: Annotated[
         Path | None,
         typer.Option("--profile", help="Kommunprofil (YAML) med fokusområden; standard: paketets."),
+    ] = None,
+    lookups: Annotated[
+        Path | None,
+        typer.Option(
+            "--lookups", help="Mapp med SCB:s kopplingstabeller (DeSO→RegSO) för fokusområden på DeSO-nivå."
+        ),
     ] = None,
     ice_margin: Annotated[float, typer.Option(help="ICE-avstånd till referensen för flagga.")] = 0.2,
     min_dimensions: Annotated[int, typer.Option(help="Antal av 3 ICE-dimensioner som måste uppfyllas.")] = 2,
@@ -128,6 +148,8 @@ def affluence(
         year = int(measures.loc[measures["kommun"] == kommun, "year"].max())
     prof = load_profile(kommun, profile) if profile is not None else load_profile(kommun)
     focus = {a: fa.name for fa in prof.focus_areas if fa.level == level for a in fa.areas}
+    if level == "DeSO" and lookups is not None:
+        focus |= focus_deso(prof, lookups)
     official = None
     if (counts["indicator"] == "area_type_official").any() and level == "RegSO":
         official = official_area_types(counts)
@@ -138,7 +160,9 @@ def affluence(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--year") from exc
     notes = _notes(counts, kommun, year, level, th, shrink)
-    if not focus and prof.focus_areas:
+    if not focus and prof.focus_areas and level == "DeSO":
+        notes.append("Fokusområdena är RegSO; ange --lookups (kopplingstabeller) för att visa deras DeSO.")
+    elif not focus and prof.focus_areas:
         notes.append(
             f"Fokusområdena är angivna på {prof.focus_areas[0].level}-nivå; kör med --level {prof.focus_areas[0].level}."
         )
