@@ -329,7 +329,8 @@ def compare_rules(
     Returns
     -------
     DataFrame
-        ``rule, edges, n, share_agreeing, kappa, within_one``, sorted by kappa (descending).
+        ``rule, edges, n, share_agreeing, kappa, within_one, v3`` (``v3`` states the proxy), sorted by kappa
+        (descending); ``attrs["note"]`` = :data:`V3_NOTE`.
     """
     rules = rules or {"default": BandRule()}
     rows = []
@@ -337,5 +338,7 @@ def compare_rules(
         t = area_types(index, rule=rule, relative_to=relative_to, national=national)
         t = t[t["level"] == "RegSO"]
         a = agreement(t, official)
-        rows.append({"rule": name, "edges": rule.name, **a.summary()})
-    return pd.DataFrame(rows).sort_values("kappa", ascending=False, kind="mergesort").reset_index(drop=True)
+        rows.append({"rule": name, "edges": rule.name, **a.summary(), "v3": "proxy: not employed 20-64"})
+    out = pd.DataFrame(rows).sort_values("kappa", ascending=False, kind="mergesort").reset_index(drop=True)
+    out.attrs["note"] = V3_NOTE
+    return out
