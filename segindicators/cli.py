@@ -16,6 +16,7 @@ from segindicators.kolada import cli as kolada_cli
 from segindicators.pipeline import cli as pipeline_cli
 from segindicators.plan import cli as plan_cli
 from segindicators.scb import cli as scb_cli
+from segindicators.typology import cli as typology_cli
 
 app = typer.Typer(
     name="segindicators",
@@ -47,5 +48,6 @@ app.command("catalogue")(catalogue_cli.catalogue)
 app.command("build")(catalogue_cli.build)
 app.add_typer(kolada_cli.app, name="kolada")
 app.add_typer(plan_cli.app, name="plan")
+app.command("affluence")(typology_cli.affluence)
 app.command("refresh")(pipeline_cli.refresh)
 app.command("demo")(demo_cli.demo)
