@@ -640,7 +640,8 @@ def replace_stage(
     Examples
     --------
     >>> s = replace_stage(STAGES, "indices", lambda ctx: None)
-    >>> [x.name for x in s] == [x.name for x in STAGES] and s[6].run is not STAGES[6].run
+    >>> i = [x.name for x in STAGES].index("indices")
+    >>> [x.name for x in s] == [x.name for x in STAGES] and s[i].run is not STAGES[i].run
     True
     """
     if name not in {s.name for s in stages}:
