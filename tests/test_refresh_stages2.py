@@ -99,7 +99,9 @@ def test_ice_background_equals_an_independent_computation(first):
     expected = (fb["denominator"] - 2 * fb["numerator"]) / fb["denominator"]  # (swedish - foreign) / total
     got = measures[(measures["measure"] == "ice_background") & (measures["level"] == "RegSO")]
     got = got[got["geo_version"] == "2018"].set_index(["area", "year"])["value"]
-    pd.testing.assert_series_equal(got.sort_index(), expected.reindex(got.index).sort_index(), check_names=False)
+    pd.testing.assert_series_equal(
+        got.sort_index(), expected.reindex(got.index).sort_index(), check_names=False
+    )
     # the municipal value is the pooled ICE over the areas (sum A - sum P) / sum T
     pooled = expected.mul(fb["denominator"]).groupby("year").sum() / fb["denominator"].groupby("year").sum()
     kv = measures[(measures["measure"] == "ice_background") & (measures["level"] == "RegSO")]
@@ -119,12 +121,15 @@ def test_area_types_are_municipal_relative_and_agreement_is_computed(first):
     # agreement, recomputed by hand from the written file (RegSO, native geography versions, every year)
     off = types[types["index"] == "area_type_official"]
     key = ["geo_version", "area", "year"]
-    pairs = rep[(rep["level"] == "RegSO") & rep["geo_version"].isin(["2018", "2025"])].merge(
-        off[off["geo_version"].isin(["2018", "2025"])], on=key, suffixes=("_rep", "_off")
-    ).dropna(subset=["value_rep", "value_off"])
+    pairs = (
+        rep[(rep["level"] == "RegSO") & rep["geo_version"].isin(["2018", "2025"])]
+        .merge(off[off["geo_version"].isin(["2018", "2025"])], on=key, suffixes=("_rep", "_off"))
+        .dropna(subset=["value_rep", "value_off"])
+    )
     share = float((pairs["value_rep"] == pairs["value_off"]).mean())
     a = seen["agreement"]["all_years"]
-    assert a.n == len(pairs) == 12 * 6  # V3 (employment) exists from 2019 (RAMS 2019 in the catalogue, BAS 2020-)
+    # V3 (employment) exists from 2019 (RAMS 2019 in the catalogue, BAS 2020-)
+    assert a.n == len(pairs) == 12 * 6
     assert a.share_agreeing == pytest.approx(share)
     assert f"överensstämmelse med officiell typ {share:.0%}" in result.summary["typology"]
     assert "kommunrelativa" in result.summary["typology"]
@@ -155,7 +160,9 @@ def test_kolada_values_feed_the_plan(first, servers):
     _, _, kolada = servers
     assert calls[2] == 2  # /kpi/{3 ids} and one /data request
     data = kolada.data_requests()[0].path
-    assert data.endswith("/data/kpi/N05401,N15428,N31807/municipality/0000,9999/year/" + ",".join(map(str, YEARS)))
+    assert data.endswith(
+        "/data/kpi/N05401,N15428,N31807/municipality/0000,9999/year/" + ",".join(map(str, YEARS))
+    )
     k = pd.read_parquet(home / "data" / "processed" / "kolada.parquet")
     assert set(k["kpi"]) == set(KPIS) and set(k["municipality"]) == {"9999", "0000"}
     served = kolada.values[("N15428", "9999", 2022)]["T"]["value"]

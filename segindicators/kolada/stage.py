@@ -52,7 +52,9 @@ def plan_kpis(plan: Any) -> list[str]:
     return sorted({ind.id.removeprefix("kolada:") for _, ind in plan.indicators() if ind.kind == "kolada"})
 
 
-def _fetch(client: KoladaClient, kpis: list[str], munis: list[str], years: list[int]) -> tuple[pd.DataFrame, list[str]]:
+def _fetch(
+    client: KoladaClient, kpis: list[str], munis: list[str], years: list[int]
+) -> tuple[pd.DataFrame, list[str]]:
     """Values of the known KPIs and the ids Kolada does not know."""
     unknown: list[str] = []
     todo = list(kpis)

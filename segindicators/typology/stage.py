@@ -80,7 +80,9 @@ def _add_flag(flags: pd.Series, token: str) -> pd.Series:
     return pd.Series(np.where(f == "", token, f + ";" + token), index=flags.index, dtype="str")
 
 
-def combine_area_types(index: pd.DataFrame, types: pd.DataFrame, official: pd.DataFrame | None) -> pd.DataFrame:
+def combine_area_types(
+    index: pd.DataFrame, types: pd.DataFrame, official: pd.DataFrame | None
+) -> pd.DataFrame:
     """Index components, index, reproduced types and official types as one long frame (:data:`AREA_TYPE_COLUMNS`).
 
     Official rows get ``index == "area_type_official"`` and NaN ``z``/``mu``/``sigma``; ``rule`` is NA
@@ -89,7 +91,7 @@ def combine_area_types(index: pd.DataFrame, types: pd.DataFrame, official: pd.Da
     Examples
     --------
     >>> idx = pd.DataFrame({"kommun": "9999", "level": "RegSO", "geo_version": "2018", "year": 2022,
-    ...     "area": "9999R001", "area_name": "A", "index": "socioeconomic_index_v3proxy", "value": 20.0,
+    ...     "area": ["9999R001"], "area_name": "A", "index": "socioeconomic_index_v3proxy", "value": 20.0,
     ...     "flags": "v3_proxy"})  # synthetic
     >>> combine_area_types(idx, idx.iloc[:0], None)[["index", "value", "rule"]].values.tolist()
     [['socioeconomic_index_v3proxy', 20.0, <NA>]]
@@ -168,7 +170,11 @@ def _notes(ctx: Any, year: int, reference: str, th: Thresholds, agreements: dict
         notes.append(
             f"Överensstämmelse med officiell områdestyp (RegSO, alla år): {a.share_agreeing:.0%} lika, "
             f"kappa {a.kappa:.2f}, n = {a.n}"
-            + (" – syntetiska officiella typer, säger inget om verkliga data." if ctx.options.synthetic else ".")
+            + (
+                " – syntetiska officiella typer, säger inget om verkliga data."
+                if ctx.options.synthetic
+                else "."
+            )
         )
     return notes
 
