@@ -241,3 +241,16 @@ def test_synthetic_run_without_kolada_server_skips_and_says_so(first, servers, t
     result = rf.run_refresh(_options(servers, home, offline=True, kolada_url=None))
     assert result.summary["kolada"].startswith("skipped: synthetic run without a Kolada server")
     assert any(w.startswith("kolada: skipped") for w in result.warnings)
+
+
+def test_online_second_run_asks_kolada_again_but_stores_nothing_new(first, servers, tmp_path):
+    home = _copy(first[0], tmp_path)
+    before = processed_digests(home / "data" / "processed")
+    raw_before = sorted(p.name for p in (home / "data" / "raw" / "kolada").rglob("*") if p.is_file())
+    _, _, kolada = servers
+    k0 = kolada.request_count
+    rf.run_refresh(_options(servers, home))
+    assert kolada.request_count - k0 == 2  # no freshness check in Kolada: the KPIs are asked again
+    assert sorted(p.name for p in (home / "data" / "raw" / "kolada").rglob("*") if p.is_file()) == raw_before
+    assert processed_digests(home / "data" / "processed") == before
+    assert _stable(_manifest(home))["inputs"] == _stable(_manifest(first[0]))["inputs"]
