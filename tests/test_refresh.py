@@ -194,15 +194,17 @@ def test_notebooks_are_executed_with_parameters(first, servers, tmp_path):
 def test_demo_command(tmp_path):
     result = CliRunner().invoke(demo_app, ["--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
-    assert "0 + 0 förfrågningar" in result.output and "byte-identisk: ja" in result.output
+    assert "0 + 0 + 0 förfrågningar" in result.output and "byte-identisk: ja" in result.output
     assert "Total tid" in result.output
     assert _manifest(tmp_path / "demo")["synthetic"] is True
 
 
 def test_stage_order():
     # indices run before the plan so the plan follows the citywide indices too
+    # kolada runs before the plan so the plan follows the municipality-level KPIs too
     assert [s.name for s in rf.STAGES] == ["geometry", "fetch", "validate", "harmonise", "write", "indices",
-                                          "plan", "typology", "charts", "notebooks", "changes", "manifest"]  # fmt: skip
+                                          "kolada", "plan", "typology", "charts", "notebooks", "changes",
+                                          "manifest"]  # fmt: skip
     with pytest.raises(KeyError, match="no stage 'maps'"):
         rf.replace_stage(rf.STAGES, "maps", lambda ctx: None)
 

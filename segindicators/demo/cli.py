@@ -1,9 +1,10 @@
 """``segindicators demo``: the whole refresh on the synthetic municipality, over HTTP, with no network.
 
-Starts the fake PxWebApi v2 (:func:`segindicators.demo.serve.demo_server`) and the fake WFS in-process, runs
-the real ``refresh`` for kommun 9999 into ``--out``, then (unless ``--once``) runs it a second time
-``--offline`` to show idempotency: zero requests counted by the fake servers and byte-identical processed
-tables. Everything written is labelled "Syntetiska exempeldata – inte officiell statistik".
+Starts the fake PxWebApi v2 (:func:`segindicators.demo.serve.demo_server`), the fake WFS and a fake Kolada
+with synthetic values of the demo plan's KPIs (:func:`segindicators.demo.kolada.demo_kolada`) in-process,
+runs the real ``refresh`` for kommun 9999 into ``--out``, then (unless ``--once``) runs it a second time
+``--offline`` to show idempotency: zero requests counted by the three fake servers and byte-identical
+processed tables. Everything written is labelled "Syntetiska exempeldata – inte officiell statistik".
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ def demo(
 ) -> None:
     """Run the full refresh on a synthetic municipality (kommun 9999) served by in-process fake SCB servers."""
     from segindicators.catalogue.builder import parse_years
+    from segindicators.demo.kolada import demo_kolada
     from segindicators.demo.profile import demo_plan, demo_profile
     from segindicators.demo.serve import demo_server
     from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, generate
+    from segindicators.kolada.stage import plan_kpis
     from segindicators.pipeline.cli import print_summary, run_with_progress
     from segindicators.testing.fake_wfs import FakeWfs
 
@@ -51,29 +54,37 @@ def demo(
     console.print(f"[bold]{SYNTHETIC_LABEL}[/] – fiktiv kommun 9999, utdata i {out}")
     t0 = time.perf_counter()
     synthetic = generate(seed if seed is not None else DEFAULT_SEED)
-    with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs:
+    plan, year_list = demo_plan(), parse_years(years)
+    kolada = demo_kolada(plan_kpis(plan), year_list, seed=seed if seed is not None else DEFAULT_SEED)
+    with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs, kolada:
         options = RefreshOptions(
-            kommun="9999", years=tuple(parse_years(years)), base_url=fake.url, wfs_url=wfs.url, home=out,
-            profile=demo_profile(), plan=demo_plan(), notebooks=notebooks, synthetic=True,
+            kommun="9999", years=tuple(year_list), base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url,
+            home=out, profile=demo_profile(), plan=plan, notebooks=notebooks, synthetic=True,
         )  # fmt: skip
         try:
             result = run_with_progress(options, console)
             print_summary(result, console)
             console.print(
-                f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, WFS {wfs.request_count}"
+                f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, "
+                f"WFS {wfs.request_count}, Kolada {kolada.request_count}"
             )
             first = processed_digests(result.processed)
             if not once:
-                before = (fake.request_count, wfs.request_count)
+                before = (fake.request_count, wfs.request_count, kolada.request_count)
                 console.print("\n[bold]Andra körningen (--offline)[/]: samma indata, inga HTTP-anrop väntas")
                 again = run_with_progress(RefreshOptions(**{**options.__dict__, "offline": True}), console)
-                calls = (fake.request_count - before[0], wfs.request_count - before[1])
+                calls = (
+                    fake.request_count - before[0],
+                    wfs.request_count - before[1],
+                    kolada.request_count - before[2],
+                )
                 same = processed_digests(again.processed) == first
                 console.print(
-                    f"Andra körningen: {calls[0]} + {calls[1]} förfrågningar till servrarna; "
+                    f"Andra körningen: {calls[0]} + {calls[1]} + {calls[2]} förfrågningar till servrarna "
+                    "(PxWeb + WFS + Kolada); "
                     f"data/processed byte-identisk: {'ja' if same else 'NEJ'}"
                 )
-                if calls != (0, 0) or not same:
+                if calls != (0, 0, 0) or not same:
                     raise typer.Exit(code=1)
         except RefreshError as exc:
             console.print(

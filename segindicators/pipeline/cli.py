@@ -94,6 +94,9 @@ def refresh(
     wfs_url: Annotated[
         str | None, typer.Option("--wfs-url", help="WFS endpoint (default SCB geodata).")
     ] = None,
+    kolada_url: Annotated[
+        str | None, typer.Option("--kolada-url", help="Kolada API v3 root (default api.kolada.se/v3).")
+    ] = None,
     home: Annotated[
         Path | None, typer.Option("--home", help="Project folder with data/ and reports/ (default: cwd).")
     ] = None,
@@ -119,7 +122,7 @@ def refresh(
         extra = {"profile": demo_profile(), "plan": plan or demo_plan(), "synthetic": True}
     options = RefreshOptions(
         kommun=kommun, years=_years(years), report_year=report_year, offline=offline, base_url=base_url,
-        wfs_url=wfs_url, home=home, notebooks=notebooks, **{"plan": plan, **extra},
+        wfs_url=wfs_url, kolada_url=kolada_url, home=home, notebooks=notebooks, **{"plan": plan, **extra},
     )  # fmt: skip
     t0 = time.perf_counter()
     try:

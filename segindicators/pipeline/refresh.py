@@ -16,8 +16,12 @@ replacing the placeholders, see :func:`replace_stage`):
 5. ``write`` — ``data/processed/counts.parquet`` (+ ``.csv``), ``lookup.parquet``, ``coverage.csv``,
    ``geometry_deso.parquet`` and ``geometry_regso.parquet`` (GeoParquet, EPSG:3006); for the synthetic demo
    also ``SYNTETISKA_DATA.txt`` (the label) in data/processed and reports/<year>.
-6. ``plan`` — plan status (:mod:`segindicators.plan`) → ``data/processed/plan_status.parquet`` (+ csv).
-7. ``indices``, ``typology``, ``charts`` — placeholders (no-ops) until those stages are plugged in.
+6. ``kolada`` — the plan's ``kolada:`` KPIs for the kommun and riket (:mod:`segindicators.kolada.stage`) →
+   ``data/processed/kolada.parquet``; a Kolada failure is a warning, not a failed run.
+   ``plan`` — plan status (:mod:`segindicators.plan`, SCB series, indices and Kolada) →
+   ``data/processed/plan_status.parquet`` (+ csv).
+7. ``indices``, ``typology`` (:mod:`segindicators.typology.stage`: ``typology.parquet``, ``area_types.parquet``,
+   ``reports/<year>/affluence.xlsx``), ``charts`` — a placeholder (no-op) until that stage is plugged in.
 8. ``notebooks`` — every ``notebooks/*.ipynb`` executed with papermill into ``reports/<year>/notebooks/``
    (skipped when there is no notebooks folder).
 9. ``changes`` — :func:`segindicators.pipeline.changes.compare_counts` against the previous run's
@@ -54,8 +58,10 @@ import pandas as pd
 from segindicators._io import atomic_write_text, write_frame
 from segindicators.catalogue.builder import COLUMNS
 from segindicators.http import RetryPolicy
+from segindicators.kolada.stage import stage_kolada
 from segindicators.paths import processed_dir, project_home, raw_dir, reports_dir
 from segindicators.pipeline.staging import staged_directory
+from segindicators.typology.stage import stage_typology
 
 __all__ = [
     "STAGES",
@@ -98,6 +104,8 @@ class RefreshOptions:
         Only cached responses; zero HTTP calls.
     base_url, wfs_url
         SCB PxWebApi v2 root and WFS endpoint (the demo points them at the fakes).
+    kolada_url
+        Kolada API v3 root for the ``kolada`` stage (default Kolada production; the demo points it at a fake).
     home
         Project root holding ``data/`` and ``reports/`` (default :func:`segindicators.paths.project_home`).
     profile
@@ -123,6 +131,7 @@ class RefreshOptions:
     offline: bool = False
     base_url: str | None = None
     wfs_url: str | None = None
+    kolada_url: str | None = None
     home: Path | None = None
     profile: Any = None
     plan: Any = None
@@ -450,6 +459,10 @@ def stage_plan(ctx: RunContext) -> None:
     parts = [series_from_counts(ctx.counts)]
     if ctx.extra.get("indices") is not None:
         parts.append(series_from_indices(ctx.extra["indices"], ctx.options.kommun))
+    if ctx.extra.get("kolada") is not None:  # filled by the kolada stage (segindicators.kolada.stage)
+        from segindicators.plan.status import series_from_kolada
+
+        parts.append(series_from_kolada(ctx.extra["kolada"], ctx.options.kommun))
     status = plan_status(plan, pd.concat(parts, ignore_index=True))
     ctx.plan_status = status
     write_frame(status, ctx.processed / "plan_status.parquet")
@@ -623,8 +636,9 @@ STAGES: list[Stage] = [
     Stage("harmonise", "Harmonisera och aggregera", stage_harmonise),
     Stage("write", "Skriv data/processed", stage_write),
     Stage("indices", "Segregationsindex", stage_indices),
+    Stage("kolada", "Kolada (kommunnivå)", stage_kolada),
     Stage("plan", "Planstatus", stage_plan),
-    Stage("typology", "Områdestyper", _placeholder("typology")),
+    Stage("typology", "Områdestyper och välstånd", stage_typology),
     Stage("charts", "Diagram", _placeholder("charts")),
     Stage("notebooks", "Notebooks (papermill)", stage_notebooks),
     Stage("changes", "Förändringsrapport", stage_changes),

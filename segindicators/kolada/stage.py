@@ -1,0 +1,137 @@
+"""The refresh run's ``kolada`` stage: the plan's municipality-level KPIs, fetched before the plan status.
+
+The plan's indicators ``kolada:<KPI>`` are fetched with :class:`~segindicators.kolada.KoladaClient` for the
+municipality and for Sweden (``"0000"``, the plan's gap to riket), for the run's years, with the raw cache
+under ``data/raw/kolada`` (``--offline``: cache only, zero HTTP calls). The values go to
+``data/processed/kolada.parquet`` (:func:`~segindicators.kolada.processed.write_processed`) and to
+``ctx.extra["kolada"]``, which the ``plan`` stage reads with
+:func:`~segindicators.plan.status.series_from_kolada`.
+
+Failure policy. The Kolada KPIs are optional to the district statistics: the segregation indices, typology
+and the plan's SCB indicators do not depend on them. So a Kolada failure does **not** fail the run, and it
+does not vanish either:
+
+* an unknown KPI id (Kolada answers no record or 404 for ``/kpi/{id}``) is left out, named in
+  ``ctx.warnings`` and in the summary line; the other KPIs are still fetched;
+* any other failure (network down, HTTP error after the retries, an offline run whose cache lacks the
+  answer, an answer in an unexpected shape) leaves out all Kolada values of this run, with the cause in
+  ``ctx.warnings`` and the summary line (``FEL: …``);
+* in both cases the plan lists the affected indicators as "otillräckliga data" and the manifest records the
+  warnings. Nothing from an earlier run is reused silently.
+
+The stage is skipped (with a summary line) when there is no plan or the plan has no ``kolada:`` indicators,
+and for a synthetic run that names no Kolada server (``RefreshOptions.kolada_url``): the real Kolada has no
+data for the fictional kommun 9999.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, KoladaError, UnknownKpiError
+from segindicators.kolada.processed import to_processed, write_processed
+from segindicators.paths import raw_dir
+
+__all__ = ["RIKET", "plan_kpis", "stage_kolada"]
+
+#: Kolada's municipality code for Sweden.
+RIKET = "0000"
+
+
+def plan_kpis(plan: Any) -> list[str]:
+    """The plan's Kolada KPI ids (without the ``kolada:`` prefix), sorted and unique.
+
+    Examples
+    --------
+    >>> from segindicators.plan import load_plan
+    >>> plan_kpis(load_plan("linkoping_2023"))
+    ['N05401', 'N15428', 'N31807']
+    """
+    return sorted({ind.id.removeprefix("kolada:") for _, ind in plan.indicators() if ind.kind == "kolada"})
+
+
+def _fetch(
+    client: KoladaClient, kpis: list[str], munis: list[str], years: list[int]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Values of the known KPIs and the ids Kolada does not know."""
+    unknown: list[str] = []
+    todo = list(kpis)
+    while todo:
+        try:
+            client.kpis(todo)
+        except UnknownKpiError as exc:
+            bad = [k for k in exc.kpis if k in todo]
+            if not bad:  # should not happen: the error names ids we asked for
+                raise
+            unknown += bad
+            todo = [k for k in todo if k not in bad]
+            continue
+        break
+    if not todo:
+        return to_processed(pd.DataFrame(columns=["kpi", "municipality", "year", "value"])), unknown
+    return to_processed(client.data(todo, munis, years)), sorted(unknown)
+
+
+def stage_kolada(ctx: Any) -> None:
+    """Fetch the plan's Kolada KPIs (kommun + riket) → ``kolada.parquet`` and ``ctx.extra["kolada"]``.
+
+    See the module notes for the failure policy: Kolada problems become warnings, never a failed run.
+    """
+    from segindicators.pipeline.refresh import _load_plan
+
+    opts = ctx.options
+    plan = _load_plan(ctx)
+    if plan is None:
+        ctx.summary["kolada"] = "skipped: no plan"
+        return
+    kpis = plan_kpis(plan)
+    if not kpis:
+        ctx.summary["kolada"] = f"skipped: the plan {plan.name!r} has no kolada: indicators"
+        return
+    base_url = getattr(opts, "kolada_url", None)
+    if base_url is None and opts.synthetic:
+        ctx.summary["kolada"] = (
+            "skipped: synthetic run without a Kolada server (kolada_url); Kolada has no data for a fictional kommun"
+        )
+        ctx.warnings.append(
+            f"kolada: skipped for the synthetic run (no kolada_url); plan indicators {', '.join(kpis)} have no data."
+        )
+        return
+    munis = sorted({opts.kommun, RIKET})
+    years = sorted(opts.years)
+    client = KoladaClient(
+        base_url or DEFAULT_BASE_URL, cache_dir=raw_dir(ctx.home) / "kolada", offline=opts.offline,
+        retry=opts.retry,
+    )  # fmt: skip
+    try:
+        frame, unknown = _fetch(client, kpis, munis, years)
+    except (KoladaError, ValueError, OSError) as exc:
+        # Kolada is optional to the district statistics: record, do not fail (module notes).
+        ctx.extra["kolada_http_calls"] = client.http_calls
+        ctx.warnings.append(
+            f"kolada: no Kolada values this run ({type(exc).__name__}: {exc}). The plan's indicators "
+            f"{', '.join('kolada:' + k for k in kpis)} show 'otillräckliga data'; rerun when Kolada answers."
+        )
+        ctx.summary["kolada"] = f"FEL, inga Kolada-värden: {type(exc).__name__} (se varningar)"
+        return
+    finally:
+        client.close()
+    ctx.extra["kolada_http_calls"] = client.http_calls
+    if unknown:
+        ctx.warnings.append(
+            f"kolada: Kolada does not know KPI {', '.join(unknown)} (plan {plan.name!r}); left out, the other "
+            "KPIs were fetched. Check the ids on kolada.se: ids change when KPIs are revised."
+        )
+    ctx.extra["kolada"] = frame
+    write_processed(frame, ctx.processed / "kolada.parquet", merge=False)
+    got = frame.dropna(subset=["value"])
+    span = f"{got['year'].min()}–{got['year'].max()}" if len(got) else "–"
+    text = (
+        f"{frame['kpi'].nunique()} KPI × {frame['municipality'].nunique()} kommuner, {len(got)} värden "
+        f"({span}); {client.http_calls} HTTP-anrop"
+    )
+    if unknown:
+        text += f"; VARNING okända KPI: {', '.join(unknown)}"
+    ctx.summary["kolada"] = text

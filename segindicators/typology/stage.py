@@ -1,0 +1,285 @@
+"""The refresh run's ``typology`` stage: every district on one scale, written for the report and the charts.
+
+From the run's processed counts (``ctx.counts``), for the municipality and every year (each year in its own
+geography version and in the harmonised series):
+
+* concentrated affluence and deprivation at RegSO and DeSO level
+  (:func:`~segindicators.typology.affluence.affluence_measures`, default :class:`Thresholds`; the ``riket``
+  rows give the national values) → ``data/processed/typology.parquet`` (+ ``.csv``);
+* the open-data socio-economic index (V3 is a proxy, flagged ``v3_proxy``) and the area types 1–5 at RegSO
+  and DeSO level, with SCB's official områdestyp when the counts hold ``area_type_official`` rows →
+  ``data/processed/area_types.parquet``;
+* the MP note's table (affluent areas next to the focus areas, RegSO, the report year) →
+  ``reports/<year>/affluence.xlsx`` (sheets *Välstånd*, *Överensstämmelse* when computed, *Noter*) and
+  ``affluence.csv``.
+
+National or municipal-relative bands. SCB's types are standard-deviation bands around the mean over *all*
+the country's RegSO. The ``riket`` rows of a refresh are one national aggregate, not the distribution over
+the country's areas, so they cannot give the bands' μ and σ. When the counts cover every municipality
+(:data:`~segindicators.typology.socioeconomic.NATIONAL_KOMMUNER`) the national bands are used
+(``area_type_reproduced``); for a run on one municipality the bands are **municipal-relative**
+(``area_type_kommun_relative``, flag ``kommun_relative``): type 1 then means "far below this municipality's
+own mean", not SCB's national type. The summary line and the notes sheet say which variant ran.
+
+Agreement. When official types exist, the reproduced types are compared with them (RegSO, native geography
+versions, every year; Cohen's kappa via :func:`~segindicators.typology.socioeconomic.agreement`). With
+municipal-relative bands the comparison is between a local and a national classification, so it measures
+how well the local ranking lines up with SCB's types, not how well SCB's method is reproduced; on the
+synthetic demo the figure says nothing about real data (its official types are synthetic too).
+
+Results for the charts stage are in ``ctx.extra["typology"]`` (see :func:`stage_typology`).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segindicators._io import atomic_write_bytes, write_frame
+from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV, Thresholds, affluence_measures
+from segindicators.typology.official import official_area_types
+from segindicators.typology.socioeconomic import (
+    NATIONAL_KOMMUNER,
+    V3_NOTE,
+    Agreement,
+    agreement,
+    area_types,
+    socioeconomic_index,
+)
+from segindicators.typology.table import affluence_table
+
+__all__ = ["AREA_TYPE_COLUMNS", "band_reference", "combine_area_types", "stage_typology"]
+
+#: Columns of ``area_types.parquet``.
+AREA_TYPE_COLUMNS = [
+    "kommun", "level", "geo_version", "year", "area", "area_name", "index", "value", "z", "mu", "sigma",
+    "rule", "flags",
+]  # fmt: skip
+NATIVE = ("2018", "2025")
+
+
+def band_reference(index: pd.DataFrame) -> str:
+    """``"national"`` when the index covers every municipality at some level, else ``"kommun"``.
+
+    Examples
+    --------
+    >>> band_reference(pd.DataFrame({"kommun": ["0580", "0581"], "level": "RegSO"}))
+    'kommun'
+    >>> band_reference(pd.DataFrame({"kommun": [f"{i:04d}" for i in range(290)], "level": "RegSO"}))
+    'national'
+    """
+    per_level = index.groupby("level")["kommun"].nunique()
+    return "national" if len(per_level) and int(per_level.max()) >= NATIONAL_KOMMUNER else "kommun"
+
+
+def _add_flag(flags: pd.Series, token: str) -> pd.Series:
+    f = flags.astype("string").fillna("")
+    return pd.Series(np.where(f == "", token, f + ";" + token), index=flags.index, dtype="str")
+
+
+def combine_area_types(
+    index: pd.DataFrame, types: pd.DataFrame, official: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Index components, index, reproduced types and official types as one long frame (:data:`AREA_TYPE_COLUMNS`).
+
+    Official rows get ``index == "area_type_official"`` and NaN ``z``/``mu``/``sigma``; ``rule`` is NA
+    except on reproduced types.
+
+    Examples
+    --------
+    >>> idx = pd.DataFrame({"kommun": "9999", "level": "RegSO", "geo_version": "2018", "year": 2022,
+    ...     "area": ["9999R001"], "area_name": "A", "index": "socioeconomic_index_v3proxy", "value": 20.0,
+    ...     "flags": "v3_proxy"})  # synthetic
+    >>> combine_area_types(idx, idx.iloc[:0], None)[["index", "value", "rule"]].values.tolist()
+    [['socioeconomic_index_v3proxy', 20.0, <NA>]]
+    """
+    parts = [index.assign(z=np.nan, mu=np.nan, sigma=np.nan, rule=pd.NA), types]
+    if official is not None and not official.empty:
+        off = official.assign(index="area_type_official", z=np.nan, mu=np.nan, sigma=np.nan, rule=pd.NA)
+        parts.append(off)
+    out = pd.concat([p[AREA_TYPE_COLUMNS] for p in parts if len(p)], ignore_index=True)
+    for c in ("kommun", "level", "geo_version", "area", "area_name", "index", "rule", "flags"):
+        out[c] = out[c].astype("string")
+    out["flags"] = out["flags"].fillna("")
+    out["year"] = out["year"].astype("int64")
+    for c in ("value", "z", "mu", "sigma"):
+        out[c] = out[c].astype("float64")
+    order = {"DeSO": 0, "RegSO": 1}
+    out["_l"] = out["level"].map(order).fillna(2).astype("int64")
+    out = out.sort_values(["_l", "geo_version", "index", "area", "year"], kind="mergesort")
+    return out.drop(columns="_l").reset_index(drop=True)
+
+
+def _agreement(types: pd.DataFrame, official: pd.DataFrame | None, year: int) -> dict[str, Agreement] | None:
+    """Agreement of reproduced RegSO types with official ones: all years and the report year (native versions)."""
+    if official is None or official.empty:
+        return None
+    rep = types[(types["level"] == "RegSO") & types["geo_version"].isin(NATIVE)]
+    off = official[official["geo_version"].isin(NATIVE)]
+    on = ("geo_version", "area", "year")
+    out: dict[str, Agreement] = {}
+    try:
+        out["all_years"] = agreement(rep, off, on=on)
+    except ValueError:
+        return None
+    try:
+        out[str(year)] = agreement(rep[rep["year"] == year], off[off["year"] == year], on=on)
+    except ValueError:
+        pass
+    return out
+
+
+def _agreement_sheet(agreements: dict[str, Agreement]) -> pd.DataFrame:
+    rows = []
+    for name, a in agreements.items():
+        rows.append({"Urval": "alla år" if name == "all_years" else f"år {name}", "Antal områdesår": a.n,
+                     "Andel lika": a.share_agreeing, "Cohens kappa": a.kappa, "Högst en klass ifrån": a.within_one})  # fmt: skip
+    summary = pd.DataFrame(rows)
+    conf = agreements["all_years"].confusion.copy()
+    conf.index = [f"officiell {i}" for i in conf.index]
+    conf.columns = [f"reproducerad {c}" for c in conf.columns]
+    return pd.concat([summary, conf.reset_index(names="Urval")], ignore_index=True)
+
+
+def _notes(ctx: Any, year: int, reference: str, th: Thresholds, agreements: dict | None) -> list[str]:
+    from segindicators.demo.synthetic import SYNTHETIC_LABEL
+
+    notes = []
+    if ctx.options.synthetic:
+        notes.append(SYNTHETIC_LABEL)
+    notes += [
+        f"Kommun {ctx.options.kommun}, RegSO, år {year}. Bearbetning: segindicators (refresh, steget typology).",
+        f"Koncentrerat välstånd / koncentrerad fattigdom: EB-ICE minst {th.ice_margin} över / under "
+        f"referensen ({th.reference}) på minst {th.min_dimensions} av 3 dimensioner (inkomst, utbildning, bakgrund).",
+        "Kvartils-ICE: personer 20+ i rikets högsta minus lägsta inkomstkvartil (andelar × personer, rekonstruerat).",
+        f"Värden som publicerade; rang och flaggor på empiriska Bayes-skattningar. small_area = bas under "
+        f"{th.small_area_n:g} personer.",
+        V3_NOTE,
+    ]
+    if reference == "kommun":
+        notes.append(
+            "Områdestyperna är kommunrelativa (standardavvikelseband kring kommunens eget medelvärde, flagga "
+            "kommun_relative): en körning för en kommun har inte fördelningen över landets alla områden som "
+            "SCB:s nationella band kräver."
+        )
+    if agreements:
+        a = agreements["all_years"]
+        notes.append(
+            f"Överensstämmelse med officiell områdestyp (RegSO, alla år): {a.share_agreeing:.0%} lika, "
+            f"kappa {a.kappa:.2f}, n = {a.n}"
+            + (
+                " – syntetiska officiella typer, säger inget om verkliga data."
+                if ctx.options.synthetic
+                else "."
+            )
+        )
+    return notes
+
+
+def _xlsx(table: pd.DataFrame, agreement_sheet: pd.DataFrame | None, notes: list[str]) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        table.to_excel(xl, sheet_name="Välstånd", index=False)
+        if agreement_sheet is not None:
+            agreement_sheet.to_excel(xl, sheet_name="Överensstämmelse", index=False)
+        pd.DataFrame({"Not": notes}).to_excel(xl, sheet_name="Noter", index=False)
+    return buf.getvalue()
+
+
+def _table_year(measures: pd.DataFrame, kommun: str, wanted: int) -> int:
+    years = sorted(measures.loc[measures["kommun"] == kommun, "year"].unique().tolist())
+    if not years:
+        raise ValueError(f"kommun {kommun}: no affluence measures for any year; are the ICE inputs fetched?")
+    if wanted in years:
+        return wanted
+    earlier = [y for y in years if y <= wanted]
+    return int(earlier[-1] if earlier else years[-1])
+
+
+def stage_typology(ctx: Any) -> None:
+    """Affluence measures, socio-economic index and area types, agreement, and the MP-note table.
+
+    Writes ``typology.parquet``/``.csv`` and ``area_types.parquet`` into ``ctx.processed`` and
+    ``affluence.xlsx``/``.csv`` into ``ctx.reports``. Fills ``ctx.summary["typology"]`` and
+    ``ctx.extra["typology"]``: a dict with ``measures`` (RegSO + DeSO affluence measures), ``index``,
+    ``area_types`` (the :data:`AREA_TYPE_COLUMNS` frame), ``official`` (or None), ``table`` (the MP-note
+    table), ``table_year``, ``reference`` (``"national"``/``"kommun"``), ``agreement`` (dict of
+    :class:`~segindicators.typology.socioeconomic.Agreement` keyed ``"all_years"`` and the year, or None),
+    ``thresholds``.
+    """
+    kommun = ctx.options.kommun
+    counts = ctx.counts[(ctx.counts["kommun"] == kommun) | (ctx.counts["level"] == "riket")]
+    th = Thresholds()
+    measures = pd.concat(
+        [affluence_measures(counts, level=level, thresholds=th) for level in ("RegSO", "DeSO")],
+        ignore_index=True,
+    )
+    index = socioeconomic_index(counts, levels=("RegSO", "DeSO"))
+    reference = band_reference(index)
+    types = area_types(index, relative_to=reference)
+    if reference == "kommun":
+        types["flags"] = _add_flag(types["flags"], "kommun_relative")
+    has_official = (counts["indicator"] == "area_type_official").any()
+    official = official_area_types(counts) if has_official else None
+    combined = combine_area_types(index, types, official)
+
+    year = _table_year(measures, kommun, ctx.options.year_for_report)
+    if year != ctx.options.year_for_report:
+        ctx.warnings.append(
+            f"typology: no affluence measures for the report year {ctx.options.year_for_report}; "
+            f"the affluence table shows {year} instead."
+        )
+    focus = {a: fa.name for fa in ctx.profile.focus_areas if fa.level == "RegSO" for a in fa.areas}
+    regso = measures[measures["level"] == "RegSO"]
+    table = affluence_table(regso, kommun=kommun, year=year, focus=focus, official=official)
+    agreements = _agreement(types, official, year)
+
+    write_frame(measures, ctx.processed / "typology.parquet")
+    write_frame(measures, ctx.processed / "typology.csv")
+    write_frame(combined, ctx.processed / "area_types.parquet")
+    notes = _notes(ctx, year, reference, th, agreements)
+    sheet = _agreement_sheet(agreements) if agreements else None
+    atomic_write_bytes(ctx.reports / "affluence.xlsx", _xlsx(table, sheet, notes))
+    write_frame(table, ctx.reports / "affluence.csv")
+
+    ctx.extra["typology"] = {
+        "measures": measures, "index": index, "area_types": combined, "official": official, "table": table,
+        "table_year": year, "reference": reference, "agreement": agreements, "thresholds": th,
+    }  # fmt: skip
+    ctx.summary["typology"] = typology_summary(measures, year, reference, agreements)
+
+
+def typology_summary(
+    measures: pd.DataFrame, year: int, reference: str, agreements: dict[str, Agreement] | None
+) -> str:
+    """One line: affluent/deprived RegSO (and DeSO) in ``year``, the band variant, agreement if computed.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"level": ["RegSO", "RegSO", "DeSO"], "year": 2024, "geo_version": "2025",
+    ...                   "area": ["R1", "R2", "D1"], "concentration": [AFFLUENCE_SV, "", DEPRIVATION_SV]})
+    >>> typology_summary(m, 2024, "kommun", None)
+    '2024: RegSO 1 koncentrerat välstånd / 0 koncentrerad fattigdom, DeSO 0 / 1; områdestyper kommunrelativa'
+    """
+    from segindicators.geography import geo_version_for_year
+
+    own = geo_version_for_year(int(year))
+    parts = []
+    for level in ("RegSO", "DeSO"):
+        m = measures[(measures["level"] == level) & (measures["year"] == year)]
+        if (m["geo_version"] == own).any():
+            m = m[m["geo_version"] == own]
+        first = m.drop_duplicates("area")["concentration"].astype("string").fillna("")
+        n_aff = int(first.str.contains(AFFLUENCE_SV, regex=False).sum())
+        n_dep = int(first.str.contains(DEPRIVATION_SV, regex=False).sum())
+        parts.append((level, n_aff, n_dep))
+    (l1, a1, d1), (l2, a2, d2) = parts
+    text = f"{year}: {l1} {a1} {AFFLUENCE_SV} / {d1} {DEPRIVATION_SV}, {l2} {a2} / {d2}; områdestyper "
+    text += "nationella band" if reference == "national" else "kommunrelativa"
+    if agreements:
+        a = agreements["all_years"]
+        text += f"; överensstämmelse med officiell typ {a.share_agreeing:.0%} (kappa {a.kappa:.2f}, n {a.n})"
+    return text
