@@ -109,7 +109,7 @@ def test_second_run_offline_makes_zero_calls_and_same_bytes(first, servers, tmp_
     n0, w0 = fake.request_count, wfs.request_count
     result = rf.run_refresh(_options(servers, home, offline=True))
     assert (fake.request_count - n0, wfs.request_count - w0) == (0, 0)
-    assert result.http_calls == {"scb": 0, "wfs": 0}
+    assert result.http_calls == {"scb": 0, "wfs": 0, "kolada": 0}
     assert processed_digests(home / "data" / "processed") == before
     assert _stable(_manifest(home)) == _stable(manifest_before)
     assert "0 figures moved" in result.summary["changes"]

@@ -186,10 +186,11 @@ class RunContext:
 
     @property
     def http_calls(self) -> dict[str, int]:
-        """HTTP requests sent so far by the SCB and WFS clients."""
+        """HTTP requests sent so far by the SCB, WFS and Kolada clients."""
         return {
             "scb": 0 if self.scb is None else self.scb.http_calls,
             "wfs": 0 if self.wfs is None else self.wfs.http_calls,
+            "kolada": int(self.extra.get("kolada_http_calls", 0)),
         }
 
 
