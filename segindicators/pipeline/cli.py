@@ -66,7 +66,7 @@ def print_summary(result: RefreshResult, console: Console) -> None:
     for w in result.warnings:
         console.print(f"[yellow]varning:[/] {escape(w)}")
     calls = result.http_calls
-    console.print(f"HTTP-anrop: SCB {calls['scb']}, WFS {calls['wfs']}")
+    console.print(f"HTTP-anrop: SCB {calls['scb']}, WFS {calls['wfs']}, Kolada {calls.get('kolada', 0)}")
     console.print(f"Data: {result.processed}\nRapport: {result.reports}")
 
 
