@@ -21,6 +21,8 @@ AFFLUENT_COLOR = PALETTE["orange"]
 
 MEASURE_STATUSES = ("genomförd", "pågår", "ej genomförd")
 """Status words of the measures register, in stacking order."""
+UNKNOWN_STATUS = "okänd"
+"""Status of measures the follow-up counted but did not classify (drawn grey, "Status ej redovisad")."""
 
 
 def _labels(df: pd.DataFrame) -> pd.Series:
@@ -407,7 +409,8 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
     Parameters
     ----------
     frame
-        ``year``, ``status`` (one of :data:`MEASURE_STATUSES`), and either ``count`` or one row per measure.
+        ``year``, ``status`` (one of :data:`MEASURE_STATUSES`, or :data:`UNKNOWN_STATUS` for measures
+        counted without a status), and either ``count`` or one row per measure.
 
     Returns
     -------
@@ -415,14 +418,18 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
         Plotted data: ``year``, ``status``, ``count``, ``bottom``.
     """
     _require(frame, ["year", "status"], "measures_status_chart")
-    bad = sorted(set(frame["status"].astype(str)) - set(MEASURE_STATUSES))
+    present = set(frame["status"].astype(str))
+    bad = sorted(present - {*MEASURE_STATUSES, UNKNOWN_STATUS})
     if bad:
-        raise ValueError(f"measures_status_chart: status must be one of {MEASURE_STATUSES}; got {bad}.")
+        raise ValueError(
+            f"measures_status_chart: status must be one of {(*MEASURE_STATUSES, UNKNOWN_STATUS)}; got {bad}."
+        )
+    order = [*MEASURE_STATUSES, *([UNKNOWN_STATUS] if UNKNOWN_STATUS in present else [])]
     if "count" in frame.columns:
         counts = frame.groupby(["year", "status"])["count"].sum()
     else:
         counts = frame.groupby(["year", "status"]).size()
-    wide = counts.unstack("status").reindex(columns=list(MEASURE_STATUSES)).fillna(0).astype(int).sort_index()
+    wide = counts.unstack("status").reindex(columns=order).fillna(0).astype(int).sort_index()
     bottoms = wide.cumsum(axis=1) - wide
     data = (
         wide.stack()
@@ -430,24 +437,26 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
         .reset_index()
         .merge(bottoms.stack().rename("bottom").reset_index(), on=["year", "status"])
     )
-    data["status"] = pd.Categorical(data["status"], categories=list(MEASURE_STATUSES))
+    data["status"] = pd.Categorical(data["status"], categories=order)
     data = data.sort_values(["year", "status"]).reset_index(drop=True)
     data["status"] = data["status"].astype(str)
     styles = {
         "genomförd": {"color": PALETTE["green"], "hatch": ""},
         "pågår": {"color": PALETTE["orange"], "hatch": "////"},
         "ej genomförd": {"color": PALETTE["vermillion"], "hatch": "xx"},
+        UNKNOWN_STATUS: {"color": PALETTE["lightgrey"], "hatch": ".."},
     }
+    names = {UNKNOWN_STATUS: "Status ej redovisad"}
     with chart_style():
         fig, ax = new_figure(height_cm=height_cm)
         x = wide.index.to_numpy()
-        for s in MEASURE_STATUSES:
+        for s in order:
             bars = ax.bar(
                 x,
                 wide[s].to_numpy(),
                 bottom=bottoms[s].to_numpy(),
                 width=0.65,
-                label=s.capitalize(),
+                label=names.get(s, s.capitalize()),
                 edgecolor="white",
                 linewidth=0.5,
                 **styles[s],
@@ -471,6 +480,6 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(number_formatter(0))
         ax.set_ylabel("Antal åtgärder")
-        _legend_top(ax, ncols=3)
+        _legend_top(ax, ncols=min(4, len(order)))
         finish_figure(fig, meta, data=data)
     return fig
