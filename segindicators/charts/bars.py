@@ -12,7 +12,16 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from .format import SwedishTickFormatter, axis_formatter, format_value, number_formatter
-from .style import HELPER_GID, MISSING_NOTE, PALETTE, ChartMeta, chart_style, finish_figure, new_figure
+from .style import (
+    HELPER_GID,
+    MISSING_NOTE,
+    PALETTE,
+    ChartMeta,
+    chart_style,
+    finish_figure,
+    mark_breaks,
+    new_figure,
+)
 from .trends import _require
 
 OTHER_COLOR = "#A6A6A6"
@@ -300,8 +309,10 @@ def decomposition_chart(
                 linewidth=0.5,
             )
         totals = wide.sum(axis=1)
+        # small totals (H of 0,08) need three decimals or every bar reads the same
+        dec = 3 if float(totals.max()) < 0.2 else 2
         for xi, t in zip(x, totals, strict=True):
-            ax.text(xi, t, format_value(t, "index"), ha="center", va="bottom", fontsize=8)
+            ax.text(xi, t, format_value(t, "index", dec), ha="center", va="bottom", fontsize=8)
         from .trends import _legend_top, _style_year_axis
 
         _style_year_axis(ax, list(x))
@@ -309,8 +320,9 @@ def decomposition_chart(
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.yaxis.set_major_formatter(axis_formatter("index"))
         ax.set_ylim(0, float(totals.max()) * 1.15)
+        notes = mark_breaks(ax, meta.breaks, list(x))
         _legend_top(ax, ncols=2)
-        finish_figure(fig, meta, data=data.reset_index(drop=True))
+        finish_figure(fig, meta, footnotes=notes, data=data.reset_index(drop=True))
     return fig
 
 

@@ -426,12 +426,7 @@ def _decomposition(inp: _Inputs, spec: ChartSpec) -> Built:
         "(mellan DeSO i samma RegSO).",
     )
     labels = {"between": "Mellan RegSO", "within": "Inom RegSO (mellan DeSO)"}
-    fig = decomposition_chart(frame, meta, labels=labels)
-    notes = _breaks_in(meta.break_items(), years)
-    if notes:  # the stacked bars carry no break line of their own: state it in the caption
-        cap = f"{meta.title}. {meta.subtitle}. Seriebrott {notes[0].year}: {notes[0].reason}."
-        return [(spec.name, fig, cap)]
-    return [(spec.name, fig, None)]
+    return [(spec.name, decomposition_chart(frame, meta, labels=labels), None)]
 
 
 def _ice(inp: _Inputs, spec: ChartSpec) -> Built:
