@@ -427,7 +427,8 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
     Returns
     -------
     Figure
-        Plotted data: ``year``, ``status``, ``count``, ``bottom``.
+        Plotted data: ``year``, ``status``, ``count`` (empty where the input has no row for that year and
+        status: not reported is not 0), ``bottom``.
     """
     _require(frame, ["year", "status"], "measures_status_chart")
     present = set(frame["status"].astype(str))
@@ -441,10 +442,13 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
         counts = frame.groupby(["year", "status"])["count"].sum()
     else:
         counts = frame.groupby(["year", "status"]).size()
-    wide = counts.unstack("status").reindex(columns=order).fillna(0).astype(int).sort_index()
+    given = counts.unstack("status").reindex(columns=order).sort_index()
+    wide = given.fillna(0).astype(int)
     bottoms = wide.cumsum(axis=1) - wide
+    # a status not reported for a year stays empty in the data (never 0); it is drawn as nothing
+    reported = given.astype("Float64").stack()
     data = (
-        wide.stack()
+        reported.astype("Int64")
         .rename("count")
         .reset_index()
         .merge(bottoms.stack().rename("bottom").reset_index(), on=["year", "status"])

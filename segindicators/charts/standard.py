@@ -40,12 +40,17 @@ __all__ = [
 ]
 
 BREAK_REASONS_SV: tuple[tuple[str, str], ...] = (
-    ("DeSO 2018 -> DeSO 2025", "ny områdesindelning (DeSO 2025/RegSO 2025); värden före och efter är inte "
-     "helt jämförbara"),  # fmt: skip
+    (
+        "DeSO 2018 -> DeSO 2025",
+        "ny områdesindelning (DeSO 2025/RegSO 2025); värden före och efter är inte helt jämförbara",
+    ),  # fmt: skip
     ("RegSO 2020 -> RegSO 2025", "ny områdesindelning (RegSO 2025)"),
     ("BAS", "BAS (sysselsatta) ersätter RAMS (förvärvsarbetande); serierna är inte jämförbara"),
     ("Series ends: RAMS", "RAMS-serien upphör; BAS tar vid"),
-    ("Cell Key Method", "SCB skyddar från referensåret 2025 tabellerna med slumpmässigt brus (Cell Key Method)"),
+    (
+        "Cell Key Method",
+        "SCB skyddar från referensåret 2025 tabellerna med slumpmässigt brus (Cell Key Method)",
+    ),
 )
 """Swedish footnote text for the catalogue's break reasons (matched by prefix; unknown reasons as written)."""
 
@@ -64,13 +69,15 @@ class Skipped:
 
 class ChartSet(list):
     """The exported charts (:class:`~segindicators.charts.export.ExportResult`, report order), plus
-    ``skipped`` (:class:`Skipped`), ``index`` (path of index.md) and ``seconds`` (render + export time)."""
+    ``skipped`` (:class:`Skipped`), ``index`` (path of index.md), ``seconds`` (render + export time) and
+    ``figures`` (name → Figure, only with ``keep_figures=True``)."""
 
     def __init__(self, items: Iterable[ExportResult] = (), skipped: Sequence[Skipped] = ()) -> None:
         super().__init__(items)
         self.skipped: list[Skipped] = list(skipped)
         self.index: Path | None = None
         self.seconds: float = 0.0
+        self.figures: dict[str, Any] = {}
 
 
 class _Skip(Exception):
@@ -106,7 +113,9 @@ def sources_of(frame: pd.DataFrame) -> tuple[Source, ...]:
     if frame.empty or "source_table" not in frame.columns:
         return ()
     upd = frame["table_updated"] if "table_updated" in frame.columns else pd.Series(pd.NA, index=frame.index)
-    df = pd.DataFrame({"t": frame["source_table"].astype("string"), "u": upd.astype("string")}).dropna(subset="t")
+    df = pd.DataFrame({"t": frame["source_table"].astype("string"), "u": upd.astype("string")}).dropna(
+        subset="t"
+    )
     df = df.assign(t=df["t"].str.split("+")).explode("t")
     df["t"] = df["t"].str.strip()
     out = []
@@ -287,7 +296,13 @@ def _trend(inp: _Inputs, spec: ChartSpec) -> Built:
         parts.append(sub.assign(level="focus", area_name=fa.name))
         room -= 1
     if not parts:
-        raise _Skip(f"inga fokusområden med värden för {spec.indicator} (profilen saknar fokusområden eller data)")
+        if not len(ref["kommun"]):
+            raise _Skip(f"varken fokusområden eller kommunen har värden för {spec.indicator}")
+        notes.append(
+            "Inga fokusområden visas: kommunens profil saknar fokusområden med värden för indikatorn."
+            if inp.focus
+            else "Inga fokusområden visas: kommunens profil har inga fokusområden."
+        )
     if len(ref["kommun"]):
         parts.append(ref["kommun"].assign(area_name=inp.kommun_name))
     if len(ref["riket"]):
@@ -297,7 +312,8 @@ def _trend(inp: _Inputs, spec: ChartSpec) -> Built:
     breaks = inp.catalogue_breaks(spec.indicator)
     for y in sorted(_flag_years(frame) - {b.year for b in breaks}):
         breaks.append(SeriesBreak(y, "seriebrott enligt SCB:s uppgifter"))
-    who = "fokusområden, hela kommunen" + (" och riket" if len(ref["riket"]) else "")
+    who = "fokusområden, hela kommunen" if parts and parts[0]["level"].eq("focus").all() else "hela kommunen"
+    who += " och riket" if len(ref["riket"]) else ""
     ind = inp.indicator(spec.indicator)
     meta = inp.meta(
         spec,
@@ -477,7 +493,11 @@ def _peer_frame(inp: _Inputs, spec: ChartSpec) -> tuple[pd.DataFrame, str]:
         sub = sub[sub["group"].eq(spec.indicator)]
     if inp.peers:
         sub = sub[sub["kommun"].astype(str).isin([inp.kommun, *inp.peers])]
-    if sub.empty or sub["kommun"].astype(str).nunique() < 2 or not sub["kommun"].astype(str).eq(inp.kommun).any():
+    if (
+        sub.empty
+        or sub["kommun"].astype(str).nunique() < 2
+        or not sub["kommun"].astype(str).eq(inp.kommun).any()
+    ):
         raise _Skip(
             "inga index för jämförelsekommuner i indata – en körning för en enskild kommun beräknar bara "
             "kommunens egna index; beräkna indexen för jämförelsekommunerna (segindicators.typology.peers) "
@@ -617,7 +637,12 @@ def _measures(inp: _Inputs, spec: ChartSpec) -> Built:
         spec,
         subtitle=f"{inp.kommun_name}, {year_span(long['year'])}",
         unit="count",
-        sources=({"table": "kommunens åtgärdsregister (uppföljning av åtgärdsplanen)", "publisher": inp.kommun_name},),
+        sources=(
+            {
+                "table": "kommunens åtgärdsregister (uppföljning av åtgärdsplanen)",
+                "publisher": inp.kommun_name,
+            },
+        ),
         notes=notes,
     )
     return [(spec.name, measures_status_chart(long, meta), None)]
@@ -731,6 +756,7 @@ def render_standard_charts(
     retrieved: str | None = None,
     catalogue: Any = None,
     formats: Sequence[str] = ("png", "svg", "pdf"),
+    keep_figures: bool = False,
 ) -> ChartSet:
     """Render, export and index the standard chart set from processed outputs.
 
@@ -758,6 +784,12 @@ def render_standard_charts(
         package's register for ``kommun``, if any).
     retrieved
         Retrieval date (ISO) written to each xlsx metadata sheet.
+    catalogue
+        Catalogue for units, names and breaks (default the packaged one).
+    formats
+        Image formats to write (the xlsx is always written).
+    keep_figures
+        Keep the figures in ``ChartSet.figures`` (for checks; figures are otherwise dropped after export).
 
     Returns
     -------
@@ -803,7 +835,9 @@ def render_standard_charts(
         builder = BUILDERS.get(spec.function)
         title = chart_title(spec.measure, spec.population, spec.unit_label)
         if builder is None:
-            raise ValueError(f"spec {spec.name!r}: unknown chart function {spec.function!r}; known: {sorted(BUILDERS)}.")
+            raise ValueError(
+                f"spec {spec.name!r}: unknown chart function {spec.function!r}; known: {sorted(BUILDERS)}."
+            )
         try:
             built = builder(inp, spec)
         except _Skip as why:
@@ -815,6 +849,8 @@ def render_standard_charts(
             res = export(fig, name, out_dir=out, formats=formats, caption=caption)
             result.append(res)
             index_entries.append(res)
+            if keep_figures:
+                result.figures[name] = fig
     result.index = _write_index(out, index_entries, inp, synthetic=bool(synthetic))
     result.seconds = time.perf_counter() - t0
     return result
@@ -869,7 +905,6 @@ def stage_charts(ctx: Any) -> None:
         retrieved=_retrieved(ctx),
     )
     ctx.extra["charts"] = charts
-    ctx.summary["charts"] = (
-        f"{len(charts)} diagram på {charts.seconds:.1f} s; inte ritade: "
-        + (", ".join(s.name for s in charts.skipped) or "inga")
+    ctx.summary["charts"] = f"{len(charts)} diagram på {charts.seconds:.1f} s; inte ritade: " + (
+        ", ".join(s.name for s in charts.skipped) or "inga"
     )

@@ -625,7 +625,7 @@ STAGES: list[Stage] = [
     Stage("indices", "Segregationsindex", stage_indices),
     Stage("plan", "Planstatus", stage_plan),
     Stage("typology", "Områdestyper", _placeholder("typology")),
-    Stage("charts", "Diagram", _placeholder("charts")),
+    Stage("charts", "Diagram", lambda ctx: __import__("segindicators.charts.standard", fromlist=["_"]).stage_charts(ctx)),
     Stage("notebooks", "Notebooks (papermill)", stage_notebooks),
     Stage("changes", "Förändringsrapport", stage_changes),
     Stage("manifest", "Manifest", stage_manifest),
