@@ -13,6 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .format import SwedishTickFormatter, axis_formatter, format_value, number_formatter
 from .style import (
+    CM,
     HELPER_GID,
     MISSING_NOTE,
     PALETTE,
@@ -115,11 +116,23 @@ def ranked_bar_chart(
         _bold_ticklabels(ax, df["area_name"].tolist(), set(df.loc[df["highlight"].eq("focus"), "area_name"]))
         ax.tick_params(axis="y", length=0)
         xmax = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
-        for yi, v in zip(y, vals, strict=True):
+        texts = [format_value(v, unit) for v in vals]
+        # Label width in data units (DejaVu Sans ≈ 0.6 em per character at 8 pt; the axes take the figure
+        # width less the longest district name): a label that would sit on the municipal line is moved
+        # just right of it, so the dashed line never runs through a number.
+        name_in = max(len(str(t)) for t in df["area_name"]) * 0.6 * 8.5 / 72 + 0.35
+        axes_in = max(1.0, width_cm * CM - name_in - 0.3)
+        per_char = 0.6 * 8 / 72 / axes_in * (xmax * 1.12)
+        xs = np.where(np.isnan(vals), 0, vals) + xmax * 0.01
+        if municipal_value is not None:
+            widths = np.array([len(t) for t in texts]) * per_char
+            hits = (xs < municipal_value + xmax * 0.01) & (xs + widths > municipal_value - xmax * 0.01)
+            xs = np.where(hits, municipal_value + xmax * 0.015, xs)
+        for yi, xi, text in zip(y, xs, texts, strict=True):
             ax.text(
-                (0 if np.isnan(v) else v) + xmax * 0.01,
+                xi,
                 yi,
-                format_value(v, unit),
+                text,
                 va="center",
                 ha="left",
                 fontsize=8,

@@ -392,7 +392,9 @@ def _group_sources(inp: _Inputs, group: str, level: str, years: Iterable[int]) -
     if inp.counts is None:
         return ()
     c = inp.counts
-    sub = c[c["indicator"].str.startswith(f"{group}.") & c["level"].eq(level) & c["year"].isin(list(years))]
+    # group rows are "<group>.<member>"; a plain prefix also finds an indicator standing in for a group
+    # (e.g. peer indices computed from foreign_born_share)
+    sub = c[c["indicator"].str.startswith(group) & c["level"].eq(level) & c["year"].isin(list(years))]
     return sources_of(sub[sub["kommun"].astype(str).eq(inp.kommun)])
 
 
