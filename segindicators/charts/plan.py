@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .format import axis_formatter, format_value
-from .style import PALETTE, ChartMeta, chart_style, finish_figure, mark_breaks, new_figure
+from .style import HELPER_GID, PALETTE, ChartMeta, chart_style, finish_figure, mark_breaks, new_figure
 from .trends import _require, _style_year_axis
 
 STATUS_COLORS: dict[str, str] = {
@@ -84,7 +84,7 @@ def plan_status_chart(
                     marker="None",
                     label=target_label,
                 )
-            ax.set_title(f"{textwrap.fill(str(labels.get(ind, ind)), 24)}\n{area}", loc="left", pad=44)
+            ax.set_title(f"{textwrap.fill(str(labels.get(ind, ind)), 20)}\n{area}", loc="left", pad=44)
             status = sub["status"].dropna()
             word = str(status.iloc[-1]) if len(status) else "för tidigt att bedöma"
             last = sub.dropna(subset="value").tail(1)
@@ -118,8 +118,13 @@ def plan_status_chart(
                 [sub["value"].to_numpy(dtype=float), sub["target_path"].to_numpy(dtype=float)]
             )
             if np.isfinite(vals).any():
-                top = np.nanmax(vals)
-                ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+                top, bottom = float(np.nanmax(vals)), float(np.nanmin(vals))
+                if bottom >= 0:
+                    ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+                else:  # negative values (an ICE): room on both sides and the zero line
+                    span = max(top, 0.0) - bottom or abs(bottom)
+                    ax.set_ylim(bottom - 0.25 * span, max(top, 0.0) + 0.25 * span)
+                    ax.axhline(0, color="#444444", linewidth=0.8, gid=HELPER_GID)
             for note in mark_breaks(ax, meta.breaks, x, numbering=numbering):
                 if note not in footnotes:
                     footnotes.append(note)
