@@ -862,7 +862,7 @@ def _write_index(out: Path, entries: list[Any], inp: _Inputs, *, synthetic: bool
     drawn = [e for e in entries if isinstance(e, ExportResult)]
     skipped = [e for e in entries if isinstance(e, Skipped)]
     path = write_index(out, drawn, heading=f"Diagram {inp.year} – {inp.kommun_name}")
-    if skipped or (synthetic and not drawn):
+    if skipped:
         lines = ["## Diagram som inte ritats", ""]
         for s in skipped:
             lines.append(f"- `{s.name}` – {s.title}. Inte ritat (not drawn): {s.reason}.")
