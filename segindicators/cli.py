@@ -10,6 +10,7 @@ import typer
 
 from segindicators import __version__
 from segindicators.catalogue import cli as catalogue_cli
+from segindicators.charts import cli as charts_cli
 from segindicators.demo import cli as demo_cli
 from segindicators.geography import cli as geography_cli
 from segindicators.kolada import cli as kolada_cli
@@ -49,5 +50,6 @@ app.command("build")(catalogue_cli.build)
 app.add_typer(kolada_cli.app, name="kolada")
 app.add_typer(plan_cli.app, name="plan")
 app.command("affluence")(typology_cli.affluence)
+app.command("charts")(charts_cli.charts_command)
 app.command("refresh")(pipeline_cli.refresh)
 app.command("demo")(demo_cli.demo)

@@ -321,7 +321,8 @@ def test_plan_breaks_share_one_footnote_across_panels():
     texts = all_texts(BUILDERS["plan"]())
     assert texts.count("¹ Seriebrott 2022: exempel") == 1
     assert texts.count("Seriebrott¹") == 4
-    assert "i fas (59,0\u00a0% 2024)" in texts and "inte i fas (60,0\u00a0% 2024)" in texts
+    # status word above the panel, the latest value on its own line below it
+    assert "i fas\n59,0\u00a0% 2024" in texts and "inte i fas\n60,0\u00a0% 2024" in texts
 
 
 def test_index_trend_selects_indices_and_empty_frame_is_explained():

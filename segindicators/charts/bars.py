@@ -12,7 +12,17 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from .format import SwedishTickFormatter, axis_formatter, format_value, number_formatter
-from .style import HELPER_GID, MISSING_NOTE, PALETTE, ChartMeta, chart_style, finish_figure, new_figure
+from .style import (
+    CM,
+    HELPER_GID,
+    MISSING_NOTE,
+    PALETTE,
+    ChartMeta,
+    chart_style,
+    finish_figure,
+    mark_breaks,
+    new_figure,
+)
 from .trends import _require
 
 OTHER_COLOR = "#A6A6A6"
@@ -21,6 +31,8 @@ AFFLUENT_COLOR = PALETTE["orange"]
 
 MEASURE_STATUSES = ("genomförd", "pågår", "ej genomförd")
 """Status words of the measures register, in stacking order."""
+UNKNOWN_STATUS = "okänd"
+"""Status of measures the follow-up counted but did not classify (drawn grey, "Status ej redovisad")."""
 
 
 def _labels(df: pd.DataFrame) -> pd.Series:
@@ -104,11 +116,23 @@ def ranked_bar_chart(
         _bold_ticklabels(ax, df["area_name"].tolist(), set(df.loc[df["highlight"].eq("focus"), "area_name"]))
         ax.tick_params(axis="y", length=0)
         xmax = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
-        for yi, v in zip(y, vals, strict=True):
+        texts = [format_value(v, unit) for v in vals]
+        # Label width in data units (DejaVu Sans ≈ 0.6 em per character at 8 pt; the axes take the figure
+        # width less the longest district name): a label that would sit on the municipal line is moved
+        # just right of it, so the dashed line never runs through a number.
+        name_in = max(len(str(t)) for t in df["area_name"]) * 0.6 * 8.5 / 72 + 0.35
+        axes_in = max(1.0, width_cm * CM - name_in - 0.3)
+        per_char = 0.6 * 8 / 72 / axes_in * (xmax * 1.12)
+        xs = np.where(np.isnan(vals), 0, vals) + xmax * 0.01
+        if municipal_value is not None:
+            widths = np.array([len(t) for t in texts]) * per_char
+            hits = (xs < municipal_value + xmax * 0.01) & (xs + widths > municipal_value - xmax * 0.01)
+            xs = np.where(hits, municipal_value + xmax * 0.015, xs)
+        for yi, xi, text in zip(y, xs, texts, strict=True):
             ax.text(
-                (0 if np.isnan(v) else v) + xmax * 0.01,
+                xi,
                 yi,
-                format_value(v, unit),
+                text,
                 va="center",
                 ha="left",
                 fontsize=8,
@@ -298,8 +322,10 @@ def decomposition_chart(
                 linewidth=0.5,
             )
         totals = wide.sum(axis=1)
+        # small totals (H of 0,08) need three decimals or every bar reads the same
+        dec = 3 if float(totals.max()) < 0.2 else 2
         for xi, t in zip(x, totals, strict=True):
-            ax.text(xi, t, format_value(t, "index"), ha="center", va="bottom", fontsize=8)
+            ax.text(xi, t, format_value(t, "index", dec), ha="center", va="bottom", fontsize=8)
         from .trends import _legend_top, _style_year_axis
 
         _style_year_axis(ax, list(x))
@@ -307,8 +333,9 @@ def decomposition_chart(
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.yaxis.set_major_formatter(axis_formatter("index"))
         ax.set_ylim(0, float(totals.max()) * 1.15)
+        notes = mark_breaks(ax, meta.breaks, list(x))
         _legend_top(ax, ncols=2)
-        finish_figure(fig, meta, data=data.reset_index(drop=True))
+        finish_figure(fig, meta, footnotes=notes, data=data.reset_index(drop=True))
     return fig
 
 
@@ -407,47 +434,58 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
     Parameters
     ----------
     frame
-        ``year``, ``status`` (one of :data:`MEASURE_STATUSES`), and either ``count`` or one row per measure.
+        ``year``, ``status`` (one of :data:`MEASURE_STATUSES`, or :data:`UNKNOWN_STATUS` for measures
+        counted without a status), and either ``count`` or one row per measure.
 
     Returns
     -------
     Figure
-        Plotted data: ``year``, ``status``, ``count``, ``bottom``.
+        Plotted data: ``year``, ``status``, ``count`` (empty where the input has no row for that year and
+        status: not reported is not 0), ``bottom``.
     """
     _require(frame, ["year", "status"], "measures_status_chart")
-    bad = sorted(set(frame["status"].astype(str)) - set(MEASURE_STATUSES))
+    present = set(frame["status"].astype(str))
+    bad = sorted(present - {*MEASURE_STATUSES, UNKNOWN_STATUS})
     if bad:
-        raise ValueError(f"measures_status_chart: status must be one of {MEASURE_STATUSES}; got {bad}.")
+        raise ValueError(
+            f"measures_status_chart: status must be one of {(*MEASURE_STATUSES, UNKNOWN_STATUS)}; got {bad}."
+        )
+    order = [*MEASURE_STATUSES, *([UNKNOWN_STATUS] if UNKNOWN_STATUS in present else [])]
     if "count" in frame.columns:
         counts = frame.groupby(["year", "status"])["count"].sum()
     else:
         counts = frame.groupby(["year", "status"]).size()
-    wide = counts.unstack("status").reindex(columns=list(MEASURE_STATUSES)).fillna(0).astype(int).sort_index()
+    given = counts.unstack("status").reindex(columns=order).sort_index()
+    wide = given.fillna(0).astype(int)
     bottoms = wide.cumsum(axis=1) - wide
+    # a status not reported for a year stays empty in the data (never 0); it is drawn as nothing
+    reported = given.astype("Float64").stack()
     data = (
-        wide.stack()
+        reported.astype("Int64")
         .rename("count")
         .reset_index()
         .merge(bottoms.stack().rename("bottom").reset_index(), on=["year", "status"])
     )
-    data["status"] = pd.Categorical(data["status"], categories=list(MEASURE_STATUSES))
+    data["status"] = pd.Categorical(data["status"], categories=order)
     data = data.sort_values(["year", "status"]).reset_index(drop=True)
     data["status"] = data["status"].astype(str)
     styles = {
         "genomförd": {"color": PALETTE["green"], "hatch": ""},
         "pågår": {"color": PALETTE["orange"], "hatch": "////"},
         "ej genomförd": {"color": PALETTE["vermillion"], "hatch": "xx"},
+        UNKNOWN_STATUS: {"color": PALETTE["lightgrey"], "hatch": ".."},
     }
+    names = {UNKNOWN_STATUS: "Status ej redovisad"}
     with chart_style():
         fig, ax = new_figure(height_cm=height_cm)
         x = wide.index.to_numpy()
-        for s in MEASURE_STATUSES:
+        for s in order:
             bars = ax.bar(
                 x,
                 wide[s].to_numpy(),
                 bottom=bottoms[s].to_numpy(),
                 width=0.65,
-                label=s.capitalize(),
+                label=names.get(s, s.capitalize()),
                 edgecolor="white",
                 linewidth=0.5,
                 **styles[s],
@@ -471,6 +509,6 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(number_formatter(0))
         ax.set_ylabel("Antal åtgärder")
-        _legend_top(ax, ncols=3)
+        _legend_top(ax, ncols=min(4, len(order)))
         finish_figure(fig, meta, data=data)
     return fig

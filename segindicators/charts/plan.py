@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .format import axis_formatter, format_value
-from .style import PALETTE, ChartMeta, chart_style, finish_figure, mark_breaks, new_figure
+from .style import HELPER_GID, PALETTE, ChartMeta, chart_style, finish_figure, mark_breaks, new_figure
 from .trends import _require, _style_year_axis
 
 STATUS_COLORS: dict[str, str] = {
@@ -65,7 +65,7 @@ def plan_status_chart(
         ["indicator", "area", "year", "value", "target_path", "status"]
     ].reset_index(drop=True)
     with chart_style({"axes.titlesize": 8.5}):
-        fig, axes = new_figure(nrows, ncols, height_cm=3.0 + 5.2 * nrows, squeeze=False)
+        fig, axes = new_figure(nrows, ncols, height_cm=3.0 + 7.4 * nrows, squeeze=False)
         footnotes: list[str] = []
         numbering = {b.year: i + 1 for i, b in enumerate(meta.break_items())}
         for i, (ind, area) in enumerate(panels):
@@ -84,7 +84,7 @@ def plan_status_chart(
                     marker="None",
                     label=target_label,
                 )
-            ax.set_title(f"{textwrap.fill(str(labels.get(ind, ind)), 24)}\n{area}", loc="left")
+            ax.set_title(f"{textwrap.fill(str(labels.get(ind, ind)), 20)}\n{area}", loc="left", pad=44)
             status = sub["status"].dropna()
             word = str(status.iloc[-1]) if len(status) else "för tidigt att bedöma"
             last = sub.dropna(subset="value").tail(1)
@@ -93,11 +93,13 @@ def plan_status_chart(
                 if last.empty
                 else f" ({format_value(float(last['value'].iloc[0]), unit)} {int(last['year'].iloc[0])})"
             )
-            ax.text(
-                0.02,
-                0.04,
-                f"{word}{latest}",
-                transform=ax.transAxes,
+            # the status sits between the panel title and the panel, never on the lines
+            ax.annotate(
+                "\n".join([*textwrap.wrap(word, 18), *([latest.strip(" ()")] if latest else [])]),
+                xy=(0.0, 1.0),
+                xycoords="axes fraction",
+                xytext=(2, 5),
+                textcoords="offset points",
                 fontsize=8,
                 ha="left",
                 va="bottom",
@@ -107,7 +109,7 @@ def plan_status_chart(
                     "edgecolor": "#666666",
                     "linewidth": 0.5,
                 },
-            ).set_in_layout(False)
+            )
             _style_year_axis(ax, list(x))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
@@ -116,8 +118,13 @@ def plan_status_chart(
                 [sub["value"].to_numpy(dtype=float), sub["target_path"].to_numpy(dtype=float)]
             )
             if np.isfinite(vals).any():
-                top = np.nanmax(vals)
-                ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+                top, bottom = float(np.nanmax(vals)), float(np.nanmin(vals))
+                if bottom >= 0:
+                    ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+                else:  # negative values (an ICE): room on both sides and the zero line
+                    span = max(top, 0.0) - bottom or abs(bottom)
+                    ax.set_ylim(bottom - 0.25 * span, max(top, 0.0) + 0.25 * span)
+                    ax.axhline(0, color="#444444", linewidth=0.8, gid=HELPER_GID)
             for note in mark_breaks(ax, meta.breaks, x, numbering=numbering):
                 if note not in footnotes:
                     footnotes.append(note)

@@ -387,7 +387,8 @@ def mark_breaks(
 
     A break in year Y means values from Y on are not comparable with those before, so it is marked when
     the plotted years include a year before Y and Y or a later year: a dotted vertical line at ``Y − 0,5``
-    labelled "Seriebrott¹", and the footnote ``"¹ Seriebrott 2020: <reason>"``. Footnotes are numbered from
+    labelled "Seriebrott¹" (left of the line when it is in the right third of the years), with headroom added
+    above the data so the label sits clear of it, and the footnote ``"¹ Seriebrott 2020: <reason>"``. Footnotes are numbered from
     ``first_number``, or by ``numbering`` (break year → number) so small multiples share one footnote.
     """
     xs = [float(x) for x in x_values]
@@ -403,19 +404,24 @@ def mark_breaks(
         ax.axvline(
             b.year - 0.5, color="#333333", linestyle=(0, (2, 2)), linewidth=1.0, gid=HELPER_GID, zorder=1
         )
+        # in the right third the label goes left of the line, so it never runs past the panel edge
+        right = (b.year - 0.5 - lo) > 0.66 * (hi - lo)
         ax.annotate(
             f"Seriebrott{sup}",
             xy=(b.year - 0.5, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -2),
+            xytext=(-3 if right else 3, -2),
             textcoords="offset points",
-            ha="left",
+            ha="right" if right else "left",
             va="top",
             fontsize=8,
             color="#333333",
         )
         notes.append(f"{sup} Seriebrott {b.year}: {b.reason}")
         number += 1
+    if notes:  # headroom so the "Seriebrott" label never sits on a data point near the top
+        ylo, yhi = ax.get_ylim()
+        ax.set_ylim(ylo, ylo + (yhi - ylo) * 1.12)
     return notes
 
 

@@ -57,6 +57,7 @@ import pandas as pd
 
 from segindicators._io import atomic_write_text, write_frame
 from segindicators.catalogue.builder import COLUMNS
+from segindicators.charts.standard import stage_charts
 from segindicators.http import RetryPolicy
 from segindicators.kolada.stage import stage_kolada
 from segindicators.paths import processed_dir, project_home, raw_dir, reports_dir
@@ -476,8 +477,7 @@ def stage_plan(ctx: RunContext) -> None:
     )
 
 
-def _placeholder(name: str) -> Callable[[RunContext], None]:
-    def run(ctx: RunContext) -> None:
+def run(ctx: RunContext) -> None:
         ctx.summary[name] = "not plugged in yet"
 
     run.__name__ = f"stage_{name}"
@@ -640,7 +640,7 @@ STAGES: list[Stage] = [
     Stage("kolada", "Kolada (kommunnivå)", stage_kolada),
     Stage("plan", "Planstatus", stage_plan),
     Stage("typology", "Områdestyper och välstånd", stage_typology),
-    Stage("charts", "Diagram", _placeholder("charts")),
+    Stage("charts", "Diagram", stage_charts),
     Stage("notebooks", "Notebooks (papermill)", stage_notebooks),
     Stage("changes", "Förändringsrapport", stage_changes),
     Stage("manifest", "Manifest", stage_manifest),
