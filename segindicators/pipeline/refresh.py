@@ -477,14 +477,6 @@ def stage_plan(ctx: RunContext) -> None:
     )
 
 
-def run(ctx: RunContext) -> None:
-        ctx.summary[name] = "not plugged in yet"
-
-    run.__name__ = f"stage_{name}"
-    run.__doc__ = f"Placeholder for the {name} stage (replace with :func:`replace_stage`)."
-    return run
-
-
 def _notebooks_dir(ctx: RunContext) -> Path | None:
     candidates = (
         [ctx.options.notebooks] if ctx.options.notebooks else [ctx.home / "notebooks", Path("notebooks")]
