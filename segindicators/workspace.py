@@ -74,14 +74,14 @@ def find_processed_dir(start: str | os.PathLike[str] | None = None) -> Path | No
 def demo_processed_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Build the offline demo once (fake SCB servers, real refresh code path) and return its data/processed.
 
-    The result is cached per package version under ``cache_dir`` (default: the system temp folder); a lock
+    The result is cached per package version and code digest under ``cache_dir`` (default: the system temp folder); a lock
     file keeps two notebooks started together from building it twice. Notebooks are not executed inside
     this run (they are what asks for the data).
     """
     import fcntl
 
     root = Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir())
-    home = root / f"segindicators-demo-{__version__}"
+    home = root / f"segindicators-demo-{__version__}-{_code_digest()}"
     processed = home / "data" / "processed"
     home.mkdir(parents=True, exist_ok=True)
     with open(home / ".lock", "w") as lock:
@@ -89,6 +89,19 @@ def demo_processed_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
         if not _has_counts(processed):
             _build_demo(home)
     return processed
+
+
+def _code_digest() -> str:
+    """Short hash of the package's code and data files: a changed package builds a fresh demo."""
+    import hashlib
+
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(pkg.rglob("*")):
+        if path.suffix in {".py", ".yaml", ".yml"}:
+            h.update(path.relative_to(pkg).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _build_demo(home: Path) -> None:

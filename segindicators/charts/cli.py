@@ -54,20 +54,10 @@ def charts_command(
     console = Console()
     src = processed_dir if processed_dir is not None else default_processed()
     target = out if out is not None else reports_dir(year)
-    profile = None
-    if (Path(src) / "SYNTETISKA_DATA.txt").exists():
-        from segindicators.demo.profile import demo_profile
-
-        demo = demo_profile()
-        profile = demo if demo.kommun == kommun else None  # the fictional kommun's focus areas
     try:
+        # the profile defaults to the packaged one (the demo profile for the synthetic kommun 9999)
         charts = render_standard_charts(
-            src,
-            target,
-            kommun=kommun,
-            year=year,
-            profile=profile,
-            retrieved=_retrieved_from_manifest(Path(target)),
+            src, target, kommun=kommun, year=year, retrieved=_retrieved_from_manifest(Path(target))
         )
     except (FileNotFoundError, ValueError, KeyError) as exc:
         console.print(f"[red bold]Diagrammen kunde inte ritas:[/] {escape(str(exc))}")

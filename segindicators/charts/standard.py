@@ -33,6 +33,7 @@ __all__ = [
     "BREAK_REASONS_SV",
     "ChartSet",
     "Skipped",
+    "draw_standard_charts",
     "load_processed",
     "render_standard_charts",
     "sources_of",
@@ -745,6 +746,117 @@ def shipped_register(kommun: str) -> Any:
     return None
 
 
+def _inputs(
+    processed: str | Path | Mapping[str, Any],
+    *,
+    kommun: str,
+    year: int,
+    profile: Any,
+    synthetic: bool | None,
+    measures: Any,
+    retrieved: str | None,
+    catalogue: Any,
+) -> _Inputs:
+    """Read the processed tables (or take the given frames) and resolve profile, register and catalogue."""
+    from segindicators.catalogue.definitions import load_catalogue
+
+    frames: Mapping[str, Any] = load_processed(processed) if isinstance(processed, str | Path) else processed
+    if profile is None:
+        if bool(frames.get("synthetic", False)) and str(kommun) == "9999":
+            from segindicators.demo.profile import demo_profile
+
+            profile = demo_profile()
+        else:
+            from segindicators.geography.profiles import load_profile
+
+            profile = load_profile(kommun)
+    if synthetic is None:
+        synthetic = bool(frames.get("synthetic", False))
+    if isinstance(measures, str) and measures == "shipped":
+        measures = shipped_register(kommun)
+    geometry = frames.get("geometry") or {
+        k: frames[f"geometry_{k}"] for k in ("deso", "regso") if frames.get(f"geometry_{k}") is not None
+    }
+    return _Inputs(
+        kommun=str(kommun),
+        year=int(year),
+        kommun_name=_kommun_name(str(kommun), profile, frames),
+        focus=list(getattr(profile, "focus_areas", ()) or ()),
+        peers=dict(getattr(profile, "peers", {}) or {}),
+        counts=frames.get("counts"),
+        indices=frames.get("indices"),
+        plan_status=frames.get("plan_status"),
+        lookup=frames.get("lookup"),
+        geometry=geometry,
+        synthetic=bool(synthetic),
+        catalogue=catalogue or load_catalogue(),
+        retrieved=retrieved,
+        measures=measures,
+    )
+
+
+def _build(inp: _Inputs, spec: ChartSpec) -> Built:
+    builder = BUILDERS.get(spec.function)
+    if builder is None:
+        raise ValueError(
+            f"spec {spec.name!r}: unknown chart function {spec.function!r}; known: {sorted(BUILDERS)}."
+        )
+    return builder(inp, spec)
+
+
+def draw_standard_charts(
+    processed: str | Path | Mapping[str, Any],
+    *,
+    kommun: str,
+    year: int,
+    names: Sequence[str] | None = None,
+    profile: Any = None,
+    synthetic: bool | None = None,
+    measures: Any = "shipped",
+    catalogue: Any = None,
+) -> dict[str, Any]:
+    """Draw charts of the standard set without exporting them (for notebooks).
+
+    Parameters
+    ----------
+    processed, kommun, year, profile, synthetic, measures, catalogue
+        As in :func:`render_standard_charts`.
+    names
+        Spec names (see :func:`~segindicators.charts.specs.standard_chart_specs`) or prefixes of them such as
+        ``"08"``; default all.
+
+    Returns
+    -------
+    dict
+        Chart file stem → Figure, in report order. Charts whose input is absent are not drawn; they are
+        listed under the key ``"_skipped"`` as :class:`Skipped` items (an empty list when all were drawn).
+    """
+    inp = _inputs(processed, kommun=kommun, year=year, profile=profile, synthetic=synthetic, measures=measures,
+                  retrieved=None, catalogue=catalogue)  # fmt: skip
+    specs = standard_chart_specs()
+    if names is not None:
+        specs = [sp for sp in specs if any(sp.name == n or sp.name.startswith(n) for n in names)]
+        if not specs:
+            raise ValueError(
+                f"names={list(names)!r}: no standard chart matches; names are "
+                f"{[sp.name for sp in standard_chart_specs()]}."
+            )
+    out: dict[str, Any] = {}
+    skipped: list[Skipped] = []
+    for spec in specs:
+        try:
+            built = _build(inp, spec)
+        except _Skip as why:
+            skipped.append(
+                Skipped(spec.name, chart_title(spec.measure, spec.population, spec.unit_label), str(why))
+            )
+            continue
+        for name, fig, _caption in built:
+            out[name] = fig
+    out["_skipped"] = skipped
+    return out
+
+
 def render_standard_charts(
     processed: str | Path | Mapping[str, Any],
     out_dir: str | Path,
@@ -775,7 +887,7 @@ def render_standard_charts(
         Municipality code and report year (later years in the data are ignored).
     profile
         :class:`~segindicators.geography.profiles.Profile` (focus areas, peers, name); default the packaged
-        profile of ``kommun``.
+        profile of ``kommun`` (the demo profile for the synthetic kommun 9999).
     synthetic
         Data are the synthetic sample (every chart gets the mark). Default: True when the processed folder
         carries ``SYNTETISKA_DATA.txt`` or the mapping has ``synthetic=True``.
@@ -798,50 +910,17 @@ def render_standard_charts(
     ChartSet
         The exported charts in report order; ``.skipped`` lists those not drawn, ``.index`` is index.md.
     """
-    from segindicators.catalogue.definitions import load_catalogue
-
     t0 = time.perf_counter()
-    frames: Mapping[str, Any] = load_processed(processed) if isinstance(processed, str | Path) else processed
-    if profile is None:
-        from segindicators.geography.profiles import load_profile
-
-        profile = load_profile(kommun)
-    if synthetic is None:
-        synthetic = bool(frames.get("synthetic", False))
-    if isinstance(measures, str) and measures == "shipped":
-        measures = shipped_register(kommun)
-    geometry = frames.get("geometry") or {
-        k: frames[f"geometry_{k}"] for k in ("deso", "regso") if frames.get(f"geometry_{k}") is not None
-    }
-    inp = _Inputs(
-        kommun=str(kommun),
-        year=int(year),
-        kommun_name=_kommun_name(str(kommun), profile, frames),
-        focus=list(getattr(profile, "focus_areas", ()) or ()),
-        peers=dict(getattr(profile, "peers", {}) or {}),
-        counts=frames.get("counts"),
-        indices=frames.get("indices"),
-        plan_status=frames.get("plan_status"),
-        lookup=frames.get("lookup"),
-        geometry=geometry,
-        synthetic=bool(synthetic),
-        catalogue=catalogue or load_catalogue(),
-        retrieved=retrieved,
-        measures=measures,
-    )
+    inp = _inputs(processed, kommun=kommun, year=year, profile=profile, synthetic=synthetic, measures=measures,
+                  retrieved=retrieved, catalogue=catalogue)  # fmt: skip
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = ChartSet()
     index_entries: list[Any] = []
     for spec in specs if specs is not None else standard_chart_specs():
-        builder = BUILDERS.get(spec.function)
         title = chart_title(spec.measure, spec.population, spec.unit_label)
-        if builder is None:
-            raise ValueError(
-                f"spec {spec.name!r}: unknown chart function {spec.function!r}; known: {sorted(BUILDERS)}."
-            )
         try:
-            built = builder(inp, spec)
+            built = _build(inp, spec)
         except _Skip as why:
             skip = Skipped(spec.name, title, str(why))
             result.skipped.append(skip)
@@ -853,7 +932,7 @@ def render_standard_charts(
             index_entries.append(res)
             if keep_figures:
                 result.figures[name] = fig
-    result.index = _write_index(out, index_entries, inp, synthetic=bool(synthetic))
+    result.index = _write_index(out, index_entries, inp, synthetic=bool(inp.synthetic))
     result.seconds = time.perf_counter() - t0
     return result
 
