@@ -108,3 +108,18 @@ def test_multigroup_bootstrap_default_expected_random():
     er = r.set_index("index")["expected_random"]
     assert np.isfinite(er["multigroup_dissimilarity"]) and np.isfinite(er["multigroup_theil_h"])
     assert er["multigroup_dissimilarity"] < r.set_index("index")["value"]["multigroup_dissimilarity"]
+
+
+def test_change_between_uses_the_harmonised_series_across_the_break():
+    from segindicators.indices.battery import change_between
+
+    counts = _counts()
+    harmonised = counts.assign(geo_version="harmonised")
+    both = pd.concat([counts, harmonised], ignore_index=True)
+    res = change_between(both, "background", from_year=2023, to_year=2024)
+    assert set(res["geo_version"]) == {"harmonised"}
+    parts = res[res["component"] != "total"].groupby("kommun")["value"].sum()
+    total = res[res["component"] == "total"].set_index("kommun")["value"]
+    np.testing.assert_allclose(parts.sort_index(), total.sort_index(), atol=1e-12)
+    with pytest.raises(ValueError, match="not a catalogue group"):
+        change_between(both, "nope", from_year=2023, to_year=2024)

@@ -37,7 +37,7 @@ from segindicators.indices.decomposition import nested_theil
 from segindicators.indices.inference import bootstrap_indices
 from segindicators.indices.local import ice_summary
 
-__all__ = ["FOCAL_MEMBER", "ICE_DEFINITIONS", "citywide_battery", "group_wide"]
+__all__ = ["FOCAL_MEMBER", "ICE_DEFINITIONS", "change_between", "citywide_battery", "group_wide"]
 
 #: For two-group definitions, the member whose distribution the indices describe (isolation, exposure,
 #: location quotients are about this group). D, H and Gini are symmetric and do not depend on the choice.
@@ -284,3 +284,72 @@ def _nested(
     res = res[res["index"].str.contains("_between|_within")].reset_index(drop=True)
     res.insert(4, "group", g.id)
     return _annotate(res, deso, dropped)
+
+
+def change_between(
+    counts: pd.DataFrame,
+    group: str,
+    *,
+    from_year: int,
+    to_year: int,
+    level: str = "DeSO",
+    indices: str | Sequence[str] | None = None,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
+    """Decompose the change of a group's segregation between two years (Elbers 2021) from processed counts.
+
+    Runs :func:`segindicators.indices.change_decomposition` on the group's area counts of every municipality.
+    Both years must describe the same areas: when they lie on different geography versions (e.g. 2020 on
+    DeSO 2018 and 2024 on DeSO 2025) the ``harmonised`` series (split DeSO summed back to 2018 units) is used.
+
+    Parameters
+    ----------
+    counts
+        Processed counts (DESIGN.md contract) with the group's rows.
+    group
+        Catalogue group id, e.g. ``"economic_standard_low_high"``.
+    from_year, to_year
+        The two years compared.
+    level
+        Areal units (``"DeSO"`` or ``"RegSO"``).
+    indices
+        Index names (default ``theil_h``, or ``multigroup_theil_h`` for a multigroup definition).
+    catalogue
+        Catalogue holding the group (default: the packaged one).
+
+    Returns
+    -------
+    DataFrame
+        ``kommun``, ``index``, ``component`` (``total``, ``unit_marginal``, ``group_marginal``,
+        ``structural``; the parts sum to ``total``), ``value``, ``flags`` and the ``geo_version`` used.
+    """
+    from segindicators.indices.change import change_decomposition
+
+    cat = catalogue or load_catalogue()
+    g = next((x for x in cat.groups if x.id == group), None)
+    if g is None:
+        raise ValueError(f"group={group!r}: not a catalogue group; groups are {[x.id for x in cat.groups]}.")
+    sub = counts[(counts["level"] == level) & counts["year"].isin([from_year, to_year])]
+    native = sub[sub["geo_version"].isin(["2018", "2025"])]
+    versions = native.groupby("year")["geo_version"].first()
+    use_harmonised = versions.nunique() > 1 or len(versions) < 2
+    rows = sub[sub["geo_version"] == "harmonised"] if use_harmonised else native
+    wide = group_wide(rows, g)
+    members = list(g.members)
+    clean, _ = _complete_units(wide, [*members, "total"])
+    if clean.empty:
+        raise ValueError(
+            f"change_between: no complete {level} counts of group {group!r} for {from_year} and {to_year} "
+            f"({'harmonised' if use_harmonised else 'native'} series); check the years against the build."
+        )
+    if g.kind == "two_group":
+        focal: str | list[str] = FOCAL_MEMBER.get(group, members[0])
+        default = "theil_h"
+    else:
+        focal, default = members, "multigroup_theil_h"
+    res = change_decomposition(
+        clean, group=focal, total="total", unit="area", from_year=from_year, to_year=to_year, by="kommun",
+        indices=indices or default,
+    )  # fmt: skip
+    res["geo_version"] = "harmonised" if use_harmonised else str(versions.iloc[0])
+    return res
