@@ -45,6 +45,16 @@ class Workspace:
         rows = self.counts[self.counts["level"].isin(["DeSO", "RegSO"])]
         return sorted(rows["kommun"].astype(str).unique())
 
+    def profile(self, kommun: str) -> Any:
+        """The municipality profile (focus areas, peers): the demo's for the synthetic kommun 9999."""
+        if self.synthetic and kommun == "9999":
+            from segindicators.demo.profile import demo_profile
+
+            return demo_profile()
+        from segindicators.geography.profiles import load_profile
+
+        return load_profile(kommun)
+
     @property
     def label(self) -> str:
         """``"Syntetiska exempeldata – inte officiell statistik"`` for the demo, else an empty string."""
@@ -75,8 +85,8 @@ def demo_processed_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Build the offline demo once (fake SCB servers, real refresh code path) and return its data/processed.
 
     The result is cached per package version and code digest under ``cache_dir`` (default: the system temp folder); a lock
-    file keeps two notebooks started together from building it twice. Notebooks are not executed inside
-    this run (they are what asks for the data).
+    file keeps two notebooks started together from building it twice. The notebooks and charts stages are
+    skipped inside this run (the notebooks are what asks for the data, and they draw their own charts).
     """
     import fcntl
 
@@ -111,8 +121,8 @@ def _build_demo(home: Path) -> None:
     from segindicators.pipeline.refresh import STAGES, RefreshOptions, replace_stage, run_refresh
     from segindicators.testing.fake_wfs import FakeWfs
 
-    def no_notebooks(ctx: Any) -> None:
-        ctx.summary["notebooks"] = "skipped: data built for the notebooks themselves"
+    def skip(ctx: Any) -> None:
+        ctx.summary["skipped"] = "data built for the notebooks, which draw their own charts"
 
     synthetic = generate()
     with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs:
@@ -120,7 +130,8 @@ def _build_demo(home: Path) -> None:
             kommun="9999", years=tuple(range(2015, 2025)), base_url=fake.url, wfs_url=wfs.url, home=home,
             profile=demo_profile(), plan=demo_plan(), synthetic=True,
         )  # fmt: skip
-        run_refresh(options, stages=replace_stage(STAGES, "notebooks", no_notebooks))
+        stages = replace_stage(replace_stage(STAGES, "notebooks", skip), "charts", skip)
+        run_refresh(options, stages=stages)
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:

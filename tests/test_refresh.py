@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -36,7 +37,8 @@ def servers():
 def _options(servers, home: Path, **kw) -> rf.RefreshOptions:
     fake, wfs = servers
     base = dict(kommun="9999", years=YEARS, base_url=fake.url, wfs_url=wfs.url, home=home,
-                profile=demo_profile(), plan=demo_plan(), synthetic=True, retry=FAST)  # fmt: skip
+                profile=demo_profile(), plan=demo_plan(), synthetic=True, retry=FAST,
+                charts=False)  # fmt: skip  (the chart stage has its own tests: test_charts_standard.py)
     base.update(kw)
     return rf.RefreshOptions(**base)
 
@@ -227,16 +229,34 @@ def test_riket_rows_equal_the_synthetic_national_series(first):
     pd.testing.assert_series_equal(got["denominator"], t["total"].reindex(got.index), check_names=False)
 
 
+def test_kommun_rows_are_scbs_own_figures_without_gaps(first):
+    """The kommun series is SCB's published kommun figure, not a DeSO sum that a suppressed DeSO would break."""
+    _, result, _ = first
+    c = result.counts
+    truth = syn.generate().counts
+    t = truth[(truth["level"] == "kommun") & (truth["variable"] == "economic_standard_0_19")]
+    t = t.pivot_table(index="year", columns="category", values="value")
+    got = c[(c["level"] == "kommun") & (c["indicator"] == "low_economic_standard_0_19")].set_index("year")
+    assert sorted(got.index) == list(YEARS) and got["value"].notna().all()
+    assert not got["flags"].str.contains("pooled").any()
+    np.testing.assert_allclose(got["value"], (t["low"] / t["total"]).reindex(got.index), atol=6e-4)
+
+
 def test_missing_riket_rows_are_a_warning_not_a_failure(first, servers, tmp_path, monkeypatch):
     from segindicators.scb import ScbError
 
     home = _copy(first[0], tmp_path)
 
-    def refuse(self, table_id, selection, codelists=None):
-        raise ScbError(f"SCB data request for table {table_id} failed with HTTP 400")
+    original = rf._RegionClient.data
 
-    monkeypatch.setattr(rf._RiketClient, "data", refuse)
+    def refuse(self, table_id, selection, codelists=None):
+        if self.region == "00":
+            raise ScbError(f"SCB data request for table {table_id} failed with HTTP 400")
+        return original(self, table_id, selection, codelists)
+
+    monkeypatch.setattr(rf._RegionClient, "data", refuse)
     result = rf.run_refresh(_options(servers, home, offline=True))
     assert "riket" not in set(result.counts["level"])
-    assert any("riket (Region 00) comparison rows unavailable" in w for w in result.warnings)
+    assert "kommun" in set(result.counts["level"])
+    assert any("riket (Region 00) rows unavailable" in w for w in result.warnings)
     assert _manifest(home)["run"]["warnings"] == result.warnings

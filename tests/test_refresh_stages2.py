@@ -33,7 +33,8 @@ def servers():
 def _options(servers, home, **kw) -> rf.RefreshOptions:
     fake, wfs, kolada = servers
     base = dict(kommun="9999", years=YEARS, base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url,
-                home=home, profile=demo_profile(), plan=demo_plan(), synthetic=True, retry=FAST)  # fmt: skip
+                home=home, profile=demo_profile(), plan=demo_plan(), synthetic=True, retry=FAST,
+                charts=False)  # fmt: skip  (the chart stage has its own tests)
     base.update(kw)
     return rf.RefreshOptions(**base)
 

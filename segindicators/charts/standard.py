@@ -969,6 +969,9 @@ def _retrieved(ctx: Any) -> str | None:
 
 def stage_charts(ctx: Any) -> None:
     """Refresh stage: render the standard chart set into the staging ``reports/<year>`` folder."""
+    if not getattr(ctx.options, "charts", True):
+        ctx.summary["charts"] = "skipped (charts switched off for this run)"
+        return
     frames = {
         "counts": ctx.counts,
         "indices": ctx.extra.get("indices"),

@@ -29,6 +29,12 @@ def processed_digests(folder: Path) -> dict[str, str]:
     return {p.name: file_sha256(p) for p in sorted(Path(folder).iterdir()) if p.is_file()}
 
 
+def _default_notebooks() -> Path | None:
+    """./notebooks when the demo is started from a checkout of the project (the README's quick start)."""
+    folder = Path("notebooks")
+    return folder if folder.is_dir() else None
+
+
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Output folder (data/ and reports/ land here).")] = Path(
         "demo-output"
@@ -59,7 +65,7 @@ def demo(
     with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs, kolada:
         options = RefreshOptions(
             kommun="9999", years=tuple(year_list), base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url,
-            home=out, profile=demo_profile(), plan=plan, notebooks=notebooks, synthetic=True,
+            home=out, profile=demo_profile(), plan=plan, notebooks=notebooks or _default_notebooks(), synthetic=True,
         )  # fmt: skip
         try:
             result = run_with_progress(options, console)

@@ -104,8 +104,11 @@ def refresh(
         str | None, typer.Option("--plan", help="Plan YAML or shipped plan name (default: the kommun's).")
     ] = None,
     notebooks: Annotated[
-        Path | None, typer.Option("--notebooks", help="Notebooks to execute (default: ./notebooks).")
+        Path | None, typer.Option("--notebooks", help="Notebooks to execute (default: <home>/notebooks).")
     ] = None,
+    charts: Annotated[
+        bool, typer.Option("--charts/--no-charts", help="Render the standard chart set (default on).")
+    ] = True,
 ) -> None:
     """Run the whole chain for one municipality: SCB → data/processed → plan → reports/<year>.
 
@@ -122,7 +125,8 @@ def refresh(
         extra = {"profile": demo_profile(), "plan": plan or demo_plan(), "synthetic": True}
     options = RefreshOptions(
         kommun=kommun, years=_years(years), report_year=report_year, offline=offline, base_url=base_url,
-        wfs_url=wfs_url, kolada_url=kolada_url, home=home, notebooks=notebooks, **{"plan": plan, **extra},
+        wfs_url=wfs_url, kolada_url=kolada_url, home=home, notebooks=notebooks, charts=charts,
+        **{"plan": plan, **extra},
     )  # fmt: skip
     t0 = time.perf_counter()
     try:

@@ -115,7 +115,9 @@ class RefreshOptions:
         A :class:`~segindicators.plan.definition.Plan`, a plan file or shipped plan name; default: the shipped
         plan of the kommun, if any (else the stage is skipped).
     notebooks
-        Folder of notebooks to execute (default ``<home>/notebooks``, else ``./notebooks``).
+        Folder of notebooks to execute (default ``<home>/notebooks``; skipped when it holds none).
+    charts
+        Render the standard chart set (False skips the stage, e.g. for a quick data-only run).
     synthetic
         The data are the synthetic demo's: recorded in the manifest and the change report.
     retry
@@ -137,6 +139,7 @@ class RefreshOptions:
     profile: Any = None
     plan: Any = None
     notebooks: Path | None = None
+    charts: bool = True
     synthetic: bool = False
     retry: RetryPolicy | None = None
     seed: int = 20241231
@@ -252,40 +255,46 @@ def stage_geometry(ctx: RunContext) -> None:
     ctx.summary["geometry"] = ", ".join(f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows())
 
 
-class _RiketClient:
-    """Adapter so :func:`build_counts` builds the national (riket, Region ``"00"``) comparison rows unchanged.
+class _RegionClient:
+    """Adapter so :func:`build_counts` builds one region's own rows (riket ``"00"``, a kommun) unchanged.
 
-    Every data call asks for Region ``"00"`` without a codelist; the answer's Region is relabelled with a
-    placeholder RegSO code (``0000R000``) so the builder's area filter keeps it, and :func:`_riket_rows`
-    turns the rows back into ``level == "riket"``, ``area == "00"``.
+    Every data call asks for that Region code without a codelist (SCB's DeSO/RegSO tables also publish riket
+    and every kommun); the answer's Region is relabelled with a placeholder RegSO code (``0000R000``) so the
+    builder's area filter keeps it, and :func:`_region_rows` turns the rows back into the wanted level.
     """
 
     PLACEHOLDER = "0000R000"
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, region: str) -> None:
         self.client = client
+        self.region = region
 
     def metadata(self, table_id: str) -> dict[str, Any]:
         return self.client.metadata(table_id)
 
     def data(self, table_id: str, selection: Any, codelists: Any = None) -> pd.DataFrame:
-        frame = self.client.data(table_id, {**selection, "Region": ["00"]})
+        frame = self.client.data(table_id, {**selection, "Region": [self.region]})
         out = frame.copy()
         out["Region"] = pd.Series(self.PLACEHOLDER, index=out.index, dtype=frame["Region"].dtype)
         out.attrs = dict(frame.attrs)
         return out
 
 
-def _riket_rows(ctx: RunContext) -> pd.DataFrame:
+def _region_rows(ctx: RunContext, region: str, level: str, name: str) -> pd.DataFrame:
+    """SCB's own figures for riket (``"00"``) or the kommun: the table's totals, not sums of districts.
+
+    Sums of DeSO would be missing whenever one DeSO is suppressed, and from reference year 2025 (Cell Key
+    Method) they differ from the published total; the published region figure is the one to compare with.
+    """
     from segindicators.catalogue.builder import build_counts
 
-    national = [i.id for i in ctx.catalogue.indicators if set(i.levels) == {"DeSO", "RegSO"}]
+    indicators = [i.id for i in ctx.catalogue.indicators if set(i.levels) == {"DeSO", "RegSO"}]
     rows = build_counts(
-        _RiketClient(ctx.scb), "0000", list(ctx.options.years), "RegSO", catalogue=ctx.catalogue,
-        indicators=national, check=False,
+        _RegionClient(ctx.scb, region), "0000", list(ctx.options.years), "RegSO", catalogue=ctx.catalogue,
+        indicators=indicators, check=False,
     )  # fmt: skip
-    rows = rows.assign(kommun="00", level="riket", area="00", area_name="Riket")
-    return rows
+    kommun = "00" if level == "riket" else region
+    return rows.assign(kommun=kommun, level=level, area=region, area_name=name)
 
 
 def stage_fetch(ctx: RunContext) -> None:
@@ -300,17 +309,24 @@ def stage_fetch(ctx: RunContext) -> None:
     from segindicators.catalogue.builder import BuildError
     from segindicators.scb import ScbError
 
-    try:
-        ctx.extra["riket"] = _riket_rows(ctx)
-    except (ScbError, BuildError) as exc:  # comparison rows only: the run goes on without them
-        ctx.extra["riket"] = pd.DataFrame(columns=list(COLUMNS))
-        ctx.warnings.append(
-            f"riket (Region 00) comparison rows unavailable, left out: {exc}. Region 00 without a codelist is "
-            "assumed to exist in every catalogue table; check the table's /metadata if this persists."
-        )
+    kommun = ctx.options.kommun
+    kommun_name = getattr(ctx.profile, "name", None) or f"kommun {kommun}"
+    for key, region, level, name in [
+        ("riket", "00", "riket", "Riket"),
+        ("kommun", kommun, "kommun", kommun_name),
+    ]:
+        try:
+            ctx.extra[key] = _region_rows(ctx, region, level, name)
+        except (ScbError, BuildError) as exc:  # comparison rows only: the run goes on without them
+            ctx.extra[key] = pd.DataFrame(columns=list(COLUMNS))
+            fallback = "; kommun figures are pooled from DeSO instead" if key == "kommun" else ""
+            ctx.warnings.append(
+                f"{key} (Region {region}) rows unavailable, left out: {exc}{fallback}. Region {region} without a "
+                "codelist is assumed to exist in every catalogue table; check the table's /metadata."
+            )
     ctx.summary["fetch"] = (
         f"{len(ctx.built):,} rows, {ctx.built['indicator'].nunique()} indicators/groups "
-        f"(+ {len(ctx.extra['riket']):,} riket rows)"
+        f"(+ {len(ctx.extra['kommun']):,} kommun and {len(ctx.extra['riket']):,} riket rows)"
     )
 
 
@@ -352,9 +368,10 @@ def _finish_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def stage_harmonise(ctx: RunContext) -> None:
-    """Harmonised DeSO/RegSO series, kommun totals pooled from DeSO, focus areas from the profile."""
+    """Harmonised DeSO/RegSO series, kommun rows (SCB's own, else pooled from DeSO), focus areas."""
     from segindicators.geography import (
         AGGREGABLE_UNITS,
+        add_flag,
         aggregate_counts,
         aggregate_up,
         deso_crosswalk,
@@ -384,8 +401,17 @@ def stage_harmonise(ctx: RunContext) -> None:
         )
     else:
         ctx.summary["harmonise"] = "one geography version only: no harmonised series needed"
+    # kommun: SCB's own figure where it is published; pooled from DeSO (flag "pooled") only where it is not
     agg_deso = deso[deso["unit"].isin(AGGREGABLE_UNITS)]
-    pieces.append(aggregate_up(agg_deso, lk, "kommun", from_level="DeSO"))
+    pooled = aggregate_up(agg_deso, lk, "kommun", from_level="DeSO")
+    own = ctx.extra.get("kommun")
+    if own is not None and len(own):
+        have = own.loc[own["value"].notna(), ["indicator", "year"]].drop_duplicates()
+        pooled = pooled.merge(have, on=["indicator", "year"], how="left", indicator="_own")
+        pooled = pooled[pooled["_own"] == "left_only"].drop(columns="_own")
+        pieces.append(own)
+    if len(pooled):
+        pieces.append(pooled.assign(flags=add_flag(pooled["flags"], "pooled")))
     mapping = focus_mapping(ctx.profile)
     all_rows = pd.concat(pieces, ignore_index=True)
     for part_level in sorted(set(mapping["part_level"])):
@@ -478,13 +504,8 @@ def stage_plan(ctx: RunContext) -> None:
 
 
 def _notebooks_dir(ctx: RunContext) -> Path | None:
-    candidates = (
-        [ctx.options.notebooks] if ctx.options.notebooks else [ctx.home / "notebooks", Path("notebooks")]
-    )
-    for c in candidates:
-        if c is not None and Path(c).is_dir() and any(Path(c).glob("*.ipynb")):
-            return Path(c)
-    return None
+    folder = Path(ctx.options.notebooks) if ctx.options.notebooks else ctx.home / "notebooks"
+    return folder if folder.is_dir() and any(folder.glob("*.ipynb")) else None
 
 
 def stage_notebooks(ctx: RunContext) -> None:
