@@ -41,3 +41,12 @@ def processed_dir(home: str | os.PathLike[str] | None = None) -> Path:
 def reports_dir(year: int, home: str | os.PathLike[str] | None = None) -> Path:
     """``<home>/reports/<year>``: exported charts, spreadsheets and executed notebooks."""
     return project_home(home) / "reports" / str(year)
+
+
+#: File that marks a data/processed (or reports/<year>) folder as holding the synthetic demo's data.
+SYNTHETIC_MARKER = "SYNTETISKA_DATA.txt"
+
+
+def is_synthetic(folder: str | os.PathLike[str]) -> bool:
+    """True when ``folder`` carries :data:`SYNTHETIC_MARKER` (the refresh writes it for synthetic runs)."""
+    return (Path(folder) / SYNTHETIC_MARKER).is_file()

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from segindicators import __version__
+from segindicators.paths import is_synthetic
 
 __all__ = ["Workspace", "demo_processed_dir", "find_processed_dir", "open_workspace"]
 
@@ -46,11 +47,7 @@ class Workspace:
         return sorted(rows["kommun"].astype(str).unique())
 
     def profile(self, kommun: str) -> Any:
-        """The municipality profile (focus areas, peers): the demo's for the synthetic kommun 9999."""
-        if self.synthetic and kommun == "9999":
-            from segindicators.demo.profile import demo_profile
-
-            return demo_profile()
+        """The municipality profile (focus areas, peers); the demo's fictional kommun 9999 has one too."""
         from segindicators.geography.profiles import load_profile
 
         return load_profile(kommun)
@@ -178,7 +175,7 @@ def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
     manifests = sorted(reports.glob("*/manifest.json")) if reports.is_dir() else []
     if manifests:
         manifest = json.loads(manifests[-1].read_text(encoding="utf-8"))
-    synthetic = (folder / "SYNTETISKA_DATA.txt").is_file() or bool(manifest and manifest.get("synthetic"))
+    synthetic = is_synthetic(folder) or bool(manifest and manifest.get("synthetic"))
     return Workspace(
         processed=folder,
         counts=pd.read_parquet(folder / "counts.parquet"),

@@ -55,7 +55,6 @@ def charts_command(
     src = processed_dir if processed_dir is not None else default_processed()
     target = out if out is not None else reports_dir(year)
     try:
-        # the profile defaults to the packaged one (the demo profile for the synthetic kommun 9999)
         charts = render_standard_charts(
             src, target, kommun=kommun, year=year, retrieved=_retrieved_from_manifest(Path(target))
         )

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segindicators.paths import is_synthetic
+
 from .export import ExportResult, export, write_index
 from .specs import ChartSpec, standard_chart_specs
 from .style import ChartMeta, SeriesBreak, Source, chart_title, year_span
@@ -161,7 +163,7 @@ def load_processed(processed_dir: str | Path) -> dict[str, Any]:
             f"processed_dir={str(d)!r}: no counts.parquet there; run `segindicators refresh` (or `demo`) first, "
             "or pass --processed-dir pointing at data/processed."
         )
-    out: dict[str, Any] = {"synthetic": (d / "SYNTETISKA_DATA.txt").exists()}
+    out: dict[str, Any] = {"synthetic": is_synthetic(d)}
     for name in ("counts", "indices", "plan_status", "lookup"):
         if (d / f"{name}.parquet").exists():
             out[name] = pd.read_parquet(d / f"{name}.parquet")
@@ -762,14 +764,9 @@ def _inputs(
 
     frames: Mapping[str, Any] = load_processed(processed) if isinstance(processed, str | Path) else processed
     if profile is None:
-        if bool(frames.get("synthetic", False)) and str(kommun) == "9999":
-            from segindicators.demo.profile import demo_profile
+        from segindicators.geography.profiles import load_profile
 
-            profile = demo_profile()
-        else:
-            from segindicators.geography.profiles import load_profile
-
-            profile = load_profile(kommun)
+        profile = load_profile(kommun)
     if synthetic is None:
         synthetic = bool(frames.get("synthetic", False))
     if isinstance(measures, str) and measures == "shipped":
@@ -887,7 +884,7 @@ def render_standard_charts(
         Municipality code and report year (later years in the data are ignored).
     profile
         :class:`~segindicators.geography.profiles.Profile` (focus areas, peers, name); default the packaged
-        profile of ``kommun`` (the demo profile for the synthetic kommun 9999).
+        profile of ``kommun``.
     synthetic
         Data are the synthetic sample (every chart gets the mark). Default: True when the processed folder
         carries ``SYNTETISKA_DATA.txt`` or the mapping has ``synthetic=True``.

@@ -21,7 +21,7 @@ from importlib import resources
 import yaml
 
 from segindicators.demo.synthetic import FOCUS_AREAS, KOMMUN, KOMMUN_NAME, SYNTHETIC_LABEL
-from segindicators.geography.profiles import FocusArea, Profile
+from segindicators.geography.profiles import FocusArea, Profile, load_profile
 from segindicators.plan.definition import Plan, plan_from_dict
 
 __all__ = ["FOCUS_NAMES", "demo_plan", "demo_profile"]
@@ -35,9 +35,19 @@ FOCUS_NAMES: dict[str, tuple[str, str]] = {
 
 
 def demo_profile() -> Profile:
-    """Profile of kommun 9999: the three synthetic focus areas (RegSO), no peers."""
-    focus = tuple(FocusArea(fid, name, "RegSO", (code,)) for code, (fid, name) in FOCUS_NAMES.items())
-    return Profile(KOMMUN, KOMMUN_NAME, focus, {}, source="synthetic demo profile")
+    """Profile of kommun 9999: the three synthetic focus areas (RegSO), no peers.
+
+    Shipped as ``segindicators/geography/profiles/9999.yaml`` so every command finds it by kommun code like
+    any other municipality's; this function checks that the file agrees with the generator.
+    """
+    profile = load_profile(KOMMUN)
+    expected = tuple(FocusArea(fid, name, "RegSO", (code,)) for code, (fid, name) in FOCUS_NAMES.items())
+    if tuple(profile.focus_areas) != expected or profile.name != KOMMUN_NAME:
+        raise ValueError(
+            f"profiles/{KOMMUN}.yaml does not match segindicators.demo.synthetic (focus areas {FOCUS_NAMES}, name "
+            f"{KOMMUN_NAME!r}); got {profile.focus_areas!r}, {profile.name!r}. Edit the two together."
+        )
+    return profile
 
 
 def demo_plan() -> Plan:

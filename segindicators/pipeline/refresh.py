@@ -60,7 +60,7 @@ from segindicators.catalogue.builder import COLUMNS
 from segindicators.charts.standard import stage_charts
 from segindicators.http import RetryPolicy
 from segindicators.kolada.stage import stage_kolada
-from segindicators.paths import processed_dir, project_home, raw_dir, reports_dir
+from segindicators.paths import SYNTHETIC_MARKER, processed_dir, project_home, raw_dir, reports_dir
 from segindicators.pipeline.staging import staged_directory
 from segindicators.typology.stage import stage_typology
 
@@ -438,8 +438,8 @@ def stage_write(ctx: RunContext) -> None:
         note = (
             f"{SYNTHETIC_LABEL}\n\nKommun {ctx.options.kommun} är fiktiv; alla siffror är slumpgenererade.\n"
         )
-        atomic_write_text(ctx.processed / "SYNTETISKA_DATA.txt", note)
-        atomic_write_text(ctx.reports / "SYNTETISKA_DATA.txt", note)
+        atomic_write_text(ctx.processed / SYNTHETIC_MARKER, note)
+        atomic_write_text(ctx.reports / SYNTHETIC_MARKER, note)
     ctx.summary["write"] = f"{len(list(ctx.processed.iterdir()))} files in data/processed"
 
 

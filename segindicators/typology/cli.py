@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from segindicators._io import atomic_write_bytes, write_frame
-from segindicators.paths import processed_dir, reports_dir
+from segindicators.paths import is_synthetic, processed_dir, reports_dir
 from segindicators.typology.affluence import Thresholds, affluence_measures
 from segindicators.typology.table import SHARE_MEASURES, affluence_table
 
@@ -38,12 +38,19 @@ def _fmt(x: object, heading: str) -> str:
 
 
 def _notes(
-    counts: pd.DataFrame, kommun: str, year: int, level: str, th: Thresholds, shrink: bool
+    counts: pd.DataFrame,
+    kommun: str,
+    year: int,
+    level: str,
+    th: Thresholds,
+    shrink: bool,
+    *,
+    marked: bool = False,
 ) -> list[str]:
     sources = (
         counts["source_table"].dropna().astype("str").unique().tolist() if "source_table" in counts else []
     )
-    synthetic = any(SYNTHETIC_MARK in s for s in sources)
+    synthetic = marked or any(SYNTHETIC_MARK in s for s in sources)
     source = (
         "syntetiska data (segindicators.demo)"
         if synthetic
@@ -159,7 +166,7 @@ def affluence(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--year") from exc
-    notes = _notes(counts, kommun, year, level, th, shrink)
+    notes = _notes(counts, kommun, year, level, th, shrink, marked=is_synthetic(folder))
     if not focus and prof.focus_areas and level == "DeSO":
         notes.append("Fokusområdena är RegSO; ange --lookups (kopplingstabeller) för att visa deras DeSO.")
     elif not focus and prof.focus_areas:
