@@ -577,10 +577,13 @@ def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
     ps["target_path"] = np.where(gap, ref + ps["subgoal_path"].to_numpy(dtype=float), ps["subgoal_path"])
     ps["area_label"] = ps["area_name"].astype("string").fillna(inp.kommun_name)
     ps.loc[ps["level"].eq("kommun"), "area_label"] = inp.kommun_name
+    # Kolada KPIs are shown as published (their own unit, e.g. per cent already ×100): plain numbers
     ps["unit"] = [
-        "index" if str(i).startswith("index:") else getattr(inp.indicator(str(i)), "unit", "share")
+        "index" if str(i).startswith("index:")
+        else "as_published" if str(i).startswith("kolada:")
+        else getattr(inp.indicator(str(i)), "unit", "share")
         for i in ps["indicator"]
-    ]
+    ]  # fmt: skip
     out: Built = []
     for da, g in ps.groupby("development_area", sort=True):
         frame = pd.DataFrame(
@@ -590,7 +593,12 @@ def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
                 "year": g["year"].astype(int).to_numpy(),
                 "value": g["value"].to_numpy(dtype=float),
                 "target_path": g["target_path"].to_numpy(dtype=float),
-                "status": g["status_sv"].astype("string").to_numpy(),
+                # a status decided by the sign of a point change alone (no interval: Kolada, medians) says so
+                "status": np.where(
+                    g["significance_tested"].astype("boolean").fillna(True).to_numpy(dtype=bool),
+                    g["status_sv"].astype("string").to_numpy(),
+                    (g["status_sv"].astype("string") + " (ej prövad)").to_numpy(),
+                ),
                 "unit": g["unit"].to_numpy(),
             }
         )
