@@ -36,9 +36,18 @@ def servers():
 
 def _options(servers, home: Path, **kw) -> rf.RefreshOptions:
     fake, wfs = servers
-    base = dict(kommun="9999", years=YEARS, base_url=fake.url, wfs_url=wfs.url, home=home,
-                profile=demo_profile(), plan=demo_plan(), synthetic=True, retry=FAST,
-                charts=False)  # fmt: skip  (the chart stage has its own tests: test_charts_standard.py)
+    base = dict(
+        kommun="9999",
+        years=YEARS,
+        base_url=fake.url,
+        wfs_url=wfs.url,
+        home=home,
+        profile=demo_profile(),
+        plan=demo_plan(),
+        synthetic=True,
+        retry=FAST,
+        charts=False,
+    )  # fmt: skip  (the chart stage has its own tests: test_charts_standard.py)
     base.update(kw)
     return rf.RefreshOptions(**base)
 
@@ -173,9 +182,13 @@ def test_offline_without_cache_names_the_missing_layer(servers, tmp_path):
     assert not (tmp_path / "data" / "processed").exists()
 
 
-def test_notebooks_are_executed_with_parameters(first, servers, tmp_path):
+def test_notebooks_are_executed_with_parameters(first, servers, tmp_path, monkeypatch):
     home0, _, _ = first
-    home = _copy(home0, tmp_path)
+    _copy(home0, tmp_path)
+    # a relative home (as in `segindicators demo --out demo-output`): notebooks run with their own folder as
+    # cwd, so the data_dir they receive must be absolute
+    monkeypatch.chdir(tmp_path)
+    home = Path("home")
     nbdir = tmp_path / "notebooks"
     nbdir.mkdir()
     nb = nbformat.v4.new_notebook()
@@ -184,6 +197,7 @@ def test_notebooks_are_executed_with_parameters(first, servers, tmp_path):
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
         "import pandas as pd, pathlib\n"
+        "assert pathlib.Path(data_dir).is_absolute(), data_dir\n"
         "n = len(pd.read_parquet(pathlib.Path(data_dir) / 'counts.parquet'))\n"
         "assert kommun == '9999' and n > 0"
     )]  # fmt: skip

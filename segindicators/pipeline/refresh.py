@@ -522,8 +522,8 @@ def stage_notebooks(ctx: RunContext) -> None:
         "kommun": ctx.options.kommun,
         "years": list(ctx.options.years),
         "report_year": ctx.options.year_for_report,
-        "data_dir": str(ctx.processed),
-        "reports_dir": str(ctx.reports),
+        "data_dir": str(ctx.processed.resolve()),
+        "reports_dir": str(ctx.reports.resolve()),
         "focus_areas": [c for fa in ctx.profile.focus_areas for c in fa.areas],
         "synthetic": ctx.options.synthetic,
     }
@@ -722,7 +722,7 @@ def run_refresh(
     from segindicators.geography.profiles import load_profile
 
     stages = STAGES if stages is None else stages
-    home = project_home(options.home)
+    home = project_home(options.home).resolve()  # notebooks run in another cwd: paths must be absolute
     notify = on_stage or (lambda *a: None)
     timings: dict[str, float] = {}
     started = datetime.now(UTC)
