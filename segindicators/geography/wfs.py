@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segindicators.http import HttpClient, HttpError, RawCache, RetryPolicy, SlidingWindowLimiter, cache_key
+from segindicators.http import HttpError, RetryPolicy, SlidingWindowLimiter, cache_key
+from segindicators.http.api import ApiClient
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -83,7 +84,7 @@ def _validate_gpkg(body: bytes) -> None:
         )
 
 
-class WfsClient:
+class WfsClient(ApiClient):
     """Fetch DeSO/RegSO layers of one municipality as GeoDataFrames (EPSG:3006), cached with provenance.
 
     Parameters
@@ -100,6 +101,8 @@ class WfsClient:
         Passed to :class:`~segindicators.http.HttpClient` (tests inject fakes).
     """
 
+    offline_error = WfsCacheMiss
+
     def __init__(
         self,
         base_url: str = DEFAULT_WFS_URL,
@@ -113,39 +116,17 @@ class WfsClient:
     ) -> None:
         import time
 
-        from segindicators.paths import raw_dir
-
-        self.base_url = base_url.rstrip("/")
-        self.offline = offline
         self.refresh = refresh
-        self.cache = RawCache(Path(cache_dir) if cache_dir is not None else raw_dir() / "wfs")
-        self._http_kwargs = {
-            "retry": retry or RetryPolicy(),
-            "transport": transport,
-            "sleep": sleep or time.sleep,
-            "limiter": SlidingWindowLimiter(10, 1.0),
-        }
-        self._http_client: HttpClient | None = None
+        self._setup(
+            base_url, cache_dir, offline, "wfs",
+            retry=retry or RetryPolicy(), transport=transport, sleep=sleep or time.sleep,
+            limiter=SlidingWindowLimiter(10, 1.0),
+        )  # fmt: skip
 
-    @property
-    def http_calls(self) -> int:
-        """HTTP requests sent (attempts, retries included)."""
-        return 0 if self._http_client is None else self._http_client.calls
-
-    def close(self) -> None:
-        """Close the connection pool, if one was opened."""
-        if self._http_client is not None:
-            self._http_client.close()
-
-    def _http(self) -> HttpClient:
-        if self.offline:
-            raise WfsCacheMiss(
-                "offline mode: refusing to make an HTTP request (this is a bug in the caller)."
-            )
-        if self._http_client is None:
-            prefix, _ = self.base_url.rsplit("/", 1)
-            self._http_client = HttpClient(prefix, **self._http_kwargs)
-        return self._http_client
+    def _http_root(self) -> str:
+        # requests are made relative to the folder above the endpoint (".../geoserver/stat" + "wfs?...")
+        prefix, _ = self.base_url.rsplit("/", 1)
+        return prefix
 
     def raw(self, layer: str, kommun: str) -> bytes:
         """The GeoPackage bytes of ``layer`` for ``kommun`` (from the cache when present, see the policy)."""

@@ -35,15 +35,14 @@ from urllib.parse import parse_qsl, urlsplit
 import pandas as pd
 
 from segindicators.http import (
-    HttpClient,
     HttpError,
     HttpResponse,
     HttpStatusError,
-    RawCache,
     RetryPolicy,
     SlidingWindowLimiter,
     cache_key,
 )
+from segindicators.http.api import ApiClient
 from segindicators.http.cache import canonical_json
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
@@ -266,7 +265,7 @@ def _describe(kpis: Sequence[str], municipalities: Sequence[str], years: Sequenc
     return f"KPI {','.join(kpis)} for municipality {','.join(municipalities)} and year(s) {','.join(years)}"
 
 
-class KoladaClient:
+class KoladaClient(ApiClient):
     """Kolada API v3 client with pacing, retries, paging, raw cache and offline mode.
 
     Parameters
@@ -298,6 +297,8 @@ class KoladaClient:
     The constructor makes no network call.
     """
 
+    offline_error = KoladaCacheMiss
+
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
@@ -316,55 +317,17 @@ class KoladaClient:
     ) -> None:
         import httpx
 
-        from segindicators.paths import raw_dir
-
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page={per_page!r}: expected 1..{MAX_PER_PAGE} (Kolada's cap).")
-        self.base_url = base_url.rstrip("/")
-        self.offline = offline
         self.per_page = int(per_page)
         self.verify_kpis = verify_kpis
-        self.cache = RawCache(Path(cache_dir) if cache_dir is not None else raw_dir() / "kolada")
         self.limiter = SlidingWindowLimiter(max_calls, window, clock=clock, sleep=sleep)
-        self._timeout = httpx.Timeout(connect=timeout[0], read=timeout[1], write=timeout[1], pool=timeout[0])
-        self._retry = retry or RetryPolicy()
-        self._sleep = sleep
-        self._transport = transport
-        self._http_client: HttpClient | None = None
+        self._setup(
+            base_url, cache_dir, offline, "kolada",
+            timeout=httpx.Timeout(connect=timeout[0], read=timeout[1], write=timeout[1], pool=timeout[0]),
+            limiter=self.limiter, retry=retry or RetryPolicy(), sleep=sleep, transport=transport,
+        )  # fmt: skip
         self._kpis: dict[str, KpiInfo] = {}
-
-    # -- plumbing -------------------------------------------------------------------------------------------
-    @property
-    def http_calls(self) -> int:
-        """HTTP requests sent by this client (attempts, retries included)."""
-        return 0 if self._http_client is None else self._http_client.calls
-
-    def _http(self) -> HttpClient:
-        if self.offline:
-            raise KoladaCacheMiss(
-                "offline mode: refusing to make an HTTP request (this is a bug in the caller)."
-            )
-        if self._http_client is None:
-            self._http_client = HttpClient(
-                self.base_url,
-                timeout=self._timeout,
-                limiter=self.limiter,
-                retry=self._retry,
-                sleep=self._sleep,
-                transport=self._transport,
-            )
-        return self._http_client
-
-    def close(self) -> None:
-        """Close the HTTP connection pool (if one was opened)."""
-        if self._http_client is not None:
-            self._http_client.close()
-
-    def __enter__(self) -> KoladaClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _relative(self, link: str, what: str) -> tuple[str, dict[str, str]]:
         """Split a next-page link into a path under :attr:`base_url` and its query parameters."""

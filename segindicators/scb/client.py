@@ -18,15 +18,14 @@ import numpy as np
 import pandas as pd
 
 from segindicators.http import (
-    HttpClient,
     HttpError,
     HttpResponse,
     HttpStatusError,
-    RawCache,
     RetryPolicy,
     SlidingWindowLimiter,
     cache_key,
 )
+from segindicators.http.api import ApiClient
 from segindicators.http.cache import canonical_json
 from segindicators.scb.jsonstat import parse_jsonstat2
 from segindicators.scb.query import (
@@ -86,7 +85,7 @@ def _too_many_cells(exc: HttpStatusError) -> bool:
     return exc.status == 400 and "too many cells" in exc.detail.lower()
 
 
-class ScbClient:
+class ScbClient(ApiClient):
     """PxWebApi v2 client with pacing, cell-limit splitting, raw cache and offline mode.
 
     Parameters
@@ -114,6 +113,8 @@ class ScbClient:
     The constructor makes no network call; ``/config`` is read lazily on first need.
     """
 
+    offline_error = ScbCacheMiss
+
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
@@ -130,57 +131,19 @@ class ScbClient:
     ) -> None:
         import httpx
 
-        from segindicators.paths import raw_dir
-
-        self.base_url = base_url.rstrip("/")
-        self.offline = offline
         self.lang = lang
         self.check_updated = check_updated
-        self.cache = RawCache(Path(cache_dir) if cache_dir is not None else raw_dir() / "scb")
         self.limiter = SlidingWindowLimiter(
             DEFAULT_LIMITS["maxCallsPerTimeWindow"], DEFAULT_LIMITS["timeWindow"], clock=clock, sleep=sleep
         )
-        self._timeout = httpx.Timeout(connect=timeout[0], read=timeout[1], write=timeout[1], pool=timeout[0])
-        self._retry = retry or RetryPolicy()
-        self._sleep = sleep
-        self._transport = transport
-        self._http_client: HttpClient | None = None
+        self._setup(
+            base_url, cache_dir, offline, "scb",
+            timeout=httpx.Timeout(connect=timeout[0], read=timeout[1], write=timeout[1], pool=timeout[0]),
+            limiter=self.limiter, retry=retry or RetryPolicy(), sleep=sleep, transport=transport,
+        )  # fmt: skip
         self._config: dict[str, Any] | None = None
         self._metadata: dict[str, dict[str, Any]] = {}
         self._codelists: dict[str, dict[str, Any]] = {}
-
-    # -- plumbing -------------------------------------------------------------------------------------------
-    @property
-    def http_calls(self) -> int:
-        """HTTP requests sent by this client (attempts, retries included)."""
-        return 0 if self._http_client is None else self._http_client.calls
-
-    def _http(self) -> HttpClient:
-        if self.offline:
-            raise ScbCacheMiss(
-                "offline mode: refusing to make an HTTP request (this is a bug in the caller)."
-            )
-        if self._http_client is None:
-            self._http_client = HttpClient(
-                self.base_url,
-                timeout=self._timeout,
-                limiter=self.limiter,
-                retry=self._retry,
-                sleep=self._sleep,
-                transport=self._transport,
-            )
-        return self._http_client
-
-    def close(self) -> None:
-        """Close the HTTP connection pool (if one was opened)."""
-        if self._http_client is not None:
-            self._http_client.close()
-
-    def __enter__(self) -> ScbClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _provenance(self, response: HttpResponse, table_updated: str | None, **extra: Any) -> dict[str, Any]:
         return {
