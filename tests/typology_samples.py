@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from segindicators.catalogue.builder import labels_as_text
 from segindicators.demo import KOMMUN, SYNTHETIC_LABEL, generate
 
 # indicator id -> (variables, numerator category, denominator category or None for a level)
@@ -68,18 +69,7 @@ def synthetic_processed(seed: int = 20241231) -> pd.DataFrame:
     supp = out["status"].eq("..").fillna(False).to_numpy()
     out["flags"] = np.where(supp, "suppressed", "")
     out["status"] = out["status"].where(supp, None)
-    for col in (
-        "kommun",
-        "level",
-        "geo_version",
-        "area",
-        "area_name",
-        "indicator",
-        "unit",
-        "source_table",
-        "flags",
-    ):
-        out[col] = out[col].astype("str")
+    labels_as_text(out)
     out = out[COLUMNS].sort_values(["indicator", "geo_version", "level", "area", "year"], ignore_index=True)
     out.attrs["synthetic"] = True
     out.attrs["label"] = SYNTHETIC_LABEL

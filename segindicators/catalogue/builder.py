@@ -54,9 +54,37 @@ COLUMNS = [
     "kommun", "level", "geo_version", "area", "area_name", "year", "indicator", "numerator", "denominator",
     "value", "unit", "status", "source_table", "table_updated", "flags",
 ]  # fmt: skip
+#: Processed-counts columns that hold codes and labels (always text, never missing-as-None).
+LABEL_COLUMNS = (
+    "kommun",
+    "level",
+    "geo_version",
+    "area",
+    "area_name",
+    "indicator",
+    "unit",
+    "source_table",
+    "flags",
+)
 FLAG_ORDER = ("harmonised", "reconstructed", "break", "suppressed", "small_area")
 AREA_PATTERNS = {"DeSO": re.compile(r"^\d{4}[A-C]\d{4}$"), "RegSO": re.compile(r"^\d{4}R\d{3}$")}
 SUPPRESSED = {"..", "."}
+
+
+def labels_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast the processed-counts label columns (:data:`LABEL_COLUMNS`) present in ``frame`` to text, in place.
+
+    Rows built outside the builder (web exports, samples) then compare and concatenate with built rows.
+
+    Examples
+    --------
+    >>> labels_as_text(pd.DataFrame({"kommun": [580], "value": [1.0]}))["kommun"].tolist()
+    ['580']
+    """
+    for c in LABEL_COLUMNS:
+        if c in frame.columns:
+            frame[c] = frame[c].astype("str")
+    return frame
 
 
 class BuildError(ValueError):

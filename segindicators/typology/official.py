@@ -19,6 +19,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from segindicators.catalogue.builder import labels_as_text
+
 __all__ = [
     "AREA_TYPE_LABELS_EN",
     "AREA_TYPE_LABELS_SV",
@@ -178,18 +180,7 @@ def read_official_area_types(
     out["source_table"] = "IntGr5Socio (web export)"
     out["table_updated"] = None
     out["flags"] = ""
-    for c in (
-        "kommun",
-        "level",
-        "geo_version",
-        "area",
-        "area_name",
-        "indicator",
-        "unit",
-        "source_table",
-        "flags",
-    ):
-        out[c] = out[c].astype("str")
+    labels_as_text(out)
     out = out.sort_values(["kommun", "year", "area"], kind="mergesort").reset_index(drop=True)
     out.attrs["notes"] = raw.attrs.get("notes", "")
     out.attrs["source_file"] = str(path)

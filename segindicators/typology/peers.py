@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from segindicators.catalogue.builder import labels_as_text
 from segindicators.indices import segregation_indices
 
 __all__ = ["ASCENDING", "citywide_by_kommun", "foreign_born_counts_from_export", "peer_comparison"]
@@ -79,18 +80,7 @@ def foreign_born_counts_from_export(
         out["value"] = out["numerator"] / out["denominator"]
     out["unit"], out["status"], out["flags"] = "share", None, ""
     out["source_table"] = "TAB6572 (web export)"
-    for c in (
-        "kommun",
-        "level",
-        "geo_version",
-        "area",
-        "area_name",
-        "indicator",
-        "unit",
-        "source_table",
-        "flags",
-    ):
-        out[c] = out[c].astype("str")
+    labels_as_text(out)
     return out.sort_values(["kommun", "area", "year"], kind="mergesort").reset_index(drop=True)
 
 
