@@ -82,7 +82,69 @@ class _Fault:
     route: str = ""
 
 
-class FakeJsonServer:
+class LocalServer:
+    """Lifecycle shared by the fake servers: a threaded HTTP server on 127.0.0.1 at a random port.
+
+    Subclasses set :attr:`base_path` and implement ``_handle(handler, method)``; use as a context manager
+    (``with Fake() as fake: fake.url``).
+    """
+
+    #: URL path prefix that :attr:`url` ends with, e.g. ``"/api/v2"``.
+    base_path: str = ""
+    _server: ThreadingHTTPServer | None = None
+
+    def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        raise NotImplementedError
+
+    # -- server ---------------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """Base URL (``http://127.0.0.1:<port>`` + :attr:`base_path`); the server must be running."""
+        if self._server is None:
+            raise RuntimeError(
+                f"{type(self).__name__} is not running; use it as a context manager or call start()."
+            )
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.base_path}"
+
+    def start(self) -> Self:
+        """Start serving on a random free port in a daemon thread."""
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid 40 ms stalls
+
+            def log_message(self, format: str, *args: Any) -> None:  # silence stderr logging
+                pass
+
+            def do_GET(self) -> None:
+                fake._handle(self, "GET")
+
+            def do_POST(self) -> None:
+                fake._handle(self, "POST")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class FakeJsonServer(LocalServer):
     """Base of the fake API servers; use as a context manager (``with Fake() as fake: fake.url``).
 
     Parameters
@@ -94,9 +156,6 @@ class FakeJsonServer:
     enforce_limits
         Switch the call limit off.
     """
-
-    #: URL path prefix of the API (``url`` ends with it), e.g. ``"/api/v2"``.
-    base_path: str = ""
 
     def __init__(
         self,
@@ -114,8 +173,7 @@ class FakeJsonServer:
         self._arrivals: deque[float] = deque()
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = None
 
     # -- to implement ---------------------------------------------------------------------------------------
     def _route(self, method: str, path: str, query: Mapping[str, list[str]], body: Any) -> Any:
@@ -158,54 +216,6 @@ class FakeJsonServer:
         """Forget logged requests (limits and faults are kept)."""
         with self._lock:
             self.requests.clear()
-
-    # -- server ---------------------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """Base URL (``http://127.0.0.1:<port>`` + :attr:`base_path`); the server must be running."""
-        if self._server is None:
-            raise RuntimeError(
-                f"{type(self).__name__} is not running; use it as a context manager or call start()."
-            )
-        return f"http://127.0.0.1:{self._server.server_address[1]}{self.base_path}"
-
-    def start(self) -> Self:
-        """Start serving on a random free port in a daemon thread."""
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid 40 ms stalls
-
-            def log_message(self, format: str, *args: Any) -> None:  # silence stderr logging
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- request handling -----------------------------------------------------------------------------------
     def _take_fault(self, path: str) -> _Fault | None:

@@ -20,10 +20,12 @@ import re
 import tempfile
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+from segindicators.testing.fake_http import LocalServer
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -45,15 +47,16 @@ class WfsRequest:
     status: int
 
 
-class FakeWfs:
+class FakeWfs(LocalServer):
     """In-memory WFS answering GetFeature with GeoPackage bytes; use as a context manager."""
+
+    base_path = PATH
 
     def __init__(self, layers: dict[str, gpd.GeoDataFrame] | None = None) -> None:
         self.layers: dict[str, gpd.GeoDataFrame] = dict(layers or {})
         self.requests: list[WfsRequest] = []
         self._fail: list[int] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
         self._bytes: dict[tuple[str, str], bytes] = {}
 
     @classmethod
@@ -77,48 +80,6 @@ class FakeWfs:
     def fail_next(self, times: int = 1, status: int = 503) -> None:
         """Answer the next ``times`` requests with ``status``."""
         self._fail.extend([status] * times)
-
-    # -- server -----------------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """The WFS endpoint URL (``http://127.0.0.1:<port>/geoserver/stat/wfs``)."""
-        if self._server is None:
-            raise RuntimeError("FakeWfs is not running; use it as a context manager or call start().")
-        return f"http://127.0.0.1:{self._server.server_address[1]}{PATH}"
-
-    def start(self) -> FakeWfs:
-        """Start serving on a random free port in a daemon thread."""
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeWfs:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- answers ----------------------------------------------------------------------------------------
     def geopackage(self, layer: str, kommun: str) -> bytes:
@@ -161,13 +122,15 @@ class FakeWfs:
             return error(f"expected CQL_FILTER=kommunkod='NNNN', got {one('CQL_FILTER')!r}")
         return 200, "application/geopackage+sqlite3", self.geopackage(layer, m.group(1))
 
-    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+    def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(h.path)
         query = parse_qs(parts.query)
         with self._lock:
             forced = self._fail.pop(0) if self._fail else None
         if forced is not None:
             status, ctype, body = forced, "text/plain", b"injected fault"
+        elif method != "GET":
+            status, ctype, body = 405, "text/plain", b"GetFeature is a GET request"
         else:
             status, ctype, body = self._answer(parts.path, query)
         with self._lock:
