@@ -33,12 +33,11 @@ DRAWN = [
     "04_trend_education_post_secondary_3plus", "05_ranked_low_economic_standard_0_19",
     "06_ranked_employment_rate_20_64", "07_ranked_foreign_born_share", "08_index_trend_economic_standard",
     "09_index_trend_background", "10_decomposition_theil_h_income", "11_ice_economic_standard",
-    *[f"14_plan_status_{k}" for k in range(1, 6)], "16_map_area_type", "17_map_low_economic_standard_0_19",
+    *[f"14_plan_status_{k}" for k in range(1, 6)], "15_measures_status", "16_map_area_type", "17_map_low_economic_standard_0_19",
 ]  # fmt: skip
-NOT_DRAWN = [
+NOT_DRAWN = [  # a single-municipality run has no peer indices; the demo ships a (synthetic) measures register
     "12_peers_dissimilarity_background",
     "13_peers_rank_dissimilarity_background",
-    "15_measures_status",
 ]
 
 

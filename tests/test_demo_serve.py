@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,6 +66,12 @@ def test_only_served_routes_were_requested(built):
         region = next(s for s in r.body["selection"] if s["variableCode"] == "Region")
         assert region["valueCodes"] == ["9999*"]
         assert region["codelist"] in {"vs_DeSO2018", "vs_DeSO2025", "vs_RegSO2020", "vs_RegSO2025"}
+    # at most one data call per table × geography codelist (DeSO and RegSO levels each have their own codelist)
+    calls = Counter(
+        (r.path, next(s["codelist"] for s in r.body["selection"] if s["variableCode"] == "Region"))
+        for r in data
+    )
+    assert calls and max(calls.values()) == 1, calls.most_common(3)
 
 
 @pytest.mark.parametrize("level", ["DeSO", "RegSO"])
