@@ -1,58 +1,61 @@
-"""Test helpers for the catalogue tests: a recording stub client and synthetic metadata.
+"""Test helpers for the catalogue tests: SCB's recorded metadata with a few Linköping areas, and a recording stub.
 
-All values produced here are synthetic (Syntetiska exempeldata – inte officiell statistik).
+The metadata documents are SCB's own (``segindicators/scb/recorded``, from shared/reference); only the Region
+list is ours: a handful of real Linköping codes (from SCB's kopplingstabeller) in the spelling SCB's tables use.
+The values the stub answers are synthetic (Syntetiska exempeldata – inte officiell statistik).
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import zlib
 
 import pandas as pd
 
-from segindicators.catalogue.builder import plan_requests
+from segindicators.scb.jsonstat import split_region_code
+from segindicators.scb.metadata import level_of_code, recorded_metadata, table_spec
+from segindicators.scb.query import expand_expressions
 
-CODELISTS = ["vs_DeSO2018", "vs_DeSO2025", "vs_RegSO2020", "vs_RegSO2025"]
-AREAS = {
-    "vs_DeSO2018": ["0580C1010", "0580C1190"],
-    "vs_DeSO2025": ["0580C1010", "0580C1190", "0580C1191"],
-    "vs_RegSO2020": ["0580R001", "0580R018"],
-    "vs_RegSO2025": ["0580R001", "0580R018"],
+#: Region codes by level and version, as SCB's tables spell them (2025 codes suffixed); real Linköping codes:
+#: 0580C1190 was split into 0580C1191 + 0580C1192 in 2025 (reference lookups).
+REGIONS = {
+    ("riket", None): ["00"],
+    ("kommun", None): ["0580"],
+    ("DeSO", "2018"): ["0580C1010", "0580C1190"],
+    ("DeSO", "2025"): ["0580C1010_DeSO2025", "0580C1191_DeSO2025", "0580C1192_DeSO2025"],
+    ("RegSO", "2018"): ["0580R001", "0580R018"],
+    ("RegSO", "2025"): ["0580R001_RegSO2025", "0580R018_RegSO2025"],
 }
-SUFFIX = {"vs_DeSO2025": "DeSO2025", "vs_RegSO2025": "RegSO2025"}
 
 
-def synthetic_metadata(catalogue, tables=None) -> dict[str, dict]:
-    """PxWeb v2 metadata documents (JSON-stat2 shape) holding every code the catalogue asks for."""
-    codes: dict[str, dict[str, set[str]]] = {}
-    for level in ("DeSO", "RegSO"):
-        for req in plan_requests(catalogue, "0580", range(2010, 2027), level):
-            for var, cs in req.selection.items():
-                if var in ("Region",):
-                    continue
-                codes.setdefault(req.table, {}).setdefault(var, set()).update(c for c in cs if c != "*")
-                if "*" in cs:
-                    codes[req.table][var].add("X")
+def stub_metadata(tables=None) -> dict[str, dict]:
+    """SCB's recorded metadata of every catalogue table, each with the stub Region codes of its levels."""
     out = {}
-    for table, dims in codes.items():
+    for table, doc in recorded_metadata().items():
         if tables is not None and table not in tables:
             continue
-        dimension = {
-            "Region": {
-                "label": "region",
-                "category": {"index": {"00": 0, "0580": 1}, "label": {"00": "Riket", "0580": "Linköping"}},
-                "extension": {"codelists": [{"id": c, "type": "Valueset"} for c in CODELISTS]},
-            }
+        spec = table_spec(doc)
+        codes = [
+            c
+            for (level, version), cs in REGIONS.items()
+            if level in spec.levels and (version is None or version in spec.geo_versions)
+            for c in cs
+        ]
+        doc = copy.deepcopy(doc)
+        doc["dimension"]["Region"]["category"] = {
+            "index": {c: i for i, c in enumerate(codes)},
+            "label": {c: c for c in codes},
         }
-        for var, cs in dims.items():
-            dimension[var] = {"label": var, "category": {"index": {c: i for i, c in enumerate(sorted(cs))}}}
-        out[table] = {"version": "2.0", "class": "dataset", "id": ["Region", *dims], "dimension": dimension,
-                      "updated": "2025-06-01T06:00:00Z"}  # fmt: skip
+        out[table] = doc
     return out
 
 
 class RecordingClient:
-    """Same ``.data``/``.metadata`` signature as ScbClient; records every call; synthetic values."""
+    """Same ``.data``/``.metadata`` signature as ScbClient; records every call; synthetic values.
+
+    Like SCB (reference README), a 2025-version code asked for a year before 2024 answers 0.
+    """
 
     def __init__(self, metadata: dict[str, dict]):
         self._metadata = metadata
@@ -65,18 +68,24 @@ class RecordingClient:
 
     def data(self, table_id, selection, codelists=None):
         self.data_calls.append((table_id, {k: list(v) for k, v in selection.items()}, dict(codelists or {})))
-        codelist = (codelists or {})["Region"]
-        prefix = selection["Region"][0].rstrip("*")
-        regions = [a for a in AREAS[codelist] if a.startswith(prefix)]
-        dims = {v: (["X"] if cs == ["*"] else cs) for v, cs in selection.items() if v != "Region"}
+        meta = self._metadata[table_id]
+        dims = {}
+        for var in meta["id"]:
+            have = list(meta["dimension"][var]["category"]["index"])
+            if var in selection:
+                dims[var] = expand_expressions(selection[var], have)
         rows = []
-        for region in regions:
-            for combo in itertools.product(*dims.values()):
-                key = "|".join((table_id, region, *combo))
-                rows.append(
-                    [region, SUFFIX.get(codelist), *combo, float(zlib.crc32(key.encode()) % 900 + 50)]
-                )
-        frame = pd.DataFrame(rows, columns=["Region", "region_version", *dims, "value"])
+        for combo in itertools.product(*dims.values()):
+            cell = dict(zip(dims, combo, strict=True))
+            plain, version = split_region_code(cell["Region"])
+            level, geo = level_of_code(cell["Region"])
+            value = float(zlib.crc32("|".join((table_id, *combo)).encode()) % 900 + 50)
+            if geo == "2025" and int(cell["Tid"]) < 2024:
+                value = 0.0
+            rows.append([plain, version, *[cell[v] for v in dims if v != "Region"], value])
+        frame = pd.DataFrame(
+            rows, columns=["Region", "region_version", *[v for v in dims if v != "Region"], "value"]
+        )
         frame["status"] = None
-        frame.attrs["updated"] = "2025-06-01T06:00:00Z"
+        frame.attrs["updated"] = meta.get("updated") or "2025-06-01T06:00:00Z"
         return frame

@@ -16,7 +16,7 @@ from segindicators.catalogue.builder import (
 )
 from segindicators.catalogue.check import CatalogueMismatchError
 from segindicators.catalogue.definitions import load_catalogue, parse_catalogue
-from tests.catalogue_stubs import RecordingClient, synthetic_metadata
+from tests.catalogue_stubs import RecordingClient, stub_metadata
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +50,8 @@ def test_share_is_numerator_over_denominator(cat):
 def test_minus_spec_gives_total_minus_born_in_sweden(cat):
     ind = cat.indicator("foreign_born_share")
     f = frame(
-        [("0580R018", "2023", "tot", "1+2", "X", 10060.0, None),
-         ("0580R018", "2023", "010", "1+2", "X", 3826.0, None)],
+        [("0580R018", "2023", "tot", "1+2", "000007Y5", 10060.0, None),
+         ("0580R018", "2023", "sv", "1+2", "000007Y5", 3826.0, None)],
         ["Fodelseregion", "Kon", "ContentsCode"],
     )  # fmt: skip
     row = indicator_rows(ind, f, ind.sources[0]).iloc[0]
@@ -76,23 +76,22 @@ def test_a_suppressed_part_makes_the_sum_nan_not_smaller(cat):
     ind = cat.indicator("education_compulsory_share")
     levels = ["21", "3+4", "5", "6", "US"]
     vals = [100.0, 300.0, np.nan, 200.0, 10.0]
-    f = frame([("0580R001", "2023", lv, "X", v, ".." if np.isnan(v) else None) for lv, v in zip(levels, vals, strict=True)],
+    f = frame([("0580R001", "2023", lv, "000005MO", v, ".." if np.isnan(v) else None) for lv, v in zip(levels, vals, strict=True)],
               ["UtbildningsNiva", "ContentsCode"])  # fmt: skip
     row = indicator_rows(ind, f, ind.sources[0]).iloc[0]
     assert row["numerator"] == 100.0 and np.isnan(row["denominator"]) and np.isnan(row["value"])
 
 
-def test_reconstructed_share_times_persons_is_flagged(cat):
+def test_reconstructed_share_times_the_tables_own_persons_is_flagged(cat):
+    """TAB6685 publishes the percentage and its number of persons (000008AE); the count is their product."""
     ind = cat.indicator("low_economic_standard_0_19")
-    share = frame([("0580R018", "2022", "0-19", "000008AC", 62.5, None)], ["Alder", "ContentsCode"])
-    bands = ["0-4", "5-9", "10-14", "15-19"]
-    persons = frame([("0580R018", "2022", b, "1+2", "000007Y7", 500.0, None) for b in bands],
-                    ["Alder", "Kon", "ContentsCode"])  # fmt: skip
-    base = cat.persons[ind.share_of.persons]
-    row = indicator_rows(ind, share, ind.sources[0], persons_frame=persons, persons_base=base).iloc[0]
+    share = frame([("0580R018", "2022", "0-19", "000008AC", 62.0, None),
+                   ("0580R018", "2022", "0-19", "000008AE", 2000.0, None)], ["Alder", "ContentsCode"])  # fmt: skip
+    row = indicator_rows(ind, share, ind.sources[0], decimals=0).iloc[0]
     assert row["denominator"] == 2000.0
-    assert row["value"] == 0.625 and row["numerator"] == 1250.0
-    assert row["flags"] == "reconstructed" and row["source_table"] == "TAB6685+TAB6574"
+    assert row["value"] == 0.62 and row["numerator"] == 1240.0
+    assert row["flags"] == "reconstructed" and row["source_table"] == "TAB6685"
+    assert row["rounding"] == 0.005  # whole percent: ±0.5 percentage points
 
 
 def test_ckm_rule_uses_the_tables_own_total_from_2025():
@@ -100,7 +99,6 @@ def test_ckm_rule_uses_the_tables_own_total_from_2025():
         "ckm_from": 2025,
         "geography_versions": {"2018": {"DeSO": "vs_DeSO2018", "RegSO": "vs_RegSO2020"},
                                "2025": {"DeSO": "vs_DeSO2025", "RegSO": "vs_RegSO2025"}},
-        "persons": {"all": {"table": "TAB6574", "count": {"Alder": ["totalt"]}}},
         "indicators": [{
             "id": "rental", "name_sv": "Hyresrätt", "name_en": "Rental", "area": 4, "unit": "share",
             "direction": "neutral", "age_band": "dwellings",
@@ -125,16 +123,14 @@ def test_ckm_rule_uses_the_tables_own_total_from_2025():
 
 def test_break_years_and_break_series_are_flagged(cat):
     edu = cat.indicator("education_post_secondary_3plus_share")
-    rows = [("0580R001", "2024", lv, "X", 10.0, None) for lv in ["21", "3+4", "5", "6", "US"]]
+    rows = [("0580R001", "2024", lv, "000007Z6", 10.0, None) for lv in ["21", "3+4", "5", "6", "US"]]
     out = indicator_rows(edu, frame(rows, ["UtbildningsNiva", "ContentsCode"]), edu.sources[1])
     assert out["flags"].tolist() == ["break"]
     rams = cat.indicator("employment_rate_20_64_rams")
     rows = [
-        ("0580R001", "2019", s, "1+2", "20-64", "X", v, None) for s, v in (("FÖRV", 70.0), ("TOTALT", 100.0))
+        ("0580R001", "2019", s, "1+2", "00000569", v, None) for s, v in (("FÖRV", 70.0), ("total", 100.0))
     ]
-    out = indicator_rows(
-        rams, frame(rows, ["Sysselsattning", "Kon", "Alder", "ContentsCode"]), rams.sources[0]
-    )
+    out = indicator_rows(rams, frame(rows, ["Sysselsattning", "Kon", "ContentsCode"]), rams.sources[0])
     assert out["flags"].tolist() == ["break"] and out["value"].tolist() == [0.7]
 
 
@@ -174,54 +170,73 @@ def test_code_absent_from_the_frame_is_an_error(cat):
 # --------------------------------------------------------------------------- call plan, recording stub
 
 
-@pytest.mark.parametrize("level", ["DeSO", "RegSO"])
-def test_at_most_one_call_per_table_and_geography_version(cat, level):
-    client = RecordingClient(synthetic_metadata(cat))
-    out = build_counts(client, "0580", range(2018, 2026), level, catalogue=cat)
-    keys = Counter((t, cl["Region"]) for t, _, cl in client.data_calls)
-    assert max(keys.values()) == 1
-    assert all(sel["Region"] == ["0580*"] for _, sel, _ in client.data_calls)
+def test_one_call_per_table_brings_every_level_and_version(cat):
+    client = RecordingClient(stub_metadata())
+    out = build_counts(client, "0580", range(2018, 2026), catalogue=cat)
+    calls = Counter(t for t, _, _ in client.data_calls)
+    assert max(calls.values()) == 1 and len(calls) == 14
+    assert all(cl == {} for _, _, cl in client.data_calls)  # the table's own Region codes, no codelist
+    regions = {t: sel["Region"] for t, sel, _ in client.data_calls}
+    assert regions["TAB6574"] == ["0580*", "00"] and regions["TAB6685"] == ["0580*", "00"]
+    for t in ("TAB6680", "TAB6258", "TAB6638", "TAB6586"):  # no riket rows at SCB: not asked for
+        assert regions[t] == ["0580*"]
     assert Counter(client.metadata_calls).most_common(1)[0][1] == 1
-    # both geography versions are asked for with their own codelist
-    expected_lists = {"DeSO": {"vs_DeSO2018", "vs_DeSO2025"}, "RegSO": {"vs_RegSO2020", "vs_RegSO2025"}}[
-        level
-    ]
-    assert {cl["Region"] for _, _, cl in client.data_calls} == expected_lists
     assert list(out.columns) == COLUMNS
-    assert (out["kommun"] == "0580").all() and (out["level"] == level).all()
+    assert set(out["level"]) == {"DeSO", "RegSO", "kommun", "riket"}
+    assert (out.loc[out.level != "riket", "kommun"] == "0580").all()
+    assert (out.loc[out.level == "riket", ["kommun", "area"]] == "00").all().all()
     built = set(out["indicator"])
-    for ind in cat.indicators:
-        if level in ind.levels:
-            assert ind.id in built
+    assert {i.id for i in cat.indicators} <= built
     assert {"background.foreign", "employment_status.not_employed", "income_quartiles.q4"} <= built
     assert out["year"].dtype == "int64" and set(out["geo_version"]) == {"2018", "2025"}
-    # years follow each indicator's source periods
-    assert set(out.loc[out.indicator == "employment_rate_20_64", "year"]) == set(range(2020, 2026))
+    # years follow each indicator's source periods and what the table publishes
+    emp = out[out.indicator == "employment_rate_20_64"]
+    assert set(emp["year"]) == set(range(2020, 2025))
+    assert set(emp["level"]) == {"DeSO", "RegSO"}  # TAB6680 has no kommun or riket rows
     assert set(out.loc[out.indicator == "employment_rate_20_64_rams", "year"]) == {2019}
+    assert {"indicator": "employment_rate_20_64", "table": "TAB6680", "years": [2025]} in out.attrs[
+        "unpublished"
+    ]
+    assert out.attrs["unvouched_tables"] == ["TAB6586", "TAB6680"]
     assert out.loc[out.indicator.str.startswith("low_economic"), "flags"].str.contains("reconstructed").all()
+    assert (out.loc[out.indicator.str.startswith("low_economic"), "rounding"].dropna() == 0.005).all()
+
+
+def test_no_value_comes_from_a_2025_codes_pre_2024_zero(cat):
+    """SCB answers 0 for a 2025-version code asked for a year before 2024; such cells never become rows."""
+    client = RecordingClient(stub_metadata())
+    out = build_counts(
+        client, "0580", [2022, 2023, 2024], catalogue=cat, indicators=["population"], groups=[]
+    )
+    assert set(out.loc[out.geo_version == "2025", "year"]) == {2024}
+    assert set(out.loc[out.geo_version == "2018", "year"]) == {2022, 2023}
+    assert (out["value"] > 0).all()
+    assert "0580C1191" in set(out.loc[out.geo_version == "2025", "area"])
 
 
 def test_call_plan_merges_indicators_sharing_a_table(cat):
-    reqs = plan_requests(cat, "0580", [2023], "DeSO", indicators=["population", "low_economic_standard_0_19"],
-                         groups=[])  # fmt: skip
-    tab6574 = [r for r in reqs if r.table == "TAB6574"]
-    assert len(tab6574) == 1
-    assert {"totalt", "0-4", "15-19"} <= set(tab6574[0].selection["Alder"])
-    assert tab6574[0].codelist == "vs_DeSO2018" and tab6574[0].selection["Tid"] == ["2023"]
+    from segindicators.scb.metadata import recorded_specs
+
+    reqs = plan_requests(cat, "0580", [2023, 2024], specs=recorded_specs(),
+                         indicators=["low_economic_standard_share", "low_economic_standard_0_19"], groups=[])  # fmt: skip
+    assert [r.table for r in reqs] == ["TAB6685"]
+    sel = reqs[0].selection
+    assert sel["Alder"] == ["0-19", "tot"] and sel["ContentsCode"] == ["000008AC", "000008AE"]
+    assert sel["Tid"] == ["2023", "2024"]
 
 
 def test_build_fails_before_any_data_call_when_a_code_was_renamed(cat, tmp_path):
-    meta = synthetic_metadata(cat)
+    meta = stub_metadata()
     idx = meta["TAB6680"]["dimension"]["ContentsCode"]["category"]["index"]
-    idx["0000089Z"] = idx.pop("0000089X")
+    idx["0000089Q"] = idx.pop("0000089X")
     client = RecordingClient(meta)
     with pytest.raises(CatalogueMismatchError, match="indicator 'employment_rate_20_64'"):
-        build_counts(client, "0580", [2024], "RegSO", catalogue=cat)
+        build_counts(client, "0580", [2024], catalogue=cat)
     assert client.data_calls == []
 
 
 def test_build_writes_parquet(cat, tmp_path):
-    client = RecordingClient(synthetic_metadata(cat))
+    client = RecordingClient(stub_metadata())
     path = tmp_path / "processed" / "counts.parquet"
     out = build_counts(client, "0580", [2024], "RegSO", catalogue=cat, indicators=["population"], groups=[],
                        out=path)  # fmt: skip
@@ -237,12 +252,9 @@ def test_parse_years_rejects_garbage():
 
 def test_reconstructed_and_break_flags_join_in_contract_order(cat):
     ind = cat.indicator("low_economic_standard_share")
-    share = frame([("0580R001", "2024", "tot", "000008AC", 10.0, None)], ["Alder", "ContentsCode"])
-    persons = frame(
-        [("0580R001", "2024", "totalt", "1+2", "000007Y7", 1000.0, None)], ["Alder", "Kon", "ContentsCode"]
-    )
-    base = cat.persons["all_ages"]
-    out = indicator_rows(ind, share, ind.sources[1], persons_frame=persons, persons_base=base)
+    share = frame([("0580R001", "2024", "tot", "000008AC", 10.0, None),
+                   ("0580R001", "2024", "tot", "000008AE", 1000.0, None)], ["Alder", "ContentsCode"])  # fmt: skip
+    out = indicator_rows(ind, share, ind.sources[1])
     assert out["flags"].tolist() == ["reconstructed;break"] and out["numerator"].tolist() == [100.0]
 
 
@@ -250,7 +262,7 @@ def test_reconstructed_and_break_flags_join_in_contract_order(cat):
 def test_foreign_born_share_from_the_real_regso_export(cat, born_in_sweden):
     """SCB's own export (RegSO 2020, födelseregion Sverige/totalt) through the catalogue definition.
 
-    Labels are mapped to the catalogue's codes here; the codes themselves are marked verify in the catalogue.
+    Labels are mapped to the catalogue's codes here (TAB6572 Fodelseregion sv / tot in SCB's metadata).
     """
     exp = born_in_sweden
     f = pd.DataFrame(
@@ -258,9 +270,9 @@ def test_foreign_born_share_from_the_real_regso_export(cat, born_in_sweden):
             "Region": exp["region"],
             "region_version": None,
             "Tid": exp["year"].astype(str),
-            "Fodelseregion": exp["födelseregion"].map({"Sverige": "010", "totalt": "tot"}),
+            "Fodelseregion": exp["födelseregion"].map({"Sverige": "sv", "totalt": "tot"}),
             "Kon": "1+2",
-            "ContentsCode": "X",
+            "ContentsCode": "000007Y5",
             "value": exp["value"],
             "status": exp["status"],
         }
@@ -286,7 +298,7 @@ def test_a_table_scb_no_longer_has_is_named_with_its_indicators(cat):
                 raise Gone(f"404 {table_id}")
             return super().metadata(table_id)
 
-    client = Client(synthetic_metadata(cat))
+    client = Client(stub_metadata())
     with pytest.raises(
         CatalogueMismatchError,
         match=r"indicator 'low_economic_standard_65plus' \(TAB6685\): table TAB6685 not found",

@@ -2,16 +2,27 @@
 
 Two halves:
 
-* the **call plan** (:func:`plan_requests`): for one municipality and level, every (table, geography version)
-  the catalogue needs becomes exactly one ``ScbClient.data`` call — all indicators using the table share it,
-  the Region selection is the codelist plus the wildcard ``"<kommun>*"``;
+* the **call plan** (:func:`plan_requests`): every table the catalogue needs becomes exactly one
+  ``ScbClient.data`` call for the municipality — DeSO and RegSO of both geography versions, the kommun and
+  riket together. Region is selected by the table's own codes (``"<kommun>*"`` plus ``"00"`` where the table
+  publishes riket), not through a codelist: the codelists differ per table (TAB5956 and TAB6258 offer
+  ``vs_DeSoHE`` / ``vs_RegSo1``) and one call brings every level. Each table is asked only for the years its
+  ``/metadata`` lists; the years it lacks are reported as not yet published
+  (``frame.attrs["unpublished"]``), never as an error;
 * pure **transformations** (:func:`sum_spec`, :func:`indicator_rows`, :func:`group_rows`) from the client's
   long frames (one column per variable code, ``region_version``, ``value``, ``status``) to rows of the
   processed-counts contract. Suppressed cells stay NaN and keep SCB's status; shares published only as
-  percentages are reconstructed as share x persons and flagged ``reconstructed``; from the CKM year (2025) an
-  indicator with a ``total`` uses the table's own total as denominator.
+  percentages are reconstructed as share x the table's own number of persons, flagged ``reconstructed``, with
+  the percentage's published rounding (unit decimals from the metadata) in ``rounding``; from the CKM year
+  (2025) an indicator with a ``total`` uses the table's own total as denominator.
 
-Aggregation to kommun, focus areas and harmonised series is the geography package's job, not this module's.
+Both geography versions share one Region dimension at SCB, and a 2025-version code asked for a year before
+2024 answers 0 (reference README): a row is kept only when its code's version is the one the catalogue's
+source period names for that year, so such a 0 never becomes a value.
+
+Aggregation to kommun (where the table has no kommun rows), focus areas and harmonised series is the geography
+package's job, not this module's; the tables whose sums SCB does not vouch for (``aggregallowed: false``) are
+listed in ``frame.attrs["unvouched_tables"]`` for it.
 """
 
 from __future__ import annotations
@@ -26,15 +37,16 @@ import numpy as np
 import pandas as pd
 
 from segindicators.catalogue.definitions import (
+    LEVELS,
     WILDCARD,
     Catalogue,
     CountSpec,
     GroupDefinition,
     Indicator,
-    PersonsBase,
     SourcePeriod,
     load_catalogue,
 )
+from segindicators.scb.metadata import TableSpec, level_of_code, table_spec
 
 __all__ = [
     "COLUMNS",
@@ -52,8 +64,11 @@ __all__ = [
 KEYS = ["Region", "region_version", "Tid"]
 COLUMNS = [
     "kommun", "level", "geo_version", "area", "area_name", "year", "indicator", "numerator", "denominator",
-    "value", "unit", "status", "source_table", "table_updated", "flags",
+    "value", "unit", "status", "source_table", "table_updated", "flags", "rounding",
 ]  # fmt: skip
+#: Levels one build produces (each only where the table publishes it).
+BUILD_LEVELS = ("DeSO", "RegSO", "kommun", "riket")
+RIKET = "00"
 #: Processed-counts columns that hold codes and labels (always text, never missing-as-None).
 LABEL_COLUMNS = (
     "kommun",
@@ -68,6 +83,8 @@ LABEL_COLUMNS = (
 )
 FLAG_ORDER = ("harmonised", "reconstructed", "break", "suppressed", "small_area")
 AREA_PATTERNS = {"DeSO": re.compile(r"^\d{4}[A-C]\d{4}$"), "RegSO": re.compile(r"^\d{4}R\d{3}$")}
+#: region_version (suffix of a 2025 code) → geography version; no suffix = the 2018 version.
+_VERSION_OF_SUFFIX = {"DeSO2025": "2025", "RegSO2025": "2025"}
 SUPPRESSED = {"..", "."}
 
 
@@ -103,12 +120,11 @@ class ClientLike(Protocol):
 
 @dataclass(frozen=True)
 class TableRequest:
-    """One ``ScbClient.data`` call: table, geography version, Region codelist and the full selection."""
+    """One ``ScbClient.data`` call: a table and its full selection (Region, the codes used, the years)."""
 
     table: str
-    geo_version: str
-    codelist: str
     selection: dict[str, list[str]]
+    unpublished: tuple[int, ...] = ()
 
     @property
     def years(self) -> list[int]:
@@ -145,25 +161,40 @@ def _merge(into: dict[str, set[str]], codes: Mapping[str, Iterable[str]]) -> Non
 
 
 def _users(
-    catalogue: Catalogue, indicators: Iterable[str] | None, groups: Iterable[str] | None, level: str
+    catalogue: Catalogue, indicators: Iterable[str] | None, groups: Iterable[str] | None
 ) -> tuple[list[Indicator], list[GroupDefinition]]:
     inds = (
         [catalogue.indicator(i) for i in indicators] if indicators is not None else list(catalogue.indicators)
     )
     grps = [catalogue.group(g) for g in groups] if groups is not None else list(catalogue.groups)
-    return [i for i in inds if level in i.levels], grps
+    return inds, grps
+
+
+def _entry_codes(
+    entry: Indicator | GroupDefinition, period: SourcePeriod
+) -> list[Mapping[str, Iterable[str]]]:
+    """Every code an indicator or group uses in one source period, per variable."""
+    parts: list[Mapping[str, Iterable[str]]] = [entry.selection_for(period)]
+    if isinstance(entry, Indicator):
+        specs = [entry.numerator, entry.denominator, entry.total, entry.level]
+    else:
+        specs = [*entry.members.values(), entry.total]
+    if entry.share_of is not None:
+        specs += [entry.share_of.content, entry.share_of.persons]
+    parts += [s.all_codes() for s in specs if s is not None and s.codes]
+    return parts
 
 
 def plan_requests(
     catalogue: Catalogue,
     kommun: str,
     years: Iterable[int],
-    level: str,
     *,
+    specs: Mapping[str, TableSpec] | None = None,
     indicators: Iterable[str] | None = None,
     groups: Iterable[str] | None = None,
 ) -> list[TableRequest]:
-    """The data calls a build makes: one per (table, geography version).
+    """The data calls a build makes: one per table, every level and geography version in it.
 
     Parameters
     ----------
@@ -173,60 +204,55 @@ def plan_requests(
         Four-digit municipality code, e.g. ``"0580"``.
     years
         Reference years wanted.
-    level
-        ``"DeSO"`` or ``"RegSO"``.
+    specs
+        Table id → :class:`~segindicators.scb.metadata.TableSpec` from the tables' ``/metadata``: which years
+        and levels each table publishes. Without it every requested year a source period covers is asked for,
+        with riket.
     indicators, groups
-        Ids to build (default: all that exist at ``level``; pass ``groups=[]`` for none).
+        Ids to build (default: all; pass ``groups=[]`` for none).
 
     Examples
     --------
+    >>> from segindicators.scb.metadata import recorded_specs
     >>> cat = load_catalogue()
-    >>> reqs = plan_requests(cat, "0580", [2023, 2024], "RegSO", indicators=["employment_rate_20_64"], groups=[])
-    >>> [(r.table, r.codelist, r.selection["Region"], r.selection["Tid"]) for r in reqs]
-    [('TAB6680', 'vs_RegSO2020', ['0580*'], ['2023']), ('TAB6680', 'vs_RegSO2025', ['0580*'], ['2024'])]
+    >>> reqs = plan_requests(cat, "0580", [2023, 2024, 2025], specs=recorded_specs(),
+    ...                      indicators=["employment_rate_20_64"], groups=[])
+    >>> [(r.table, r.selection["Region"], r.selection["Tid"], r.unpublished) for r in reqs]
+    [('TAB6680', ['0580*'], ['2023', '2024'], (2025,))]
+    >>> plan_requests(cat, "0580", [2024], specs=recorded_specs(), indicators=["population"],
+    ...               groups=[])[0].selection
+    {'Region': ['0580*', '00'], 'Alder': ['totalt'], 'ContentsCode': ['000007Y7'], 'Kon': ['1+2'], 'Tid': ['2024']}
     """
-    if level not in AREA_PATTERNS:
-        raise ValueError(f"level: expected 'DeSO' or 'RegSO', got {level!r}")
     if not re.fullmatch(r"\d{4}", kommun):
         raise ValueError(f"kommun: expected a four-digit municipality code such as '0580', got {kommun!r}")
     years = sorted(set(years))
-    inds, grps = _users(catalogue, indicators, groups, level)
-    plan: dict[tuple[str, str], tuple[dict[str, set[str]], set[int]]] = {}
-
-    def add(period: SourcePeriod, table: str, codes: list[Mapping[str, Iterable[str]]]) -> None:
-        ys = {y for y in years if period.covers(y)}
-        if not ys:
-            return
-        merged, yset = plan.setdefault((table, period.geo_version), ({}, set()))
-        for c in codes:
-            _merge(merged, c)
-        yset.update(ys)
-
-    for ind in inds:
-        for period in ind.sources:
-            specs = [s.all_codes() for s in (ind.numerator, ind.denominator, ind.total, ind.level) if s]
-            if ind.share_of is not None:
-                specs.append(ind.share_of.content.all_codes())
-                base = catalogue.persons[ind.share_of.persons]
-                add(period, base.table, [base.selection, base.count.all_codes()])
-            add(period, period.table, [ind.selection, *specs])
-    for grp in grps:
-        for period in grp.sources:
-            specs = [m.all_codes() for m in grp.members.values()]
-            if grp.total is not None:
-                specs.append(grp.total.all_codes())
-            if grp.share_of is not None:
-                base = catalogue.persons[grp.share_of.persons]
-                add(period, base.table, [base.selection, base.count.all_codes()])
-            add(period, period.table, [grp.selection, *specs])
-
+    inds, grps = _users(catalogue, indicators, groups)
+    plan: dict[str, tuple[dict[str, set[str]], set[int]]] = {}
+    for entry in [*inds, *grps]:
+        for period in entry.sources:
+            ys = {y for y in years if period.covers(y)}
+            if not ys:
+                continue
+            merged, yset = plan.setdefault(period.table, ({}, set()))
+            for c in _entry_codes(entry, period):
+                _merge(merged, c)
+            yset.update(ys)
     out = []
-    for (table, geo), (codes, ys) in sorted(plan.items()):
-        selection = {"Region": [f"{kommun}*"]}
+    for table, (codes, ys) in sorted(plan.items()):
+        spec = (specs or {}).get(table)
+        published = set(spec.years) if spec is not None else ys
+        asked = sorted(ys & published)
+        regions = [f"{kommun}*"]
+        if spec is None or "riket" in spec.levels:
+            regions.append(RIKET)
+        selection = {"Region": regions}
         for var in sorted(codes):
             selection[var] = [WILDCARD] if WILDCARD in codes[var] else sorted(codes[var])
-        selection["Tid"] = [str(y) for y in sorted(ys)]
-        out.append(TableRequest(table, geo, catalogue.codelist(geo, level), selection))
+        selection["Tid"] = [str(y) for y in asked]
+        if asked:
+            out.append(TableRequest(table, selection, tuple(sorted(ys - published))))
+        else:
+            out.append(TableRequest(table, {**selection, "Tid": []}, tuple(sorted(ys))))
     return out
 
 
@@ -339,9 +365,9 @@ def _finish(
     indicator: str,
     unit: str,
     period: SourcePeriod,
-    source_table: str,
     updated: Any,
     flags: Mapping[str, np.ndarray],
+    rounding: float = np.nan,
 ) -> pd.DataFrame:
     df = df.reset_index()
     out = pd.DataFrame(
@@ -355,7 +381,7 @@ def _finish(
             "value": df["value"].astype("float64"),
             "unit": unit,
             "status": df["status"].astype("string"),
-            "source_table": source_table,
+            "source_table": period.table,
             "table_updated": None if updated is None else str(updated),
         }
     )
@@ -363,7 +389,33 @@ def _finish(
     out["flags"] = _flags(
         out, {**{k: np.asarray(v, dtype=bool) for k, v in flags.items()}, "suppressed": suppressed}
     )
+    out["rounding"] = np.where(out["value"].notna().to_numpy(), float(rounding), np.nan)
     return out
+
+
+def rounding_of_percent(decimals: int | None) -> float:
+    """Half-width, in share units, of a percentage published with ``decimals`` decimals (NaN if unknown).
+
+    Examples
+    --------
+    >>> rounding_of_percent(0), rounding_of_percent(1)
+    (0.005, 0.0005)
+    """
+    return np.nan if decimals is None else 0.5 * 10.0 ** (-int(decimals)) / 100.0
+
+
+def _reconstruct(
+    frame: pd.DataFrame, content: CountSpec, persons_spec: CountSpec, selection: Mapping[str, tuple[str, ...]],
+    where: str,
+) -> pd.DataFrame:  # fmt: skip
+    """share/100 x persons, both from the same table: numerator, denominator, value (share) and status."""
+    share = sum_spec(frame, content, selection, where=where)
+    persons = sum_spec(frame, persons_spec, selection, where=f"{where} persons")["value"].reindex(share.index)
+    df = share.copy()
+    df["value"] = share["value"] / 100.0
+    df["denominator"] = persons.to_numpy()
+    df["numerator"] = df["value"] * df["denominator"]
+    return df
 
 
 def indicator_rows(
@@ -372,49 +424,37 @@ def indicator_rows(
     period: SourcePeriod,
     *,
     ckm_from: int = 2025,
-    persons_frame: pd.DataFrame | None = None,
-    persons_base: PersonsBase | None = None,
+    decimals: int | None = None,
 ) -> pd.DataFrame:
     """Turn one table frame into processed-count rows for one indicator and source period.
 
     Formulas: share = numerator / denominator (a zero denominator gives NaN); from ``ckm_from`` the
     denominator is the table's own ``total`` when the indicator defines one (SCB's Cell Key Method makes
-    totals differ from the sum of parts); reconstructed count = share/100 x persons, denominator = persons
-    (flag ``reconstructed``); a level (median, class) has NaN numerator and denominator.
+    totals differ from the sum of parts); reconstructed count = share/100 x the table's number of persons,
+    denominator = those persons (flag ``reconstructed``), ``rounding`` = half the last published decimal of the
+    percentage (``decimals``, from the table's metadata); a level (median, class) has NaN numerator and
+    denominator.
 
     Returns
     -------
     DataFrame
         Columns ``geo_version, area, year, indicator, numerator, denominator, value, unit, status,
-        source_table, table_updated, flags`` (``kommun``, ``level`` and ``area_name`` are added by
+        source_table, table_updated, flags, rounding`` (``kommun``, ``level`` and ``area_name`` are added by
         :func:`build_counts`).
     """
     where = f"indicator {indicator.id!r} ({period.table})"
-    sel = indicator.selection
+    sel = indicator.selection_for(period)
     extra: dict[str, np.ndarray] = {}
-    source = period.table
     updated = frame.attrs.get("updated")
+    rounding = np.nan
     if indicator.kind == "level":
         df = sum_spec(frame, indicator.level, sel, where=where)
         df["numerator"] = np.nan
         df["denominator"] = np.nan
     elif indicator.kind == "reconstructed":
-        if persons_frame is None or persons_base is None:
-            raise BuildError(
-                f"{where}: needs the persons table {indicator.share_of.persons!r} to reconstruct counts"
-            )
-        share = sum_spec(frame, indicator.share_of.content, sel, where=where)
-        persons = sum_spec(
-            persons_frame, persons_base.count, persons_base.selection, where=f"{where} persons base"
-        )
-        persons = persons.droplevel("region_version").reindex(share.index.droplevel("region_version"))
-        df = share.copy()
-        df["value"] = share["value"] / 100.0
-        df["denominator"] = persons["value"].to_numpy()
-        df["numerator"] = df["value"] * df["denominator"]
-        df["status"] = share["status"].fillna(pd.Series(persons["status"].to_numpy(), index=share.index))
+        df = _reconstruct(frame, indicator.share_of.content, indicator.share_of.persons, sel, where)
         extra["reconstructed"] = np.ones(len(df), dtype=bool)
-        source = f"{period.table}+{persons_base.table}"
+        rounding = rounding_of_percent(decimals)
     else:
         num = sum_spec(frame, indicator.numerator, sel, where=where)
         df = num.rename(columns={"value": "numerator"})
@@ -436,8 +476,8 @@ def indicator_rows(
     years = df.index.get_level_values("Tid").astype(int).to_numpy()
     breaks = np.isin(years, list(indicator.break_years())) | ("break" in indicator.flags)
     extra["break"] = breaks
-    return _finish(df, indicator=indicator.id, unit=indicator.unit, period=period, source_table=source,
-                   updated=updated, flags=extra)  # fmt: skip
+    return _finish(df, indicator=indicator.id, unit=indicator.unit, period=period, updated=updated,
+                   flags=extra, rounding=rounding)  # fmt: skip
 
 
 def group_rows(
@@ -445,67 +485,98 @@ def group_rows(
     frame: pd.DataFrame,
     period: SourcePeriod,
     *,
-    persons_frame: pd.DataFrame | None = None,
-    persons_base: PersonsBase | None = None,
+    decimals: int | None = None,
 ) -> pd.DataFrame:
     """Rows for a segregation group definition: indicator ``"<group>.<member>"``, numerator = member count,
-    denominator = the group total, value = share. Published percentages are reconstructed (flagged)."""
+    denominator = the group total, value = share. Published percentages are reconstructed from the table's own
+    number of persons (flagged, with their rounding)."""
     where = f"group {group.id!r} ({period.table})"
+    sel = group.selection_for(period)
     pieces = []
-    if group.share_of is not None:
-        if persons_frame is None or persons_base is None:
-            raise BuildError(f"{where}: needs the persons table {group.share_of.persons!r}")
-        persons = sum_spec(
-            persons_frame, persons_base.count, persons_base.selection, where=f"{where} persons base"
-        )
-    else:
-        total = sum_spec(frame, group.total, group.selection, where=where)
+    total = None if group.share_of is not None else sum_spec(frame, group.total, sel, where=where)
     for name, spec in group.members.items():
-        part = sum_spec(frame, spec, group.selection, where=f"{where} member {name!r}")
-        df = part.copy()
         flags: dict[str, np.ndarray] = {}
+        rounding = np.nan
         if group.share_of is not None:
-            den = persons.droplevel("region_version").reindex(part.index.droplevel("region_version"))["value"]
-            df["value"] = part["value"] / 100.0
-            df["denominator"] = den.to_numpy()
-            df["numerator"] = df["value"] * df["denominator"]
+            df = _reconstruct(frame, spec, group.share_of.persons, sel, f"{where} member {name!r}")
             flags["reconstructed"] = np.ones(len(df), dtype=bool)
-            source = f"{period.table}+{persons_base.table}"
+            rounding = rounding_of_percent(decimals)
         else:
+            part = sum_spec(frame, spec, sel, where=f"{where} member {name!r}")
+            df = part.copy()
             df["numerator"] = part["value"]
             df["denominator"] = total["value"].reindex(part.index)
             with np.errstate(divide="ignore", invalid="ignore"):
                 df["value"] = df["numerator"] / df["denominator"].where(df["denominator"] != 0)
             df["status"] = part["status"].fillna(total["status"].reindex(part.index))
-            source = period.table
-        pieces.append(_finish(df, indicator=f"{group.id}.{name}", unit="share", period=period, source_table=source,
-                              updated=frame.attrs.get("updated"), flags=flags))  # fmt: skip
+        pieces.append(_finish(df, indicator=f"{group.id}.{name}", unit="share", period=period,
+                              updated=frame.attrs.get("updated"), flags=flags, rounding=rounding))  # fmt: skip
     return pd.concat(pieces, ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------- build
 
 
-def expected_years(catalogue: Catalogue, years: Iterable[int], level: str) -> dict[str, list[int]]:
-    """Per indicator id, the requested years its source periods cover (for validation of a build).
+def expected_years(
+    catalogue: Catalogue, years: Iterable[int], level: str, *, specs: Mapping[str, TableSpec] | None = None
+) -> dict[str, list[int]]:
+    """Per indicator id, the requested years its source periods cover and its table publishes.
 
     Examples
     --------
     >>> expected_years(load_catalogue(), [2018, 2019, 2020], "RegSO")["employment_rate_20_64"]
     [2020]
+    >>> from segindicators.scb.metadata import recorded_specs
+    >>> expected_years(load_catalogue(), [2024, 2025], "DeSO", specs=recorded_specs())["employment_rate_20_64"]
+    [2024]
     """
     out = {}
     for ind in catalogue.indicators:
         if level in ind.levels:
-            out[ind.id] = [y for y in sorted(set(years)) if ind.source_for(y) is not None]
+            kept = []
+            for y in sorted(set(years)):
+                period = ind.source_for(y)
+                spec = None if period is None else (specs or {}).get(period.table)
+                if period is not None and (spec is None or y in spec.years):
+                    kept.append(y)
+            out[ind.id] = kept
     return out
+
+
+def _levels_of(frame: pd.DataFrame, kommun: str) -> tuple[np.ndarray, np.ndarray]:
+    """Level (None for codes outside the municipality) and geography version of every row's Region."""
+    codes = frame["Region"].astype("string").fillna("")
+    level = codes.map({c: level_of_code(c)[0] for c in pd.unique(codes)}).astype(object).to_numpy()
+    own = codes.str.startswith(kommun).fillna(False).to_numpy() | (codes == RIKET).to_numpy()
+    level = np.where(own & ((level != "kommun") | (codes == kommun).to_numpy()), level, None)
+    rv = frame["region_version"] if "region_version" in frame else pd.Series(pd.NA, index=frame.index)
+    geo = np.where(rv.isna().to_numpy(), "2018", rv.map(_VERSION_OF_SUFFIX).astype(object).to_numpy())
+    return level, geo
+
+
+def _period_rows(
+    frame: pd.DataFrame, period: SourcePeriod, years: list[int], levels: Iterable[str]
+) -> pd.DataFrame:
+    """The rows one source period reads: its years, and DeSO/RegSO codes of its geography version only.
+
+    A 2025-version code answers 0 for years before 2024 (and a 2018-version code nothing after 2023): only the
+    version the period names is kept, so such a cell can never become a value.
+    """
+    wanted = [str(y) for y in years if period.covers(y)]
+    level = frame["_level"].to_numpy()
+    keep = frame["Tid"].isin(wanted).to_numpy() & np.isin(level, list(levels))
+    areal = np.isin(level, ["DeSO", "RegSO"])
+    keep &= ~areal | (frame["_geo"].to_numpy() == period.geo_version)
+    sub = frame.loc[keep]
+    sub.attrs = dict(frame.attrs)
+    return sub
 
 
 def build_counts(
     client: ClientLike,
     kommun: str,
     years: Iterable[int],
-    level: str = "RegSO",
+    levels: Iterable[str] = BUILD_LEVELS,
     *,
     catalogue: Catalogue | None = None,
     indicators: Iterable[str] | None = None,
@@ -513,7 +584,7 @@ def build_counts(
     check: bool = True,
     out: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Fetch and transform every catalogue indicator (and group) for one municipality, level and years.
+    """Fetch and transform every catalogue indicator (and group) for one municipality, all levels at once.
 
     Parameters
     ----------
@@ -522,16 +593,19 @@ def build_counts(
     kommun
         Municipality code, e.g. ``"0580"``.
     years
-        Reference years; each indicator builds for the years its source periods cover.
-    level
-        ``"DeSO"`` or ``"RegSO"``; both come straight from SCB's codelists (no aggregation here).
+        Reference years; each indicator builds for the years its source periods cover and its table publishes
+        (the others are listed in ``attrs["unpublished"]``).
+    levels
+        Levels to keep, from ``("DeSO", "RegSO", "kommun", "riket")`` (a single level name is accepted); each
+        comes straight from SCB's cells where the table publishes it (no aggregation here).
     catalogue
         Default: the packaged catalogue.
     indicators, groups
         Ids to build (default: all; ``groups=[]`` for no group rows).
     check
-        Check the catalogue against each used table's ``/metadata`` first (one metadata call per table);
-        a missing table, variable or value code raises
+        Check the catalogue against each used table's ``/metadata`` first (one metadata call per table, read
+        anyway for the years and levels); a missing table, variable or value code, or a code whose label does
+        not mean what the catalogue says, raises
         :class:`~segindicators.catalogue.check.CatalogueMismatchError` naming the indicator.
     out
         When given, the frame is also written there (parquet or csv by suffix) with ``_io.write_frame``.
@@ -540,54 +614,84 @@ def build_counts(
     -------
     DataFrame
         The processed-counts contract: ``kommun, level, geo_version, area, area_name, year, indicator,
-        numerator, denominator, value, unit, status, source_table, table_updated, flags``.
+        numerator, denominator, value, unit, status, source_table, table_updated, flags, rounding``. ``attrs``:
+        ``unpublished`` (rows ``{indicator, table, years}`` for years a table does not publish yet),
+        ``unvouched_tables`` (tables whose metadata says ``aggregallowed: false``), ``requests`` (the calls),
+        ``tables`` (every table whose metadata was read).
     """
     from segindicators.catalogue.check import assert_catalogue_matches
 
+    levels = (levels,) if isinstance(levels, str) else tuple(levels)
+    unknown = sorted(set(levels) - set(BUILD_LEVELS))
+    if unknown:
+        raise ValueError(f"levels: expected a subset of {BUILD_LEVELS}, got {unknown}")
     cat = catalogue or load_catalogue()
     years = sorted(set(years))
-    requests = plan_requests(cat, kommun, years, level, indicators=indicators, groups=groups)
-    inds, grps = _users(cat, indicators, groups, level)
+    inds, grps = _users(cat, indicators, groups)
+    tables = sorted({p.table for e in [*inds, *grps] for p in e.sources if any(p.covers(y) for y in years)})
+    metadata = {t: _metadata_or_none(client, t) for t in tables}
     if check:
-        tables = sorted({r.table for r in requests})
-        metadata = {t: _metadata_or_none(client, t) for t in tables}
         assert_catalogue_matches(
             cat, metadata, indicators=[i.id for i in inds], groups=[g.id for g in grps], tables=tables
         )
-    frames: dict[tuple[str, str], pd.DataFrame] = {}
+    specs = {t: table_spec(m) for t, m in metadata.items() if m is not None}
+    requests = plan_requests(cat, kommun, years, specs=specs, indicators=indicators, groups=groups)
+    frames: dict[str, pd.DataFrame] = {}
     for req in requests:
-        frame = client.data(req.table, req.selection, {"Region": req.codelist})
-        keep = frame["Region"].astype("string").str.fullmatch(AREA_PATTERNS[level]).fillna(False)
-        keep &= frame["Region"].astype("string").str.startswith(kommun).fillna(False)
-        sub = frame.loc[keep.to_numpy()].copy()
-        sub.attrs = dict(frame.attrs)
-        frames[(req.table, req.geo_version)] = sub
+        if not req.selection["Tid"]:
+            continue
+        frame = client.data(req.table, req.selection)
+        level, geo = _levels_of(frame, kommun)
+        attrs = dict(frame.attrs)
+        frame = frame.assign(_level=level, _geo=geo)
+        frame.attrs = attrs
+        frames[req.table] = frame
+
+    def content_decimals(table: str, spec: CountSpec | None) -> int | None:
+        t = specs.get(table)
+        if t is None or spec is None or "ContentsCode" not in t.variables:
+            return None
+        found = {t.variable("ContentsCode").decimals(c) for c in spec.all_codes().get("ContentsCode", ())}
+        return max((d for d in found if d is not None), default=None)
 
     pieces = []
-    for ind in inds:
-        base = cat.persons[ind.share_of.persons] if ind.share_of else None
-        for period in ind.sources:
-            key = (period.table, period.geo_version)
-            if key not in frames:
+    unpublished = []
+    for entry in [*inds, *grps]:
+        areal = entry.levels if isinstance(entry, Indicator) else LEVELS
+        entry_levels = [lvl for lvl in levels if lvl in ("kommun", "riket") or lvl in areal]
+        for period in entry.sources:
+            spec = specs.get(period.table)
+            covered = [y for y in years if period.covers(y)]
+            missing = [y for y in covered if spec is not None and y not in spec.years]
+            if missing:
+                unpublished.append({"indicator": entry.id, "table": period.table, "years": missing})
+            if period.table not in frames or not covered:
                 continue
-            frame = _years(frames[key], period, years)
-            pframe = _years(frames[(base.table, period.geo_version)], period, years) if base else None
-            pieces.append(indicator_rows(ind, frame, period, ckm_from=cat.ckm_from, persons_frame=pframe,
-                                         persons_base=base))  # fmt: skip
-    for grp in grps:
-        base = cat.persons[grp.share_of.persons] if grp.share_of else None
-        for period in grp.sources:
-            key = (period.table, period.geo_version)
-            if key not in frames:
-                continue
-            frame = _years(frames[key], period, years)
-            pframe = _years(frames[(base.table, period.geo_version)], period, years) if base else None
-            pieces.append(group_rows(grp, frame, period, persons_frame=pframe, persons_base=base))
+            frame = _period_rows(frames[period.table], period, covered, entry_levels)
+            if isinstance(entry, Indicator):
+                dec = content_decimals(period.table, entry.share_of.content if entry.share_of else None)
+                rows = indicator_rows(entry, frame, period, ckm_from=cat.ckm_from, decimals=dec)
+            else:
+                dec = content_decimals(
+                    period.table, next(iter(entry.members.values())) if entry.share_of else None
+                )
+                rows = group_rows(entry, frame, period, decimals=dec)
+            pieces.append(rows)
     result = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=COLUMNS[2:])
-    result.insert(0, "kommun", kommun)
-    result.insert(1, "level", level)
+    codes = result["area"].astype("string").fillna("")
+    level_map = {c: level_of_code(c)[0] for c in pd.unique(codes)}
+    result.insert(0, "kommun", np.where(codes == RIKET, RIKET, kommun))
+    result.insert(1, "level", codes.map(level_map).astype("string"))
     result.insert(4, "area_name", pd.Series(pd.NA, index=result.index, dtype="string"))
-    result = result[COLUMNS].sort_values(["indicator", "geo_version", "area", "year"], ignore_index=True)
+    result = result[COLUMNS].sort_values(
+        ["indicator", "geo_version", "level", "area", "year"], ignore_index=True
+    )
+    result.attrs = {
+        "unpublished": unpublished,
+        "unvouched_tables": sorted(t for t, sp in specs.items() if not sp.aggregallowed),
+        "requests": [(r.table, r.selection) for r in requests if r.selection["Tid"]],
+        "tables": sorted(specs),
+    }
     if out is not None:
         from segindicators._io import write_frame
 
@@ -603,13 +707,7 @@ def _metadata_or_none(client: ClientLike, table: str) -> dict[str, Any] | None:
         status = getattr(exc, "status_code", None) or getattr(
             getattr(exc, "response", None), "status_code", None
         )
+        status = status or getattr(exc, "status", None)
         if status == 404 or isinstance(exc, LookupError | FileNotFoundError):
             return None
         raise
-
-
-def _years(frame: pd.DataFrame, period: SourcePeriod, years: list[int]) -> pd.DataFrame:
-    wanted = [str(y) for y in years if period.covers(y)]
-    sub = frame.loc[frame["Tid"].isin(wanted).to_numpy()]
-    sub.attrs = dict(frame.attrs)
-    return sub

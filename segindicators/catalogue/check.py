@@ -1,12 +1,21 @@
 """Run-time check of the catalogue against SCB's table metadata (PxWebApi v2 ``/tables/{id}/metadata``).
 
-SCB renumbers tables (TAB6436 became TAB6685) and occasionally renames value codes. Before a build, every table,
-variable, value code and Region codelist an indicator uses is looked up in the table's metadata; anything missing
-is an error naming the indicator and exactly what SCB no longer has.
+SCB renumbers tables (TAB6436 became TAB6685) and occasionally renames value codes; worse, a code can exist and
+mean something else (TAB6684 ``000008A9`` is "Quartile 4, share of persons, percent", not the median). Before
+a build, every table, variable and value code an indicator or group uses is looked up in the table's metadata,
+and the meaning the catalogue states for each code is compared with SCB's label. Anything missing or meaning
+something else is a :class:`Problem` naming the indicator, the table, the code, what was expected and what
+SCB's metadata says. A variable SCB does not let one leave out (``extension.elimination: false``) that an
+entry does not select is a problem too: the API would refuse the call.
+
+Meanings are label fragments (``"median"``, ``"quartile 1 | kvartil 1"``): a code's meaning holds when one
+fragment begins a word of SCB's label, compared case-insensitively with en dashes read as hyphens, so both
+``lang=sv`` and ``lang=en`` wordings are handled by listing both.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +24,7 @@ from segindicators.catalogue.definitions import (
     WILDCARD,
     Catalogue,
     CountSpec,
+    Meaning,
     SourcePeriod,
 )
 
@@ -23,17 +33,22 @@ __all__ = [
     "Problem",
     "assert_catalogue_matches",
     "check_catalogue",
+    "label_means",
     "metadata_codes",
+    "metadata_labels",
 ]
+
+#: Variables the builder selects itself (never part of an entry's codes).
+BUILDER_VARIABLES = ("Region", "Tid")
 
 
 class CatalogueMismatchError(LookupError):
-    """The catalogue uses a table, variable, value code or codelist that SCB's metadata does not have."""
+    """The catalogue uses a table, variable or value code SCB's metadata lacks, or one that means something else."""
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One mismatch: who uses it (``owner``), in which table, and what is missing."""
+    """One mismatch: who uses it (``owner``), in which table, and what is wrong."""
 
     owner: str
     table: str
@@ -62,9 +77,41 @@ def metadata_codes(metadata: Mapping[str, Any]) -> dict[str, set[str]]:
     return out
 
 
-def _codelists(metadata: Mapping[str, Any], variable: str = "Region") -> set[str]:
-    ext = ((metadata.get("dimension") or {}).get(variable) or {}).get("extension") or {}
-    return {str(c.get("id")) for c in ext.get("codelists") or [] if isinstance(c, Mapping)}
+def metadata_labels(metadata: Mapping[str, Any], variable: str) -> dict[str, str]:
+    """Code → label of one variable in a metadata document (empty when the variable has no labels)."""
+    dim = (metadata.get("dimension") or {}).get(variable) or {}
+    return {str(k): str(v) for k, v in ((dim.get("category") or {}).get("label") or {}).items()}
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text).replace("–", "-").replace("—", "-").lower()).strip()
+
+
+def label_means(label: str, fragments: Iterable[str]) -> bool:
+    """True when one of ``fragments`` begins a word of ``label`` (case-insensitive, en dash = hyphen).
+
+    A fragment ending in a digit must not run on into more digits ("quartile 1" does not match "quartile 10").
+
+    Examples
+    --------
+    >>> label_means("Median value, SEK thousands", ["median"])
+    True
+    >>> label_means("Quartile 4, share of persons, percent", ["median"])
+    False
+    >>> label_means("number of unemployed", ["employed"]), label_means("20–64 years", ["20-64"])
+    (False, True)
+    >>> label_means("Totalt", ["total"]), label_means("Medianvärde, tkr", ["median"])
+    (True, True)
+    """
+    text = _normal(label)
+    for fragment in fragments:
+        frag = _normal(fragment)
+        if not frag:
+            continue
+        tail = r"(?!\d)" if frag[-1].isdigit() else ""
+        if re.search(r"(?<!\w)" + re.escape(frag) + tail, text):
+            return True
+    return False
 
 
 def _spec_codes(*parts: Mapping[str, tuple[str, ...]] | CountSpec | None) -> dict[str, set[str]]:
@@ -82,8 +129,8 @@ def _check_table(
     owner: str,
     period: SourcePeriod,
     codes: Mapping[str, set[str]],
+    meanings: Iterable[Meaning],
     metadata: Mapping[str, Mapping[str, Any] | None],
-    codelists: Iterable[str],
 ) -> list[Problem]:
     meta = metadata.get(period.table)
     if meta is None:
@@ -106,17 +153,44 @@ def _check_table(
         missing = sorted(c for c in codes[var] if c != WILDCARD and c not in have[var])
         for code in missing:
             problems.append(Problem(owner, period.table, f"variable {var!r} has no value code {code!r}"))
-    if "Region" in have:
-        present = _codelists(meta)
-        for cl in codelists:
-            if cl not in present:
+    stated = {(m.variable, m.code): m for m in meanings if m.table == period.table}
+    for var in sorted(codes):
+        if var not in have:
+            continue
+        labels = metadata_labels(meta, var)
+        for code in sorted(c for c in codes[var] if c != WILDCARD and c in have[var]):
+            meaning = stated.get((var, code))
+            if meaning is None:
                 problems.append(
                     Problem(
                         owner,
                         period.table,
-                        f"Region codelist {cl!r} missing; the table has {sorted(present)}",
+                        f"value code {var}={code!r} states no meaning; SCB's label is {labels.get(code)!r}. "
+                        f"Write it as {{{code!r}: <label fragment>}} in indicators.yaml",
                     )
                 )
+            elif code in labels and not label_means(labels[code], meaning.fragments):
+                problems.append(
+                    Problem(
+                        owner,
+                        period.table,
+                        f"value code {var}={code!r} should mean {' | '.join(meaning.fragments)!r} but SCB's label "
+                        f"is {labels[code]!r}; find the code SCB labels so in /metadata and update indicators.yaml",
+                    )
+                )
+    dims = meta.get("dimension") or {}
+    for var in meta.get("id") or list(dims):
+        if var in BUILDER_VARIABLES or var in codes:
+            continue
+        if not ((dims.get(var) or {}).get("extension") or {}).get("elimination", True):
+            problems.append(
+                Problem(
+                    owner,
+                    period.table,
+                    f"variable {var!r} must be selected (SCB's metadata says elimination: false) but the entry "
+                    f"selects none of its codes {sorted(have.get(var, []))}; add it to the selection",
+                )
+            )
     return problems
 
 
@@ -145,7 +219,7 @@ def check_catalogue(
     Returns
     -------
     list of Problem
-        Empty when everything the catalogue uses exists.
+        Empty when every table, variable and code exists and means what the catalogue says it means.
     """
     wanted_i = set(indicators) if indicators is not None else None
     wanted_g = set(groups) if groups is not None else None
@@ -154,32 +228,26 @@ def check_catalogue(
     for ind in catalogue.indicators:
         if wanted_i is not None and ind.id not in wanted_i:
             continue
-        content = ind.share_of.content if ind.share_of else None
-        codes = _spec_codes(ind.selection, ind.numerator, ind.denominator, ind.total, ind.level, content)
+        share = ind.share_of
         for period in ind.sources:
             if wanted_t is not None and period.table not in wanted_t:
                 continue
-            cls = [catalogue.codelist(period.geo_version, lvl) for lvl in ind.levels]
-            problems += _check_table(f"indicator {ind.id!r}", period, codes, metadata, cls)
-            if ind.share_of is not None:
-                base = catalogue.persons[ind.share_of.persons]
-                pperiod = SourcePeriod(base.table, period.first, period.last, period.geo_version)
-                problems += _check_table(
-                    f"indicator {ind.id!r} (persons base {base.id!r})",
-                    pperiod,
-                    _spec_codes(base.selection, base.count),
-                    metadata,
-                    cls,
-                )
+            codes = _spec_codes(
+                ind.selection_for(period), ind.numerator, ind.denominator, ind.total, ind.level,
+                share.content if share else None, share.persons if share else None,
+            )  # fmt: skip
+            problems += _check_table(f"indicator {ind.id!r}", period, codes, ind.meanings, metadata)
     for grp in catalogue.groups:
         if wanted_g is not None and grp.id not in wanted_g:
             continue
-        codes = _spec_codes(grp.selection, grp.total, *grp.members.values())
         for period in grp.sources:
             if wanted_t is not None and period.table not in wanted_t:
                 continue
-            cls = [catalogue.codelist(period.geo_version, lvl) for lvl in ("DeSO", "RegSO")]
-            problems += _check_table(f"group {grp.id!r}", period, codes, metadata, cls)
+            codes = _spec_codes(
+                grp.selection_for(period), grp.total, grp.share_of.persons if grp.share_of else None,
+                *grp.members.values(),
+            )  # fmt: skip
+            problems += _check_table(f"group {grp.id!r}", period, codes, grp.meanings, metadata)
     return problems
 
 

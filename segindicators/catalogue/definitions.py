@@ -3,6 +3,10 @@
 The YAML file is the single place where an indicator is defined (table per period, selection, numerator,
 denominator, breaks, caveats). This module turns it into frozen dataclasses and rejects a malformed entry with
 an error that names the indicator (or group) and the field.
+
+Every value code is written with what it means, ``{ContentsCode: {"000008AB": "median"}}``: the run-time check
+(:mod:`segindicators.catalogue.check`) compares that meaning with the label in SCB's metadata, so a code that
+exists but means something else (a quartile share where the median was meant) stops the build.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ __all__ = [
     "CountSpec",
     "GroupDefinition",
     "Indicator",
-    "PersonsBase",
+    "Meaning",
     "ShareOf",
     "SourcePeriod",
     "catalogue_table",
@@ -55,6 +59,7 @@ class SourcePeriod:
     first: int
     last: int | None
     geo_version: str
+    selection: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def covers(self, year: int) -> bool:
         """True when ``year`` falls inside this period."""
@@ -88,22 +93,24 @@ class CountSpec:
 
 @dataclass(frozen=True)
 class ShareOf:
-    """SCB publishes a percentage (``content``); the count is share/100 x the persons base."""
+    """SCB publishes a percentage (``content``) and, in the same table, its number of persons (``persons``).
+
+    The count is reconstructed as share/100 x persons. Its precision is the percentage's published decimals,
+    read from the table's metadata at build time (never written here).
+    """
 
     content: CountSpec
-    persons: str
-    rounding: str
+    persons: CountSpec
 
 
 @dataclass(frozen=True)
-class PersonsBase:
-    """A population count (from the population table) used to reconstruct counts from shares."""
+class Meaning:
+    """What a value code is meant to be: ``fragments`` are alternative label fragments (Swedish or English)."""
 
-    id: str
     table: str
-    selection: Mapping[str, tuple[str, ...]]
-    count: CountSpec
-    verify: bool = False
+    variable: str
+    code: str
+    fragments: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,7 @@ class Indicator:
     caveats: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     verify: bool = False
+    meanings: tuple[Meaning, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -158,6 +166,10 @@ class Indicator:
         """Years that start a new regime."""
         return {b.year for b in self.breaks}
 
+    def selection_for(self, period: SourcePeriod) -> dict[str, tuple[str, ...]]:
+        """The fixed codes of one source period: the entry's selection plus the period's own (e.g. its content)."""
+        return {**self.selection, **period.selection}
+
 
 @dataclass(frozen=True)
 class GroupDefinition:
@@ -173,6 +185,7 @@ class GroupDefinition:
     total: CountSpec | None = None
     share_of: ShareOf | None = None
     verify: bool = False
+    meanings: tuple[Meaning, ...] = ()
 
     def source_for(self, year: int) -> SourcePeriod | None:
         """The source period covering ``year``."""
@@ -181,14 +194,17 @@ class GroupDefinition:
                 return period
         return None
 
+    def selection_for(self, period: SourcePeriod) -> dict[str, tuple[str, ...]]:
+        """The fixed codes of one source period: the group's selection plus the period's own."""
+        return {**self.selection, **period.selection}
+
 
 @dataclass(frozen=True)
 class Catalogue:
-    """All indicators, groups and persons bases, with the CKM start year and geography codelists."""
+    """All indicators and groups, with the CKM start year and geography codelists."""
 
     indicators: tuple[Indicator, ...]
     groups: tuple[GroupDefinition, ...]
-    persons: Mapping[str, PersonsBase]
     ckm_from: int
     codelists: Mapping[str, Mapping[str, str]]
 
@@ -226,39 +242,83 @@ def _fail(where: str, fld: str, expected: str, got: Any) -> CatalogueError:
     return CatalogueError(f"{where}: field {fld!r}: expected {expected}, got {got!r}. Fix indicators.yaml.")
 
 
-def _codes_map(raw: Any, where: str, fld: str) -> dict[str, tuple[str, ...]]:
+class _Meanings:
+    """Collects the stated meaning of every value code an entry uses, per source table."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def add(self, var: str, code: str, meaning: Any, where: str, fld: str) -> None:
+        if not isinstance(meaning, str) or not meaning.strip():
+            raise _fail(
+                where,
+                f"{fld}.{code}",
+                "the code's meaning as label fragments ('median | medianvärde')",
+                meaning,
+            )
+        fragments = tuple(f.strip() for f in meaning.split("|") if f.strip())
+        self.items[(var, code)] = tuple(dict.fromkeys((*self.items.get((var, code), ()), *fragments)))
+
+    def for_tables(
+        self, tables: tuple[str, ...], extra: Mapping[str, _Meanings] | None = None
+    ) -> tuple[Meaning, ...]:
+        out = []
+        for table in dict.fromkeys(tables):
+            items = dict(self.items)
+            if extra and table in extra:
+                for key, frags in extra[table].items.items():
+                    items[key] = tuple(dict.fromkeys((*items.get(key, ()), *frags)))
+            out += [Meaning(table, var, code, frags) for (var, code), frags in sorted(items.items())]
+        return tuple(out)
+
+
+def _codes_map(
+    raw: Any, where: str, fld: str, meanings: _Meanings | None = None
+) -> dict[str, tuple[str, ...]]:
+    """``{variable: {code: meaning}}`` (or ``{variable: [codes]}`` where no meaning is stated) → codes."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise _fail(where, fld, "a mapping of variable code -> list of value codes", raw)
+        raise _fail(where, fld, "a mapping of variable code -> value codes with their meanings", raw)
     out: dict[str, tuple[str, ...]] = {}
     for var, codes in raw.items():
         if var == "minus":
             continue
+        if isinstance(codes, Mapping) and codes:
+            for code, meaning in codes.items():
+                if not isinstance(code, str):
+                    raise _fail(where, f"{fld}.{var}", "value codes quoted as strings", list(codes))
+                if meanings is not None:
+                    meanings.add(str(var), code, meaning, where, f"{fld}.{var}")
+            out[str(var)] = tuple(codes)
+            continue
         if isinstance(codes, str) or not isinstance(codes, list | tuple) or not codes:
-            raise _fail(where, f"{fld}.{var}", "a non-empty list of value codes (strings)", codes)
+            raise _fail(where, f"{fld}.{var}", "a non-empty mapping of value code -> meaning", codes)
         if not all(isinstance(c, str) for c in codes):
             raise _fail(where, f"{fld}.{var}", "value codes quoted as strings", codes)
         out[str(var)] = tuple(codes)
     return out
 
 
-def _count_spec(raw: Any, where: str, fld: str, *, required: bool = False) -> CountSpec | None:
+def _count_spec(
+    raw: Any, where: str, fld: str, meanings: _Meanings | None = None, *, required: bool = False
+) -> CountSpec | None:
     if raw is None:
         if required:
             raise _fail(where, fld, "a mapping of variable code -> value codes", None)
         return None
-    codes = _codes_map(raw, where, fld)
+    codes = _codes_map(raw, where, fld, meanings)
     if not codes:
         raise _fail(where, fld, "at least one variable with value codes", raw)
-    minus = _codes_map(raw.get("minus"), where, f"{fld}.minus")
+    minus = _codes_map(raw.get("minus"), where, f"{fld}.minus", meanings)
     return CountSpec(codes=codes, minus=minus)
 
 
-def _sources(raw: Any, where: str) -> tuple[SourcePeriod, ...]:
+def _sources(raw: Any, where: str) -> tuple[tuple[SourcePeriod, ...], dict[str, _Meanings]]:
     if not isinstance(raw, list) or not raw:
         raise _fail(where, "sources", "a non-empty list of {table, first, last, geo_version}", raw)
     out = []
+    meanings: dict[str, _Meanings] = {}
     for i, src in enumerate(raw):
         fld = f"sources[{i}]"
         if not isinstance(src, Mapping):
@@ -274,27 +334,36 @@ def _sources(raw: Any, where: str) -> tuple[SourcePeriod, ...]:
         geo = src.get("geo_version")
         if geo not in GEO_VERSIONS:
             raise _fail(where, f"{fld}.geo_version", f"one of {GEO_VERSIONS} (quoted)", geo)
-        out.append(SourcePeriod(table, first, last, geo))
+        m = meanings.setdefault(table, _Meanings())
+        selection = _codes_map(src.get("selection"), where, f"{fld}.selection", m)
+        out.append(SourcePeriod(table, first, last, geo, selection))
     ordered = sorted(out, key=lambda p: p.first)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if a.last is None or a.last >= b.first:
             raise _fail(where, "sources", "periods that do not overlap", [p.label() for p in ordered])
-    return tuple(ordered)
+    return tuple(ordered), meanings
 
 
-def _share_of(raw: Any, where: str, persons: Mapping[str, PersonsBase], *, content: bool) -> ShareOf | None:
+def _share_of(raw: Any, where: str, meanings: _Meanings, *, content: bool) -> ShareOf | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise _fail(where, "share_of", "a mapping {content, persons, rounding}", raw)
-    pid = raw.get("persons")
-    if pid not in persons:
-        raise _fail(where, "share_of.persons", f"one of the persons bases {sorted(persons)}", pid)
-    rounding = raw.get("rounding")
-    if not isinstance(rounding, str) or not rounding:
-        raise _fail(where, "share_of.rounding", "a statement of the published rounding", rounding)
-    spec = _count_spec(raw.get("content"), where, "share_of.content", required=content) if content else None
-    return ShareOf(content=spec or CountSpec({}), persons=pid, rounding=rounding)
+        raise _fail(where, "share_of", "a mapping {content, persons}", raw)
+    if "rounding" in raw:
+        raise _fail(
+            where, "share_of.rounding", "no rounding statement: the published decimals come from SCB's metadata",
+            raw["rounding"],
+        )  # fmt: skip
+    if not isinstance(raw.get("persons"), Mapping):
+        raise _fail(where, "share_of.persons", "the table's number-of-persons code, {ContentsCode: {code: meaning}}",
+                    raw.get("persons"))  # fmt: skip
+    persons = _count_spec(raw.get("persons"), where, "share_of.persons", meanings, required=True)
+    spec = (
+        _count_spec(raw.get("content"), where, "share_of.content", meanings, required=content)
+        if content
+        else None
+    )
+    return ShareOf(content=spec or CountSpec({}), persons=persons)
 
 
 def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
@@ -304,7 +373,7 @@ def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
     return value
 
 
-def _indicator(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> Indicator:
+def _indicator(raw: Mapping[str, Any]) -> Indicator:
     iid = raw.get("id")
     if not isinstance(iid, str) or not iid:
         raise _fail("indicator <missing id>", "id", "a non-empty string", iid)
@@ -315,11 +384,12 @@ def _indicator(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> In
     direction = raw.get("direction")
     if direction not in DIRECTIONS:
         raise _fail(where, "direction", f"one of {DIRECTIONS}", direction)
-    numerator = _count_spec(raw.get("numerator"), where, "numerator")
-    denominator = _count_spec(raw.get("denominator"), where, "denominator")
-    total = _count_spec(raw.get("total"), where, "total")
-    level = _count_spec(raw.get("level"), where, "level")
-    share_of = _share_of(raw.get("share_of"), where, persons, content=True)
+    m = _Meanings()
+    numerator = _count_spec(raw.get("numerator"), where, "numerator", m)
+    denominator = _count_spec(raw.get("denominator"), where, "denominator", m)
+    total = _count_spec(raw.get("total"), where, "total", m)
+    level = _count_spec(raw.get("level"), where, "level", m)
+    share_of = _share_of(raw.get("share_of"), where, m, content=True)
     n_kinds = sum(x is not None for x in (numerator, share_of, level))
     if n_kinds != 1:
         raise _fail(
@@ -341,6 +411,8 @@ def _indicator(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> In
     caveats = raw.get("caveats") or []
     if not isinstance(caveats, list) or not all(isinstance(c, str) for c in caveats):
         raise _fail(where, "caveats", "a list of strings", caveats)
+    selection = _codes_map(raw.get("selection"), where, "selection", m)
+    sources, source_meanings = _sources(raw.get("sources"), where)
     return Indicator(
         id=iid,
         name_sv=_text(raw, "name_sv", where),
@@ -349,8 +421,8 @@ def _indicator(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> In
         unit=_text(raw, "unit", where),
         direction=direction,
         age_band=_text(raw, "age_band", where),
-        sources=_sources(raw.get("sources"), where),
-        selection=_codes_map(raw.get("selection"), where, "selection"),
+        sources=sources,
+        selection=selection,
         numerator=numerator,
         denominator=denominator,
         total=total,
@@ -361,10 +433,11 @@ def _indicator(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> In
         caveats=tuple(caveats),
         flags=tuple(raw.get("flags") or ()),
         verify=bool(raw.get("verify", False)),
+        meanings=m.for_tables(tuple(p.table for p in sources), source_meanings),
     )
 
 
-def _group(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> GroupDefinition:
+def _group(raw: Mapping[str, Any]) -> GroupDefinition:
     gid = raw.get("id")
     if not isinstance(gid, str) or not gid:
         raise _fail("group <missing id>", "id", "a non-empty string", gid)
@@ -376,54 +449,41 @@ def _group(raw: Mapping[str, Any], persons: Mapping[str, PersonsBase]) -> GroupD
     members_raw = raw.get("members")
     if not isinstance(members_raw, Mapping) or len(members_raw) < 2:
         raise _fail(where, "members", "a mapping of at least two member name -> value codes", members_raw)
+    m = _Meanings()
     members: dict[str, CountSpec] = {}
     for name, spec in members_raw.items():
-        if isinstance(spec, Mapping):
-            codes = _codes_map({variable: spec.get("codes")}, where, f"members.{name}")
+        fld = f"members.{name}"
+        if isinstance(spec, Mapping) and "codes" in spec:
+            codes = _codes_map({variable: spec.get("codes")}, where, fld, m)
             minus = (
-                _codes_map({variable: spec.get("minus")}, where, f"members.{name}.minus")
+                _codes_map({variable: spec.get("minus")}, where, f"{fld}.minus", m)
                 if spec.get("minus")
                 else {}
             )
             members[str(name)] = CountSpec(codes, minus)
         else:
-            members[str(name)] = CountSpec(_codes_map({variable: spec}, where, f"members.{name}"))
+            members[str(name)] = CountSpec(_codes_map({variable: spec}, where, fld, m))
     if kind == "two_group" and len(members) != 2:
         raise _fail(where, "members", "exactly two members for a two_group definition", list(members))
-    total = CountSpec(_codes_map({variable: raw["total"]}, where, "total")) if raw.get("total") else None
-    share_of = _share_of(raw.get("share_of"), where, persons, content=False)
+    total = CountSpec(_codes_map({variable: raw["total"]}, where, "total", m)) if raw.get("total") else None
+    share_of = _share_of(raw.get("share_of"), where, m, content=False)
     if total is None and share_of is None:
         raise _fail(where, "total", "the table's total codes (or share_of for published percentages)", None)
+    selection = _codes_map(raw.get("selection"), where, "selection", m)
+    sources, source_meanings = _sources(raw.get("sources"), where)
     return GroupDefinition(
         id=gid,
         name_en=_text(raw, "name_en", where),
         kind=kind,
-        sources=_sources(raw.get("sources"), where),
-        selection=_codes_map(raw.get("selection"), where, "selection"),
+        sources=sources,
+        selection=selection,
         variable=variable,
         members=members,
         total=total,
         share_of=share_of,
         verify=bool(raw.get("verify", False)),
+        meanings=m.for_tables(tuple(p.table for p in sources), source_meanings),
     )
-
-
-def _persons(raw: Any) -> dict[str, PersonsBase]:
-    if not isinstance(raw, Mapping) or not raw:
-        raise _fail("catalogue", "persons", "a mapping of persons-base id -> definition", raw)
-    out = {}
-    for pid, spec in raw.items():
-        where = f"persons base {pid!r}"
-        if not isinstance(spec, Mapping):
-            raise _fail(where, "definition", "a mapping", spec)
-        out[str(pid)] = PersonsBase(
-            id=str(pid),
-            table=_text(spec, "table", where),
-            selection=_codes_map(spec.get("selection"), where, "selection"),
-            count=_count_spec(spec.get("count"), where, "count", required=True),
-            verify=bool(spec.get("verify", False)),
-        )
-    return out
 
 
 def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
@@ -436,17 +496,21 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
 
     Examples
     --------
-    >>> parse_catalogue({"persons": {}, "indicators": []})
+    >>> parse_catalogue({"indicators": []})
     Traceback (most recent call last):
     ...
-    segindicators.catalogue.definitions.CatalogueError: catalogue: field 'persons': expected a mapping ...
+    segindicators.catalogue.definitions.CatalogueError: catalogue: field 'indicators': expected a non-empty list, got []. Fix indicators.yaml.
     """
-    persons = _persons(raw.get("persons"))
+    if "persons" in raw:
+        raise _fail(
+            "catalogue", "persons", "no persons bases: a share's number of persons is the table's own "
+            "(share_of.persons)", sorted(raw["persons"] or {}),
+        )  # fmt: skip
     inds = raw.get("indicators")
     if not isinstance(inds, list) or not inds:
         raise _fail("catalogue", "indicators", "a non-empty list", inds)
-    indicators = tuple(_indicator(r, persons) for r in inds)
-    groups = tuple(_group(r, persons) for r in raw.get("groups") or [])
+    indicators = tuple(_indicator(r) for r in inds)
+    groups = tuple(_group(r) for r in raw.get("groups") or [])
     for kind, ids in (("indicator", [i.id for i in indicators]), ("group", [g.id for g in groups])):
         dupes = sorted({x for x in ids if ids.count(x) > 1})
         if dupes:
@@ -459,7 +523,7 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
     ckm_from = raw.get("ckm_from")
     if not isinstance(ckm_from, int):
         raise _fail("catalogue", "ckm_from", "the first reference year with Cell Key Method noise", ckm_from)
-    return Catalogue(indicators, groups, persons, ckm_from, codelists)
+    return Catalogue(indicators, groups, ckm_from, codelists)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:

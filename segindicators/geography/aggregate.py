@@ -221,7 +221,7 @@ def aggregate_counts(
         out["kommun"] = out["kommun"].fillna(fallback)
         out = out.drop(columns=["first", "nunique"])
     codes = grouped.ngroup().to_numpy()
-    for col, how in (("source_table", "unique"), ("table_updated", "max")):
+    for col, how in (("source_table", "unique"), ("table_updated", "max"), ("rounding", "max")):
         if col in df.columns:
             if how == "max":
                 out[col] = grouped[col].max().to_numpy()
@@ -262,8 +262,12 @@ def aggregate_counts(
         "unit",
         "status",
     ]
+    # rounding: a pooled share of parts each rounded to ±r (in share units) is within ±r too (Σ r·dᵢ / Σ dᵢ = r)
+    if "rounding" in out.columns:
+        out["rounding"] = out["rounding"].where(out["value"].notna())
     rest = [c for c in ("source_table", "table_updated") if c in out.columns]
-    return out[[*first, *rest, "flags", "coverage", "n_parts", "n_missing"]].reset_index(drop=True)
+    tail = ["rounding"] if "rounding" in out.columns else []
+    return out[[*first, *rest, "flags", *tail, "coverage", "n_parts", "n_missing"]].reset_index(drop=True)
 
 
 def level_mapping(lookup: pd.DataFrame, from_level: str, to_level: str) -> pd.DataFrame:

@@ -77,6 +77,8 @@ __all__ = [
 ]
 
 LEVEL_ORDER = {"DeSO": 0, "RegSO": 1, "focus": 2, "kommun": 3, "riket": 4}
+#: Flag of a figure that is our own sum of cells from a table whose metadata says ``aggregallowed: false``.
+UNVOUCHED = "unvouched_sum"
 TEXT_COLUMNS = ("kommun", "level", "geo_version", "area", "area_name", "indicator", "unit", "status",
                 "source_table", "table_updated", "flags")  # fmt: skip
 
@@ -255,78 +257,37 @@ def stage_geometry(ctx: RunContext) -> None:
     ctx.summary["geometry"] = ", ".join(f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows())
 
 
-class _RegionClient:
-    """Adapter so :func:`build_counts` builds one region's own rows (riket ``"00"``, a kommun) unchanged.
-
-    Every data call asks for that Region code without a codelist (SCB's DeSO/RegSO tables also publish riket
-    and every kommun); the answer's Region is relabelled with a placeholder RegSO code (``0000R000``) so the
-    builder's area filter keeps it, and :func:`_region_rows` turns the rows back into the wanted level.
-    """
-
-    PLACEHOLDER = "0000R000"
-
-    def __init__(self, client: Any, region: str) -> None:
-        self.client = client
-        self.region = region
-
-    def metadata(self, table_id: str) -> dict[str, Any]:
-        return self.client.metadata(table_id)
-
-    def data(self, table_id: str, selection: Any, codelists: Any = None) -> pd.DataFrame:
-        frame = self.client.data(table_id, {**selection, "Region": [self.region]})
-        out = frame.copy()
-        out["Region"] = pd.Series(self.PLACEHOLDER, index=out.index, dtype=frame["Region"].dtype)
-        out.attrs = dict(frame.attrs)
-        return out
-
-
-def _region_rows(ctx: RunContext, region: str, level: str, name: str) -> pd.DataFrame:
-    """SCB's own figures for riket (``"00"``) or the kommun: the table's totals, not sums of districts.
-
-    Sums of DeSO would be missing whenever one DeSO is suppressed, and from reference year 2025 (Cell Key
-    Method) they differ from the published total; the published region figure is the one to compare with.
-    """
-    from segindicators.catalogue.builder import build_counts
-
-    indicators = [i.id for i in ctx.catalogue.indicators if set(i.levels) == {"DeSO", "RegSO"}]
-    rows = build_counts(
-        _RegionClient(ctx.scb, region), "0000", list(ctx.options.years), "RegSO", catalogue=ctx.catalogue,
-        indicators=indicators, check=False,
-    )  # fmt: skip
-    kommun = "00" if level == "riket" else region
-    return rows.assign(kommun=kommun, level=level, area=region, area_name=name)
-
-
 def stage_fetch(ctx: RunContext) -> None:
-    """Build processed counts for DeSO and RegSO (and riket) from SCB; one client, so metadata is read once."""
-    from segindicators.catalogue.builder import build_counts
+    """Build processed counts for DeSO, RegSO, the kommun and riket from SCB: one call per table.
 
-    frames = [
-        build_counts(ctx.scb, ctx.options.kommun, list(ctx.options.years), level, catalogue=ctx.catalogue)
-        for level in ("DeSO", "RegSO")
-    ]
-    ctx.built = pd.concat(frames, ignore_index=True)
-    from segindicators.catalogue.builder import BuildError
-    from segindicators.scb import ScbError
+    Each table brings every level it publishes (:func:`segindicators.catalogue.builder.build_counts`); the kommun
+    and riket rows are SCB's own figures. Years a table does not publish yet are warnings, not failures.
+    """
+    from segindicators.catalogue.builder import build_counts
+    from segindicators.scb.metadata import table_spec
 
     kommun = ctx.options.kommun
+    built = build_counts(ctx.scb, kommun, list(ctx.options.years), catalogue=ctx.catalogue)
     kommun_name = getattr(ctx.profile, "name", None) or f"kommun {kommun}"
-    for key, region, level, name in [
-        ("riket", "00", "riket", "Riket"),
-        ("kommun", kommun, "kommun", kommun_name),
-    ]:
-        try:
-            ctx.extra[key] = _region_rows(ctx, region, level, name)
-        except (ScbError, BuildError) as exc:  # comparison rows only: the run goes on without them
-            ctx.extra[key] = pd.DataFrame(columns=list(COLUMNS))
-            fallback = "; kommun figures are pooled from DeSO instead" if key == "kommun" else ""
-            ctx.warnings.append(
-                f"{key} (Region {region}) rows unavailable, left out: {exc}{fallback}. Region {region} without a "
-                "codelist is assumed to exist in every catalogue table; check the table's /metadata."
-            )
+    level = built["level"]
+    ctx.built = built[level.isin(["DeSO", "RegSO"]).to_numpy()].reset_index(drop=True)
+    ctx.extra["kommun"] = built[(level == "kommun").to_numpy()].assign(area_name=kommun_name)
+    ctx.extra["riket"] = built[(level == "riket").to_numpy()].assign(area_name="Riket")
+    ctx.extra["unvouched_tables"] = list(built.attrs.get("unvouched_tables", []))
+    # the client holds each table's /metadata from the build: no further calls
+    ctx.extra["specs"] = {t: table_spec(ctx.scb.metadata(t)) for t in built.attrs.get("tables", [])}
+    by_table: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+    for item in built.attrs.get("unpublished", []):
+        by_table.setdefault((item["table"], tuple(item["years"])), []).append(item["indicator"])
+    for (table, years), users in sorted(by_table.items()):
+        ctx.warnings.append(
+            f"{table}: {', '.join(map(str, years))} not yet published by SCB (the table's /metadata ends earlier); "
+            f"{', '.join(sorted(users))} have no figures for {'that year' if len(years) == 1 else 'those years'}."
+        )
     ctx.summary["fetch"] = (
         f"{len(ctx.built):,} rows, {ctx.built['indicator'].nunique()} indicators/groups "
-        f"(+ {len(ctx.extra['kommun']):,} kommun and {len(ctx.extra['riket']):,} riket rows)"
+        f"(+ {len(ctx.extra['kommun']):,} kommun and {len(ctx.extra['riket']):,} riket rows); "
+        f"{len(built.attrs.get('requests', []))} data calls"
     )
 
 
@@ -342,7 +303,9 @@ def stage_validate(ctx: RunContext) -> None:
         report = validate_counts(
             part,
             known_areas=known[level],
-            expected_years=expected_years(ctx.catalogue, ctx.options.years, level),
+            expected_years=expected_years(
+                ctx.catalogue, ctx.options.years, level, specs=ctx.extra.get("specs")
+            ),
         )
         for p in report.problems:
             (ctx.warnings if "missing years" in p else problems).append(f"{level}: {p}")
@@ -360,7 +323,7 @@ def _finish_counts(frame: pd.DataFrame) -> pd.DataFrame:
         out[c] = out[c].astype("string")
     out.loc[out["flags"].isna(), "flags"] = ""
     out["year"] = out["year"].astype("int64")
-    for c in ("numerator", "denominator", "value"):
+    for c in ("numerator", "denominator", "value", "rounding"):
         out[c] = out[c].astype("float64")
     out["_rank"] = out["level"].map(LEVEL_ORDER).astype("int64")
     out = out.sort_values(["_rank", "geo_version", "indicator", "area", "year"], kind="mergesort")
@@ -383,6 +346,17 @@ def stage_harmonise(ctx: RunContext) -> None:
 
     built = ctx.built.copy()
     lk = ctx.lookup
+    unvouched = sorted(ctx.extra.get("unvouched_tables", []))
+
+    def mark_unvouched(frame: pd.DataFrame, where: pd.Series | None = None) -> pd.DataFrame:
+        """Flag our own sums of cells from a table SCB does not vouch sums for (``aggregallowed: false``)."""
+        if not unvouched or frame.empty:
+            return frame
+        hit = frame["source_table"].astype("string").str.contains("|".join(unvouched)).fillna(False)
+        if where is not None:
+            hit &= where
+        return frame.assign(flags=frame["flags"].where(~hit, add_flag(frame["flags"], UNVOUCHED)))
+
     names = lk.drop_duplicates(["geo_version", "regso"]).set_index(["geo_version", "regso"])["regso_name"]
     is_regso = built["level"] == "RegSO"
     key = pd.MultiIndex.from_arrays([built.loc[is_regso, "geo_version"], built.loc[is_regso, "area"]])
@@ -393,6 +367,10 @@ def stage_harmonise(ctx: RunContext) -> None:
     if len(_geo_versions(ctx.options.years)) == 2:
         cw = deso_crosswalk(lk)
         h_deso = harmonise_deso(deso, cw)
+        split = h_deso["area"].isin(set(cw.loc[cw["kind"] == "split", "deso_2018"])) & (
+            h_deso["year"] >= 2024
+        )
+        h_deso = mark_unvouched(h_deso, split)
         h_regso = harmonise_regso(regso, regso_changes(lk, cw))
         pieces += [h_deso, h_regso]
         ctx.summary["harmonise"] = (
@@ -411,13 +389,13 @@ def stage_harmonise(ctx: RunContext) -> None:
         pooled = pooled[pooled["_own"] == "left_only"].drop(columns="_own")
         pieces.append(own)
     if len(pooled):
-        pieces.append(pooled.assign(flags=add_flag(pooled["flags"], "pooled")))
+        pieces.append(mark_unvouched(pooled.assign(flags=add_flag(pooled["flags"], "pooled"))))
     mapping = focus_mapping(ctx.profile)
     all_rows = pd.concat(pieces, ignore_index=True)
     for part_level in sorted(set(mapping["part_level"])):
         m = mapping[mapping["part_level"] == part_level][["area", "target", "target_name", "kommun"]]
         parts = all_rows[(all_rows["level"] == part_level) & all_rows["unit"].isin(AGGREGABLE_UNITS)]
-        pieces.append(aggregate_counts(parts, m, level="focus"))
+        pieces.append(mark_unvouched(aggregate_counts(parts, m, level="focus")))
     pieces.append(ctx.extra["riket"])
     ctx.counts = _finish_counts(pd.concat(pieces, ignore_index=True))
     by_level = ctx.counts.groupby("level", sort=False).size()
