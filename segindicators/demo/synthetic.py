@@ -227,7 +227,8 @@ class SyntheticMunicipality:
         DeSO 2018 code → its two DeSO 2025 codes.
     geometry
         DeSO polygons, EPSG:3006, columns ``geo_version, desokod, regsokod, regsonamn, kommunkod,
-        geometry`` (as SCB's WFS layers, plus the version).
+        geometry`` (the generator's own table, not a WFS layer: SCB's DeSO layers carry no ``regsonamn``;
+        :meth:`segindicators.testing.fake_wfs.FakeWfs.from_synthetic` serves it shaped as SCB's layers).
     regso_geometry
         RegSO polygons (dissolved DeSO), columns ``geo_version, regsokod, regsonamn, kommunkod, geometry``.
     seed

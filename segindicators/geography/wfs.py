@@ -8,8 +8,15 @@ One GetFeature request per layer and municipality::
 (``typeNames`` is the WFS 2.0 name of the layer parameter; ``CQL_FILTER`` is GeoServer's vendor parameter
 for an ECQL filter; see GeoServer's "WFS vendor parameters".) Layers: ``stat:DeSO_2018`` and
 ``stat:RegSO_2020`` (geography version ``"2018"``, reference years ≤ 2023), ``stat:DeSO_2025`` and
-``stat:RegSO_2025`` (version ``"2025"``). Attributes used: ``desokod`` (DeSO layers), ``regsokod``,
-``regsonamn``, ``kommunkod``.
+``stat:RegSO_2025`` (version ``"2025"``).
+
+Attributes. What SCB's layers carry is known from a recorded DescribeFeatureType (2026-10, see
+``reference/scb-api-v2/metadata/README.md``, last paragraph, and DESIGN.md "Data sources"): the DeSO layers carry
+exactly :data:`DESO_ATTRIBUTES` and the geometry, **no** ``regsonamn``; of the RegSO layers only
+:data:`REGSO_ATTRIBUTES` (``regsokod``, ``regsonamn``) are recorded. The client reads ``desokod``, ``regsokod``
+and ``kommunkod`` of a DeSO layer (all three required) and ``regsokod`` (required) and ``regsonamn`` (optional:
+RegSO names can also come from SCB's kopplingstabeller, see
+:func:`segindicators.geography.lookups.regso_names`) of a RegSO layer; nothing else.
 
 The transport is :class:`segindicators.http.HttpClient` (pacing, retries, body checks) and every answer is
 kept byte for byte in a :class:`segindicators.http.RawCache` with its provenance record (URL, retrieval time,
@@ -33,7 +40,18 @@ from segindicators.http.api import ApiClient
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["DEFAULT_WFS_URL", "LAYERS", "WfsCacheMiss", "WfsClient", "WfsError", "getfeature_params"]
+__all__ = [
+    "DEFAULT_WFS_URL",
+    "DESO_ATTRIBUTES",
+    "DESO_REQUIRED",
+    "LAYERS",
+    "REGSO_ATTRIBUTES",
+    "REGSO_REQUIRED",
+    "WfsCacheMiss",
+    "WfsClient",
+    "WfsError",
+    "getfeature_params",
+]
 
 DEFAULT_WFS_URL = "https://geodata.scb.se/geoserver/stat/wfs"
 #: (level, geography version) → WFS layer name.
@@ -43,6 +61,31 @@ LAYERS: dict[tuple[str, str], str] = {
     ("DeSO", "2025"): "stat:DeSO_2025",
     ("RegSO", "2025"): "stat:RegSO_2025",
 }
+#: Attributes of SCB's DeSO layers (``stat:DeSO_2018``, ``stat:DeSO_2025``) besides the geometry, in the order
+#: of a recorded DescribeFeatureType of geodata.scb.se/geoserver/stat/wfs (2026-10; evidence:
+#: ``reference/scb-api-v2/metadata/README.md``, last paragraph, and DESIGN.md "Data sources"). There is no
+#: ``regsonamn``. Only the names are recorded, not the types or values. The fake WFS builds its DeSO layers
+#: from this tuple; the client reads only :data:`DESO_REQUIRED` of it.
+DESO_ATTRIBUTES: tuple[str, ...] = (
+    "objectid",
+    "objektidentitet",
+    "objekttyp",
+    "desokod",
+    "regsokod",
+    "lanskod",
+    "kommunkod",
+    "version",
+    "ansvarig_organisation",
+    "referensdatum",
+)
+#: What the same recorded material says of the RegSO layers (``stat:RegSO_2020``, ``stat:RegSO_2025``): they
+#: carry ``regsokod`` and ``regsonamn``. Their full attribute list is not recorded (verify with a
+#: DescribeFeatureType of a RegSO layer); do not rely on anything else on them.
+REGSO_ATTRIBUTES: tuple[str, ...] = ("regsokod", "regsonamn")
+#: Attributes the client needs on a DeSO layer; a layer without one of them is a :class:`WfsError`.
+DESO_REQUIRED: tuple[str, ...] = ("desokod", "regsokod", "kommunkod")
+#: Attributes the client needs on a RegSO layer (``regsonamn`` is optional, see :func:`WfsClient.layer`).
+REGSO_REQUIRED: tuple[str, ...] = ("regsokod",)
 _GPKG_MAGIC = b"SQLite format 3\x00"
 _KOMMUN = re.compile(r"^\d{4}$")
 
@@ -181,9 +224,24 @@ class WfsClient(ApiClient):
         Returns
         -------
         geopandas.GeoDataFrame
-            Columns ``desokod`` (DeSO layers only), ``regsokod``, ``regsonamn``, ``kommunkod`` (strings),
-            ``geo_version`` and ``geometry``; sorted by code.
+            DeSO layers: columns ``desokod``, ``regsokod``, ``kommunkod`` (strings), ``geo_version`` and
+            ``geometry``; there are no RegSO names on SCB's DeSO layers. RegSO layers: ``regsokod``,
+            ``regsonamn`` (strings; NA throughout when the layer has no ``regsonamn``, NA where a feature's name is
+            empty — :func:`segindicators.geography.lookups.regso_names` fills them from the kopplingstabeller or
+            refuses), ``kommunkod`` (the first four digits of ``regsokod``: the full attribute list of RegSO layers
+            is not recorded, so the client does not rely on a ``kommunkod`` there), ``geo_version`` and
+            ``geometry``. Sorted by code. ``attrs["wfs_layer"]`` names the layer and ``attrs["wfs_attributes"]``
+            lists the attributes the layer carried (for messages about what was received).
+
+        Raises
+        ------
+        WfsError
+            If the request fails, the answer is not a GeoPackage, or a required attribute (:data:`DESO_REQUIRED`,
+            :data:`REGSO_REQUIRED`) is missing; the message names the layer and the attributes received.
+        WfsCacheMiss
+            Offline and the layer was never fetched.
         """
+        import pandas as pd
         import pyogrio
 
         try:
@@ -198,22 +256,38 @@ class WfsClient(ApiClient):
             path = Path(tmp) / "layer.gpkg"
             path.write_bytes(body)
             frame = pyogrio.read_dataframe(path)
-        code = "desokod" if level == "DeSO" else "regsokod"
-        needed = [
-            c for c in ("desokod", "regsokod", "regsonamn", "kommunkod") if level == "DeSO" or c != "desokod"
-        ]
-        missing = [c for c in needed if c not in frame.columns]
+        required = DESO_REQUIRED if level == "DeSO" else REGSO_REQUIRED
+        received = [c for c in frame.columns if c != frame.geometry.name]
+        missing = [c for c in required if c not in frame.columns]
         if missing:
             raise WfsError(
-                f"WFS layer {name} for kommun {kommun}: attribute(s) {missing} missing; got {list(frame.columns)}."
+                f"WFS layer {name} for kommun {kommun}: attribute(s) {missing} missing; expected {list(required)} "
+                f"among the attributes, received {received}. SCB may have changed the layer: compare with "
+                f"DescribeFeatureType of {name} and update segindicators.geography.wfs (DESO_ATTRIBUTES / "
+                "REGSO_ATTRIBUTES and the reading code)."
             )
         if frame.crs is None or frame.crs.to_epsg() != 3006:
             frame = frame.set_crs(3006, allow_override=True) if frame.crs is None else frame.to_crs(3006)
-        for c in needed:
-            frame[c] = frame[c].astype("str")
+        if level == "DeSO":
+            columns = list(DESO_REQUIRED)
+            for c in columns:
+                frame[c] = frame[c].astype("str")
+            code = "desokod"
+        else:
+            columns = ["regsokod", "regsonamn", "kommunkod"]
+            frame["regsokod"] = frame["regsokod"].astype("str")
+            if "regsonamn" in frame.columns:
+                names = frame["regsonamn"].astype("str").str.strip()
+                frame["regsonamn"] = names.where(names.ne(""))  # an empty name is no name
+            else:
+                frame["regsonamn"] = pd.Series(pd.NA, index=frame.index, dtype="str")
+            frame["kommunkod"] = frame["regsokod"].str[:4]
+            code = "regsokod"
         frame["geo_version"] = geo_version
-        frame = frame[[*needed, "geo_version", "geometry"]]
-        return frame.sort_values(code, kind="mergesort").reset_index(drop=True)
+        frame = frame[[*columns, "geo_version", "geometry"]]
+        frame = frame.sort_values(code, kind="mergesort").reset_index(drop=True)
+        frame.attrs = {"wfs_layer": name, "wfs_attributes": received}
+        return frame
 
     def __enter__(self) -> WfsClient:
         return self

@@ -234,22 +234,58 @@ def _geo_versions(years: Iterable[int]) -> list[str]:
 
 
 def stage_geometry(ctx: RunContext) -> None:
-    """Fetch DeSO and RegSO layers per geography version; build the lookup from the DeSO attributes."""
+    """Fetch DeSO and RegSO layers per geography version; build the lookup from their attributes.
+
+    SCB's DeSO layers carry ``desokod``, ``regsokod``, ``kommunkod`` but no RegSO name; the names come from the
+    RegSO layer's ``regsonamn`` joined on ``regsokod``. Where the RegSO layer has no name for a code, the names
+    are taken from SCB's kopplingstabeller saved unchanged in ``<home>/data/raw/lookups/koppling-*.csv`` (a
+    warning says so); with neither, the stage stops naming the layer, the attribute and what to do. The RegSO
+    geometry carries the names the lookup uses.
+    """
     import geopandas as gpd
 
-    from segindicators.geography.lookups import lookup_from_wfs
+    from segindicators.geography.lookups import (
+        RegsoNameError,
+        lookup_from_wfs,
+        read_reference_lookups,
+        regso_names,
+    )
 
     kommun = ctx.options.kommun
     name = ctx.profile.name
+    folder = raw_dir(ctx.home) / "lookups"
     parts, deso, regso = [], [], []
     for version in _geo_versions(ctx.options.years):
         d = ctx.wfs.layer("DeSO", version, kommun)
         r = ctx.wfs.layer("RegSO", version, kommun)
         if d.empty:
             raise ValueError(f"WFS layer DeSO {version} has no areas for kommun {kommun}; is the code right?")
-        parts.append(lookup_from_wfs(d, version, {kommun: name} if name else None))
+        fallback = None
+        try:
+            names = regso_names(r, version, codes=d["regsokod"])
+        except RegsoNameError as exc:
+            if not any(folder.glob("koppling-*.csv")):
+                raise RegsoNameError(
+                    f"{exc} The refresh looks for the kopplingstabeller in {folder}: none found there; save SCB's "
+                    "kopplingstabeller there unchanged and run again."
+                ) from exc
+            fallback = read_reference_lookups(folder)
+            names = regso_names(r, version, codes=d["regsokod"], fallback=fallback)
+            taken = names.loc[names["source"] == "kopplingstabell", "regso"].tolist()
+            ctx.warnings.append(
+                f"geometry: the WFS RegSO layer of geography version {version} has no name for {len(taken)} RegSO "
+                f"({taken[:5]}{' …' if len(taken) > 5 else ''}); their names are taken from the kopplingstabeller "
+                f"in {folder}."
+            )
+        parts.append(
+            lookup_from_wfs(
+                d, version, {kommun: name} if name else None, regso_attributes=r, fallback=fallback
+            )
+        )
         deso.append(d)
-        regso.append(r)
+        regso.append(
+            r.assign(regsonamn=r["regsokod"].map(names.set_index("regso")["regso_name"]).astype("str"))
+        )
     ctx.lookup = pd.concat(parts, ignore_index=True)
     ctx.geometry["deso"] = gpd.GeoDataFrame(pd.concat(deso, ignore_index=True), crs="EPSG:3006")
     ctx.geometry["regso"] = gpd.GeoDataFrame(pd.concat(regso, ignore_index=True), crs="EPSG:3006")

@@ -1,10 +1,23 @@
 """A fake of SCB's GeoServer WFS for tests and the offline demo.
 
-Serves ``GET /geoserver/stat/wfs?service=WFS&request=GetFeature&typeNames=<layer>&outputFormat=geopackage
-&CQL_FILTER=kommunkod='<code>'`` from GeoDataFrames held in memory, answering with GeoPackage bytes written by
-pyogrio (through geopandas) to a temporary file. Only the parameters the real client sends are understood;
-anything else is a 400 with a GeoServer-like XML exception report, unknown paths a 404. Every request is
-logged (:attr:`FakeWfs.requests`), and faults can be injected (:meth:`FakeWfs.fail_next`).
+Serves ``GET /geoserver/stat/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=<layer>
+&outputFormat=geopackage&srsName=EPSG:3006&CQL_FILTER=kommunkod='<code>'`` from GeoDataFrames held in memory,
+answering with GeoPackage bytes written by pyogrio (through geopandas) to a temporary file. Only that request is
+served: any other parameter, layer, output format, SRS or filter is a 400 with a GeoServer-like XML exception
+report, unknown paths a 404, so a client request that was not recorded fails. Every request is logged
+(:attr:`FakeWfs.requests`), and faults can be injected (:meth:`FakeWfs.fail_next`).
+
+Layer shapes. The layers :meth:`FakeWfs.from_synthetic` serves are shaped as SCB's, from what is recorded and
+nothing else (a fake written from belief proves nothing about the real service):
+
+* DeSO layers carry exactly :data:`segindicators.geography.wfs.DESO_ATTRIBUTES` (a recorded DescribeFeatureType,
+  see there) and the geometry, built by :func:`deso_layer`; no ``regsonamn``. Only the attribute *names* are
+  recorded: the values of the attributes the client does not read (``objectid``, ``objektidentitet``,
+  ``objekttyp``, ``lanskod``, ``version``, ``ansvarig_organisation``, ``referensdatum``) are placeholders.
+* RegSO layers carry the recorded :data:`segindicators.geography.wfs.REGSO_ATTRIBUTES` (``regsokod``,
+  ``regsonamn``) plus :data:`REGSO_UNRECORDED` (built by :func:`regso_layer`).
+
+The constructor serves whatever frames it is given, so a test can serve an off-shape layer.
 
 Examples
 --------
@@ -12,6 +25,9 @@ Examples
 >>> fake = FakeWfs.from_synthetic(generate())
 >>> sorted(fake.layers)
 ['stat:DeSO_2018', 'stat:DeSO_2025', 'stat:RegSO_2020', 'stat:RegSO_2025']
+>>> list(fake.layers["stat:DeSO_2025"].columns)  # doctest: +NORMALIZE_WHITESPACE
+['objectid', 'objektidentitet', 'objekttyp', 'desokod', 'regsokod', 'lanskod', 'kommunkod', 'version',
+ 'ansvarig_organisation', 'referensdatum', 'geometry']
 """
 
 from __future__ import annotations
@@ -19,12 +35,14 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from segindicators.geography.wfs import DESO_ATTRIBUTES, LAYERS, REGSO_ATTRIBUTES
 from segindicators.testing.fake_http import LocalServer
 
 if TYPE_CHECKING:
@@ -32,10 +50,95 @@ if TYPE_CHECKING:
 
     from segindicators.demo.synthetic import SyntheticMunicipality
 
-__all__ = ["FakeWfs", "WfsRequest"]
+__all__ = ["REGSO_UNRECORDED", "FakeWfs", "WfsRequest", "deso_layer", "regso_layer"]
 
 _FILTER = re.compile(r"^kommunkod\s*=\s*'(\d{4})'$")
 PATH = "/geoserver/stat/wfs"
+#: The query parameters of the one request served (the client's GetFeature; DESIGN.md "Data sources").
+_PARAMETERS = ("service", "version", "request", "typeNames", "outputFormat", "srsName", "CQL_FILTER")
+
+#: Attributes of the fake's RegSO layers beyond the recorded ``regsokod``, ``regsonamn``. **verify**: the RegSO
+#: layers' DescribeFeatureType is not recorded. ``kommunkod`` is here because the recorded request for every layer
+#: filters on it (``CQL_FILTER=kommunkod='0580'``, DESIGN.md "Data sources"), which GeoServer can only answer
+#: when the layer has the attribute. The client does not read it (it takes the kommun from ``regsokod``).
+REGSO_UNRECORDED: tuple[str, ...] = ("kommunkod",)
+
+
+def deso_layer(areas: gpd.GeoDataFrame, geo_version: str) -> gpd.GeoDataFrame:
+    """A DeSO layer shaped as SCB's: exactly :data:`~segindicators.geography.wfs.DESO_ATTRIBUTES` + geometry.
+
+    Parameters
+    ----------
+    areas
+        DeSO polygons (EPSG:3006) with ``desokod``, ``regsokod``, ``kommunkod``; other columns are dropped.
+    geo_version
+        ``"2018"`` or ``"2025"`` (names the layer in the placeholder values).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One feature per DeSO; the attributes the client does not read hold placeholder values.
+
+    Raises
+    ------
+    ValueError
+        If ``areas`` lacks one of the three code columns.
+    """
+    import geopandas as gpd
+
+    layer = LAYERS[("DeSO", geo_version)]
+    missing = [c for c in ("desokod", "regsokod", "kommunkod") if c not in areas.columns]
+    if missing:
+        raise ValueError(
+            f"areas: columns {missing} missing for {layer}; expected desokod, regsokod, kommunkod, "
+            f"received {list(areas.columns)}."
+        )
+    codes = areas["desokod"].astype("str").reset_index(drop=True)
+    kommun = areas["kommunkod"].astype("str").reset_index(drop=True)
+    values = {
+        # placeholders: only the names of these attributes are recorded, not their types or values
+        "objectid": list(range(1, len(codes) + 1)),
+        "objektidentitet": [str(uuid.uuid5(uuid.NAMESPACE_URL, f"{layer}/{c}")) for c in codes],
+        "objekttyp": "DeSO",
+        "desokod": codes,
+        "regsokod": areas["regsokod"].astype("str").reset_index(drop=True),
+        "lanskod": kommun.str[:2],
+        "kommunkod": kommun,
+        "version": geo_version,
+        "ansvarig_organisation": "SCB",
+        "referensdatum": f"{geo_version}-01-01",
+    }
+    if set(values) != set(DESO_ATTRIBUTES):  # the recorded list changed: fill it in here, from evidence
+        raise RuntimeError(
+            f"deso_layer builds {sorted(values)}, the recorded list is {sorted(DESO_ATTRIBUTES)}."
+        )
+    frame = {name: values[name] for name in DESO_ATTRIBUTES}
+    return gpd.GeoDataFrame(frame, geometry=list(areas.geometry), crs=areas.crs or "EPSG:3006")
+
+
+def regso_layer(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A RegSO layer: the recorded ``regsokod``, ``regsonamn`` plus :data:`REGSO_UNRECORDED`, and the geometry.
+
+    Parameters
+    ----------
+    areas
+        RegSO polygons (EPSG:3006) with ``regsokod``, ``regsonamn`` and ``kommunkod``; other columns are dropped.
+
+    Raises
+    ------
+    ValueError
+        If ``areas`` lacks one of those columns.
+    """
+    import geopandas as gpd
+
+    columns = [*REGSO_ATTRIBUTES, *REGSO_UNRECORDED]
+    missing = [c for c in columns if c not in areas.columns]
+    if missing:
+        raise ValueError(
+            f"areas: columns {missing} missing; expected {columns}, received {list(areas.columns)}."
+        )
+    frame = {c: areas[c].astype("str").reset_index(drop=True) for c in columns}
+    return gpd.GeoDataFrame(frame, geometry=list(areas.geometry), crs=areas.crs or "EPSG:3006")
 
 
 @dataclass(frozen=True)
@@ -61,15 +164,17 @@ class FakeWfs(LocalServer):
 
     @classmethod
     def from_synthetic(cls, demo: SyntheticMunicipality) -> FakeWfs:
-        """Serve the synthetic municipality's DeSO and RegSO polygons as SCB's four layers."""
+        """Serve the synthetic municipality's DeSO and RegSO polygons as SCB's four layers, shaped as SCB's.
+
+        The DeSO layers go through :func:`deso_layer` (the recorded attributes; the synthetic ``regsonamn`` is
+        dropped, as SCB's DeSO layers have none), the RegSO layers through :func:`regso_layer`.
+        """
         g, r = demo.geometry, demo.regso_geometry
-        layers = {
-            "stat:DeSO_2018": g[g["geo_version"] == "2018"].drop(columns="geo_version"),
-            "stat:DeSO_2025": g[g["geo_version"] == "2025"].drop(columns="geo_version"),
-            "stat:RegSO_2020": r[r["geo_version"] == "2018"].drop(columns="geo_version"),
-            "stat:RegSO_2025": r[r["geo_version"] == "2025"].drop(columns="geo_version"),
-        }
-        return cls({k: v.reset_index(drop=True) for k, v in layers.items()})
+        layers = {}
+        for version in ("2018", "2025"):
+            layers[LAYERS[("DeSO", version)]] = deso_layer(g[g["geo_version"] == version], version)
+            layers[LAYERS[("RegSO", version)]] = regso_layer(r[r["geo_version"] == version])
+        return cls(layers)
 
     # -- log and faults ---------------------------------------------------------------------------------
     @property
@@ -83,11 +188,17 @@ class FakeWfs(LocalServer):
 
     # -- answers ----------------------------------------------------------------------------------------
     def geopackage(self, layer: str, kommun: str) -> bytes:
-        """The GeoPackage bytes served for a layer and kommun (written once, then reused)."""
+        """The GeoPackage bytes served for a layer and kommun (written once, then reused).
+
+        Raises
+        ------
+        KeyError
+            If the layer is not served or has no ``kommunkod`` to filter on.
+        """
         key = (layer, kommun)
         if key not in self._bytes:
             frame = self.layers[layer]
-            sub = frame[frame["kommunkod"] == kommun]
+            sub = frame[frame["kommunkod"].astype("str") == kommun]
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "answer.gpkg"
                 sub.to_file(path, driver="GPKG", layer=layer.split(":")[-1])
@@ -110,16 +221,27 @@ class FakeWfs(LocalServer):
                 (body + "</ows:ExceptionText></ows:Exception></ows:ExceptionReport>").encode(),
             )
 
+        unknown = sorted(k for k in q if k not in _PARAMETERS)
+        if unknown:
+            return error(
+                f"not a recorded request: parameter(s) {unknown}; the fake serves only {list(_PARAMETERS)}"
+            )
         if (one("service") or "").upper() != "WFS" or one("request") != "GetFeature":
             return error("only service=WFS&request=GetFeature is served")
-        layer = one("typeNames") or one("typeName")
+        if one("version") not in (None, "2.0.0"):
+            return error(f"the fake serves WFS version 2.0.0 only, not {one('version')}")
+        layer = one("typeNames")
         if layer not in self.layers:
             return error(f"Feature type {layer} unknown")
         if one("outputFormat") != "geopackage":
             return error(f"the fake serves outputFormat=geopackage only, not {one('outputFormat')}")
+        if one("srsName") not in (None, "EPSG:3006"):
+            return error(f"the fake serves srsName=EPSG:3006 only, not {one('srsName')}")
         m = _FILTER.match(one("CQL_FILTER") or "")
         if not m:
             return error(f"expected CQL_FILTER=kommunkod='NNNN', got {one('CQL_FILTER')!r}")
+        if "kommunkod" not in self.layers[layer].columns:
+            return error(f"Illegal property name: kommunkod is not an attribute of {layer}")
         return 200, "application/geopackage+sqlite3", self.geopackage(layer, m.group(1))
 
     def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
