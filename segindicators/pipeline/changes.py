@@ -3,10 +3,15 @@
 Compares two processed-counts frames (the contract in DESIGN.md: ``kommun, level, geo_version, area,
 year, indicator, numerator, denominator, value, status, source_table, table_updated, flags``) and reports
 figures that moved, SCB tables revised since (a different ``table_updated``), and areas that appeared or
-vanished. Pure functions; the refresh writes the result next to the manifest.
+vanished. A table in constant prices of its latest year (TAB6684) re-bases its whole series with every release:
+its figures that moved because the table was revised are reported as ``rebased`` (with the ratio new/old, which
+is one price factor per year for a pure re-basing), not as moved. Pure functions; the refresh writes the result
+next to the manifest.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -18,7 +23,11 @@ KEY = ["kommun", "level", "geo_version", "area", "year", "indicator"]
 
 
 def compare_counts(
-    previous: pd.DataFrame, current: pd.DataFrame, *, abs_tol: float = 1e-9
+    previous: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    abs_tol: float = 1e-9,
+    rebasing_tables: Iterable[str] = (),
 ) -> dict[str, pd.DataFrame]:
     """Compare two processed-counts frames figure by figure.
 
@@ -28,6 +37,8 @@ def compare_counts(
         Processed counts of the previous and the current run.
     abs_tol
         Differences in ``value`` at or below this are not reported as moved.
+    rebasing_tables
+        Tables in constant prices of their latest year (``TableSpec.constant_prices``).
 
     Returns
     -------
@@ -36,7 +47,9 @@ def compare_counts(
         ``value_current``, ``difference``), including figures that became or stopped being missing;
         ``revised_tables``: ``source_table`` with previous and current ``table_updated`` where they
         differ; ``new_areas`` / ``vanished_areas``: (kommun, level, geo_version, area) present in only
-        one run; ``new_figures`` / ``vanished_figures``: keys present in only one run.
+        one run; ``new_figures`` / ``vanished_figures``: keys present in only one run; ``rebased``: figures of a
+        revised ``rebasing_tables`` table that moved (key, ``source_table``, values, ``ratio``), left out of
+        ``moved``.
 
     Examples
     --------
@@ -85,8 +98,20 @@ def compare_counts(
         revised = tables[tables["updated_previous"] != tables["updated_current"]].reset_index(drop=True)
     else:
         revised = pd.DataFrame(columns=["source_table", "updated_previous", "updated_current"])
+    rebasing = set(rebasing_tables) & set(revised["source_table"])
+    rebased = pd.DataFrame(columns=[*KEY, "source_table", "value_previous", "value_current", "ratio"])
+    if rebasing and "source_table" in current.columns:
+        tables = current[[*KEY, "source_table"]].drop_duplicates(KEY)
+        moved = moved.merge(tables, on=KEY, how="left")
+        hit = moved["source_table"].isin(rebasing).to_numpy()
+        rebased = moved[hit].drop(columns="difference").copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rebased["ratio"] = rebased["value_current"] / rebased["value_previous"]
+        rebased = rebased[[*KEY, "source_table", "value_previous", "value_current", "ratio"]]
+        moved = moved[~hit].drop(columns="source_table")
     return {
         "moved": moved.sort_values(KEY).reset_index(drop=True),
+        "rebased": rebased.sort_values(KEY).reset_index(drop=True),
         "revised_tables": revised,
         "new_areas": new_areas,
         "vanished_areas": vanished_areas,

@@ -53,6 +53,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from segindicators._io import atomic_write_text, write_frame
@@ -567,6 +568,18 @@ def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -
     lines.append(f"- SCB-tabeller reviderade sedan förra körningen: {len(result['revised_tables'])}")
     for r in result["revised_tables"].itertuples(index=False):
         lines.append(f"  - {r.source_table}: {r.updated_previous} → {r.updated_current}")
+    rebased = result.get("rebased")
+    if rebased is not None and len(rebased):
+        for table, part in rebased.groupby("source_table"):
+            factors = part.groupby("year")["ratio"].median()
+            listed = ", ".join(
+                f"{y}: ×{f:.3f}".replace(".", ",") for y, f in factors.items() if np.isfinite(f)
+            )
+            lines.append(
+                f"- {table} redovisas i fasta priser för senaste året: SCB har räknat om hela serien till den nya "
+                f"prisnivån. {len(part)} siffror ändrades därför (omräkningsfaktor, median per år: {listed}); de "
+                "listas inte som ändrade siffror."
+            )
     moved = result["moved"]
     if len(moved):
         lines.append("\nStörsta förändringar (absolut skillnad):\n")
@@ -584,7 +597,12 @@ def stage_changes(ctx: RunContext) -> None:
     from segindicators.pipeline.changes import compare_counts
 
     previous = ctx.previous_processed / "counts.parquet"
-    result = compare_counts(pd.read_parquet(previous), ctx.counts) if previous.exists() else None
+    rebasing = [t for t, spec in (ctx.extra.get("specs") or {}).items() if spec.constant_prices]
+    result = (
+        compare_counts(pd.read_parquet(previous), ctx.counts, rebasing_tables=rebasing)
+        if previous.exists()
+        else None
+    )
     atomic_write_text(ctx.reports / "changes.md", _changes_markdown(result, ctx))
     if result is not None:
         with pd.ExcelWriter(ctx.reports / "changes.xlsx", engine="openpyxl") as xl:

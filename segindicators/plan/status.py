@@ -20,6 +20,10 @@ Per-year interval (level ``z``, default 1.96 ≈ 95 %):
 * ``unit == "share"``: Wilson score interval for :math:`p = x/n` (Wilson 1927; Newcombe 1998, method 3),
   widened in quadrature by the CKM term :math:`z\,\sigma\sqrt{1+p^2}/n` (delta method with independent
   noise of variance :math:`\sigma^2` on numerator and denominator).
+* published rounding: a share reconstructed from a percentage SCB publishes with few decimals (TAB6685's
+  whole percent) is known only to ±``rounding`` (half the last published decimal, in share units, from the
+  table's metadata); the interval is widened by it on both sides (added, not in quadrature: the rounding
+  error is bounded, not random) and ``noise_basis`` says ``+rounding``.
 * ``unit == "count"``: :math:`x \pm z\sqrt{x + \sigma^2}` (Poisson variance plus CKM).
 * citywide indices: the ``ci_low``/``ci_high`` supplied by the index inference (bootstrap etc.).
 * anything else (medians in tkr, Kolada values): no interval; ``noise_basis = "none"``.
@@ -257,6 +261,9 @@ def series_from_counts(
     >>> s = series_from_counts(c)
     >>> round(float(s.lo[0]), 4), round(float(s.hi[0]), 4), s.noise_basis[0]
     (0.5693, 0.6299, 'wilson')
+    >>> s = series_from_counts(c.assign(rounding=0.005))  # a whole-percent share: ±0.5 percentage points more
+    >>> round(float(s.lo[0]), 4), round(float(s.hi[0]), 4), s.noise_basis[0]
+    (0.5643, 0.6349, 'wilson+rounding')
     """
     missing = {"level", "area", "year", "indicator", "value", "unit"} - set(counts.columns)
     if missing:
@@ -294,6 +301,12 @@ def series_from_counts(
     hi = np.select([share, count], [s_hi, v + pois], np.nan)
     basis = np.select([share, count], ["wilson", "poisson"], "none")
     basis = np.where(share & (sigma > 0), "wilson+ckm", np.where(count & (sigma > 0), "poisson+ckm", basis))
+    rounding = c["rounding"].to_numpy(float) if "rounding" in c.columns else np.zeros(len(c))
+    rounded = share & np.isfinite(rounding) & (rounding > 0)
+    r = np.where(rounded, rounding, 0.0)
+    lo = np.where(rounded, np.clip(lo - r, 0.0, None), lo)
+    hi = np.where(rounded, np.clip(hi + r, None, 1.0), hi)
+    basis = np.where(rounded, np.char.add(basis.astype(str), "+rounding"), basis)
     out = pd.DataFrame(
         {
             "indicator": c["indicator"].astype("string").to_numpy(),

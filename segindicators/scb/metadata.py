@@ -67,6 +67,9 @@ _PATTERNS = (
 )
 
 
+_CONSTANT_PRICES = re.compile(r"constant prices|fixed prices|fasta priser", re.IGNORECASE)
+
+
 def level_of_code(code: str) -> tuple[str | None, str | None]:
     """Level and geography version of a Region code as SCB's tables spell it.
 
@@ -121,6 +124,10 @@ class TableSpec:
         Whether SCB vouches for sums of its cells (``extension.px.aggregallowed``).
     verify
         Evidence text when the spec is not from a recorded answer (``None`` for recorded metadata).
+    constant_prices
+        Amounts in constant prices of the latest reference year (label or notes say so, e.g. TAB6684's
+        "Constant prices" / "Incomes in fixed prices, referring to last year of data"): each release re-bases
+        the whole series.
     """
 
     id: str
@@ -134,6 +141,7 @@ class TableSpec:
     years: tuple[int, ...]
     aggregallowed: bool
     verify: str | None = None
+    constant_prices: bool = False
 
     def variable(self, code: str) -> VariableSpec:
         """The variable with this code; the error lists the table's variables."""
@@ -192,9 +200,13 @@ def table_spec(doc: Mapping[str, Any]) -> TableSpec:
     (['DeSO', 'RegSO', 'kommun', 'lan', 'riket'], ['2018', '2025'], 2024, True)
     >>> sorted(recorded_specs()["TAB6680"].levels), recorded_specs()["TAB6680"].aggregallowed
     (['DeSO', 'RegSO'], False)
+    >>> spec.constant_prices, recorded_specs()["TAB6685"].constant_prices
+    (True, False)
     """
     ext = doc.get("extension") or {}
     px = ext.get("px") or {}
+    notes = doc.get("note") or []
+    notes = [notes] if isinstance(notes, str) else list(notes)
     table_id = str(px.get("tableid") or doc.get("x-table") or "")
     dims = doc.get("dimension") or {}
     order = tuple(str(v) for v in doc.get("id") or dims)
@@ -238,6 +250,9 @@ def table_spec(doc: Mapping[str, Any]) -> TableSpec:
         years=years,
         aggregallowed=bool(px.get("aggregallowed", True)),
         verify=doc.get("x-verify"),
+        constant_prices=bool(
+            _CONSTANT_PRICES.search(" ".join([str(doc.get("label", "")), *map(str, notes)]))
+        ),
     )
 
 
