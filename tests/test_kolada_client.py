@@ -11,6 +11,7 @@ last election, as Kolada publishes it.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import httpx
@@ -79,12 +80,19 @@ def make_fake(**kwargs) -> FakeKolada:
     return fake
 
 
-@pytest.fixture
-def fake():
-    with make_fake(page_size=4) as server:
+@contextmanager
+def serving(server: FakeKolada):
+    """Run ``server``; afterwards any request to a route the fake does not serve fails the test."""
+    with server:
         yield server
     # Any request to a route the fake does not serve is a test failure, even if the client coped.
     assert not server.unmatched, f"unrecorded requests: {server.unmatched}"
+
+
+@pytest.fixture
+def fake():
+    with serving(make_fake(page_size=4)) as server:
+        yield server
 
 
 def client_for(fake: FakeKolada, tmp_path, **kwargs) -> KoladaClient:
@@ -147,7 +155,7 @@ def test_a_v2_style_next_page_answer_is_refused_not_read_as_the_last_page(tmp_pa
     fake = V2Kolada(page_size=2)
     fake.add_recorded_kpi("N31807")
     fake.add_values("N31807", "0580", YEARS, [float(y) for y in YEARS])
-    with fake, client_for(fake, tmp_path, verify_kpis=False) as c:
+    with serving(fake), client_for(fake, tmp_path, verify_kpis=False) as c:
         with pytest.raises(KoladaError, match=r"'next_page' \(Kolada v2\).*no 'next_url'.*--base-url"):
             c.data("N31807", "0580", [2018, 2019, 2020])
         assert len(fake.data_requests()) == 1 and not fake.unmatched
@@ -165,7 +173,7 @@ def test_paging_ends_when_next_url_is_absent(tmp_path):
     fake = TerseKolada(page_size=3)
     fake.add_recorded_kpi("N31807")
     fake.add_values("N31807", "0580", YEARS, [float(y) for y in YEARS])
-    with fake, client_for(fake, tmp_path, per_page=3) as c:
+    with serving(fake), client_for(fake, tmp_path, per_page=3) as c:
         frame = c.data("N31807", "0580", YEARS)
         assert [r.query["page"] for r in fake.data_requests()] == [["1"], ["2"], ["3"]]
     assert frame["value"].tolist() == [float(y) for y in YEARS]
@@ -175,8 +183,15 @@ def test_missing_values_are_nan_never_zero(tmp_path):
     fake = FakeKolada()
     fake.add_recorded_kpi("N31807")
     fake.add_values("N31807", "0580", YEARS, [None if y in (2019, 2020) else 4.5 for y in YEARS])
-    with fake, client_for(fake, tmp_path) as c:
+    with serving(fake), client_for(fake, tmp_path) as c:
         frame = c.data("N31807", "0580", "2018-2024")
+    assert [(r.path, r.query) for r in fake.requests] == [
+        ("/v3/kpi/N31807", {"page": ["1"], "per_page": ["5000"]}),
+        (
+            "/v3/data/kpi/N31807/municipality/0580/year/" + ",".join(map(str, YEARS)),
+            {"page": ["1"], "per_page": ["5000"]},
+        ),
+    ]
     assert frame["year"].tolist() == YEARS
     assert frame.loc[frame["year"].isin([2019, 2020]), "value"].isna().all()
     assert frame.loc[~frame["year"].isin([2019, 2020]), "value"].eq(4.5).all()
@@ -186,7 +201,7 @@ def test_missing_values_are_nan_never_zero(tmp_path):
 
 
 def test_more_than_25_ids_are_split_into_requests(tmp_path):
-    with make_fake(max_ids=25) as fake:
+    with serving(make_fake(max_ids=25)) as fake:
         with client_for(fake, tmp_path) as c:
             frame = c.data("N31807", "0580", "1990-2024")  # 35 years → 25 + 10
         years_in_paths = [r.path.rsplit("/", 1)[1].split(",") for r in fake.data_requests()]
@@ -207,7 +222,7 @@ def test_429_with_retry_after_is_waited_out(fake, tmp_path):
 
 def test_real_call_limit_of_the_server_is_respected_by_pacing(tmp_path):
     # The fake allows 5 calls per 1 s; the client is told the same and stays under it: no 429 at all.
-    with make_fake(page_size=1, max_calls=5, time_window=1.0) as fake:
+    with serving(make_fake(page_size=1, max_calls=5, time_window=1.0)) as fake:
         with KoladaClient(fake.url, cache_dir=tmp_path, max_calls=5, window=1.0) as c:
             c.data("N31807", "0580", "2018-2024")  # 1 kpi call + 7 pages
         assert fake.request_count == 8
@@ -268,7 +283,7 @@ def test_unknown_kpi_answers_200_with_an_empty_list_and_is_an_error_naming_it(fa
 
 
 def test_unknown_kpi_answering_404_is_handled_too(tmp_path):
-    with make_fake(unknown_kpi="404") as fake:
+    with serving(make_fake(unknown_kpi="404")) as fake:
         with client_for(fake, tmp_path) as c:
             with pytest.raises(UnknownKpiError, match=r"N99999 \(HTTP 404") as err:
                 c.kpi("N99999")
@@ -300,7 +315,7 @@ def test_kpi_metadata_fields_are_the_real_v3_record(fake, tmp_path):
 
 
 def test_unrecorded_request_fails_loudly(tmp_path):
-    with make_fake() as fake:
+    with make_fake() as fake:  # not serving(): this test makes the unrecorded request on purpose
         with KoladaClient(fake.url + "/wrong", cache_dir=tmp_path, verify_kpis=False) as c:
             with pytest.raises(KoladaError, match="HTTP 404"):
                 c.data("N31807", "0580", 2024)
@@ -405,7 +420,7 @@ def test_count_mismatch_across_pages_is_an_error_and_no_manifest(tmp_path):
     fake = LossyKolada(page_size=2)
     fake.add_recorded_kpi("N31807")
     fake.add_values("N31807", "0580", YEARS, [float(y) for y in YEARS])
-    with fake:
+    with serving(fake):
         with client_for(fake, tmp_path, verify_kpis=False) as c:
             with pytest.raises(KoladaError, match=r"count 8 but 7 records arrived in 4 page"):
                 c.data("N31807", "0580", "2018-2024")
@@ -422,9 +437,14 @@ def test_isdeleted_values_are_dropped_and_never_reach_the_processed_table(tmp_pa
     deleted = [y in (2019, 2023) for y in YEARS]
     fake.add_values("N15428", "0580", YEARS, [999.0] * len(YEARS), gender="K", isdeleted=deleted)
     fake.add_values("N15428", "0580", YEARS, [60.0] * len(YEARS), gender="M")
-    with fake, client_for(fake, tmp_path) as c:
+    with serving(fake), client_for(fake, tmp_path) as c:
         served = httpx.get(fake.url + "/data/kpi/N15428/municipality/0580/year/2019").json()["values"][0]
         frame = c.data("N15428", "0580", YEARS)
+    reqs = fake.data_requests()[1:]  # the client's requests: 7 records, 2 per page → 4 pages
+    assert [r.path for r in reqs] == [
+        "/v3/data/kpi/N15428/municipality/0580/year/" + ",".join(map(str, YEARS))
+    ] * 4
+    assert [r.query for r in reqs] == [{"page": [str(p)], "per_page": ["5000"]} for p in (1, 2, 3, 4)]
     k2019 = next(e for e in served["values"] if e["gender"] == "K")
     assert k2019 == {"gender": "K", "count": 1, "status": SYNTHETIC_SOURCE, "value": 999.0, "isdeleted": True}
     assert frame.attrs["deleted"] == 2
@@ -569,9 +589,13 @@ def test_stage_warns_about_a_kpi_without_values_and_about_carry_forward_conflict
         fake.add_recorded_kpi(kpi)
     fake.add_values("N05401", "0580", [2018, 2019], [80.0, 79.0])  # synthetic; 2019 contradicts 2018
     fake.add_values("N15428", "0000", YEARS, [1.0] * len(YEARS))  # riket only: nothing for the kommun
-    with fake:
+    with serving(fake):
         ctx = _ctx(tmp_path, load_plan("linkoping_2023"), fake.url, synthetic=True)
         stage_kolada(ctx)
+    assert [r.path for r in fake.requests] == [
+        "/v3/kpi/N05401,N15428,N31807",
+        "/v3/data/kpi/N05401,N15428,N31807/municipality/0000,0580/year/" + ",".join(map(str, YEARS)),
+    ]
     assert any("N05401" in w and "2019" in w and "differs" in w for w in ctx.warnings)
     assert any("KPI N15428 has no value for kommun 0580" in w for w in ctx.warnings)
     assert any("KPI N31807 has no value for kommun 0580" in w for w in ctx.warnings)

@@ -68,7 +68,7 @@ DATA_COLUMNS = ["kpi", "municipality", "year", "gender", "value", "status", "cou
 GENDERS = ("T", "K", "M")
 #: Paging link of a v3 answer (v2's ``next_page`` is refused, see the module notes).
 NEXT_FIELD = "next_url"
-#: KPIs recorded as absent from v3 → (what they were, nearest successor id). Source:
+#: KPIs recorded as absent from v3 → what they were and their nearest successor. Source:
 #: shared/reference/kolada/README.md and rkolada_v3_kpi_records.json (N00914 = null in the 6,099-KPI
 #: catalogue); Region Dalarna's sysselsatta_ny.R ("data fram till 2021 när Rams försvinner").
 RETIRED_KPIS: dict[str, dict[str, str]] = {
@@ -86,7 +86,7 @@ def unknown_kpi_hint(kpis: Iterable[str]) -> str:
     >>> print(unknown_kpi_hint(["N00914"]))  # doctest: +ELLIPSIS
     N00914 (Förvärvsarbetande invånare 20-64 år (RAMS, ended 2021)) is gone from Kolada v3; its nearest successor is N02243 ...
     """
-    parts = []
+    parts, others = [], []
     for k in kpis:
         if k in RETIRED_KPIS:
             r = RETIRED_KPIS[k]
@@ -94,7 +94,11 @@ def unknown_kpi_hint(kpis: Iterable[str]) -> str:
                 f"{k} ({r['title']}) is gone from Kolada v3; its nearest successor is {r['successor']} "
                 f'"{r["successor_title"]}" (not the same definition: follow it as a new series).'
             )
-    return " ".join(parts) or "Check the id on kolada.se; ids change when KPIs are revised."
+        else:
+            others.append(k)
+    if others:
+        parts.append(f"Check {', '.join(others)} on kolada.se; ids change when KPIs are revised.")
+    return " ".join(parts)
 
 
 class KoladaError(RuntimeError):
