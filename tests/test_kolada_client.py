@@ -1,14 +1,20 @@
-"""KoladaClient against the fake Kolada v3 server: issue 6's Kolada acceptance item.
+"""KoladaClient against the fake Kolada v3 server (issue 6's Kolada acceptance item, issue 11's real material).
 
-All values here are synthetic (generated numbers, labelled KPI titles), never real statistics. The KPI ids
-mirror the plan file's (N15428, N05401, N31807, N00914) only so the round trip into the plan can be checked;
-whether those ids exist at Kolada must be verified at run time against the real /kpi/{id}.
+The fake serves the real v3 KPI metadata records (recorded from the live service, shipped in
+segindicators/testing/kolada_records.json) and synthetic numbers, each labelled synthetic in its status:
+never real statistics. The KPIs are the Linköping plan's (N15428, N05401, N31807) and N02243, the successor
+of N00914, which is gone from v3 (the fake does not serve it). N15428, N05401 and N02243 are divided by
+gender (their real records say so); N05401 is an election KPI whose values in non-election years repeat the
+last election, as Kolada publishes it.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from types import SimpleNamespace
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,11 +27,20 @@ from segindicators.kolada import (
     UnknownKpiError,
     write_processed,
 )
+from segindicators.kolada.stage import plan_kpis, stage_kolada
+from segindicators.pipeline.refresh import RefreshOptions
+from segindicators.plan import load_plan
+from segindicators.plan.definition import plan_from_dict
 from segindicators.plan.status import series_from_kolada
 from segindicators.testing import FakeKolada
+from segindicators.testing.fake_kolada import SYNTHETIC_SOURCE
+from segindicators.testing.kolada_records import load_records
 
-PLAN_KPIS = ["N15428", "N05401", "N31807", "N00914"]  # ids from the plan file: verify at run time
+PLAN_KPIS = ["N15428", "N05401", "N31807", "N02243"]  # the plan's three + N00914's successor
 YEARS = list(range(2018, 2025))
+RECORDS = load_records()["kpi"]["records"]
+DIVIDED = {k for k in PLAN_KPIS if RECORDS[k]["is_divided_by_gender"]}
+ELECTIONS = (2014, 2018, 2022)
 
 
 def synthetic_value(kpi: str, muni: str, year: int, gender: str = "T") -> float:
@@ -51,26 +66,33 @@ class FakeClock:
 def make_fake(**kwargs) -> FakeKolada:
     fake = FakeKolada(**kwargs)
     for kpi in PLAN_KPIS:
-        fake.add_kpi(kpi, f"Syntetiskt nyckeltal {kpi} (testdata)", is_divided_by_gender=kpi == "N15428")
+        fake.add_recorded_kpi(kpi)
+        genders = ("T", "K", "M") if kpi in DIVIDED else ("T",)
         for muni in ("0580", "0000", "0581"):
-            vals = [synthetic_value(kpi, muni, y) for y in YEARS]
-            if kpi == "N05401":  # an election KPI: values only in election years, null otherwise
-                vals = [v if y in (2018, 2022) else None for v, y in zip(vals, YEARS, strict=True)]
-            fake.add_values(kpi, muni, YEARS, vals)
-            if kpi == "N15428":
-                for g in ("K", "M"):
+            for g in genders:
+                if kpi == "N05401":  # election KPI: every year carries the latest election's value
+                    by_election = {e: synthetic_value(kpi, muni, e, g) for e in ELECTIONS}
+                    fake.add_election_series(kpi, muni, YEARS, by_election, gender=g)
+                else:
                     fake.add_values(
                         kpi, muni, YEARS, [synthetic_value(kpi, muni, y, g) for y in YEARS], gender=g
                     )
     return fake
 
 
-@pytest.fixture
-def fake():
-    with make_fake(page_size=4) as server:
+@contextmanager
+def serving(server: FakeKolada):
+    """Run ``server``; afterwards any request to a route the fake does not serve fails the test."""
+    with server:
         yield server
     # Any request to a route the fake does not serve is a test failure, even if the client coped.
     assert not server.unmatched, f"unrecorded requests: {server.unmatched}"
+
+
+@pytest.fixture
+def fake():
+    with serving(make_fake(page_size=4)) as server:
+        yield server
 
 
 def client_for(fake: FakeKolada, tmp_path, **kwargs) -> KoladaClient:
@@ -84,7 +106,7 @@ def client_for(fake: FakeKolada, tmp_path, **kwargs) -> KoladaClient:
 def expected_rows(kpis, munis, years) -> int:
     rows = 0
     for kpi in kpis:
-        rows += len(munis) * len(years) * (3 if kpi == "N15428" else 1)
+        rows += len(munis) * len(years) * (3 if kpi in DIVIDED else 1)
     return rows
 
 
@@ -108,26 +130,80 @@ def test_paging_assembles_all_pages_and_follows_next_links(fake, tmp_path):
     assert not frame.duplicated(["kpi", "municipality", "year", "gender"]).any()
 
 
-def test_v2_style_next_page_field_is_followed_too(tmp_path):
-    with make_fake(page_size=2, next_field="next_page", previous_field="previous_page") as fake:
-        with client_for(fake, tmp_path) as c:
-            frame = c.data("N31807", "0580", [2018, 2019, 2020])
-        assert len(fake.data_requests()) == 2 and len(frame) == 3
+def test_next_url_is_absolute_to_the_fake_and_previous_url_links_back(fake, tmp_path):
+    url = fake.url + "/data/kpi/N31807/municipality/0580/year/" + ",".join(map(str, YEARS))
+    p1 = httpx.get(url, params={"page": 1, "per_page": 3}).json()
+    p2 = httpx.get(p1["next_url"]).json()
+    p3 = httpx.get(p2["next_url"]).json()
+    assert p1["next_url"] == url + "?page=2&per_page=3" and p1["previous_url"] is None
+    assert p2["previous_url"] == url + "?page=1&per_page=3" and p3["next_url"] is None
+    assert [len(p["values"]) for p in (p1, p2, p3)] == [3, 3, 1]
 
 
-def test_missing_values_are_nan_never_zero(fake, tmp_path):
-    with client_for(fake, tmp_path) as c:
-        frame = c.data("N05401", "0580", "2018-2024")
+class V2Kolada(FakeKolada):
+    """Answers as v2 did: the next page in ``next_page`` (v2 was switched off 2026-03-31)."""
+
+    def _page(self, path, query, records):
+        doc = super()._page(path, query, records)
+        doc["next_page"], doc["previous_page"] = doc.pop("next_url"), doc.pop("previous_url")
+        return doc
+
+
+def test_a_v2_style_next_page_answer_is_refused_not_read_as_the_last_page(tmp_path):
+    # Belief replaced: the client used to follow v2's next_page too. v3 names the next page only in next_url;
+    # an answer with next_page and no next_url is v2's and would otherwise lose every page after the first.
+    fake = V2Kolada(page_size=2)
+    fake.add_recorded_kpi("N31807")
+    fake.add_values("N31807", "0580", YEARS, [float(y) for y in YEARS])
+    with serving(fake), client_for(fake, tmp_path, verify_kpis=False) as c:
+        with pytest.raises(KoladaError, match=r"'next_page' \(Kolada v2\).*no 'next_url'.*--base-url"):
+            c.data("N31807", "0580", [2018, 2019, 2020])
+        assert len(fake.data_requests()) == 1 and not fake.unmatched
+    assert not list((tmp_path / "raw").rglob("*.body"))  # nothing cached
+
+
+class TerseKolada(FakeKolada):
+    """Leaves out null links instead of sending them (either way the paging ends)."""
+
+    def _page(self, path, query, records):
+        return {k: v for k, v in super()._page(path, query, records).items() if v is not None}
+
+
+def test_paging_ends_when_next_url_is_absent(tmp_path):
+    fake = TerseKolada(page_size=3)
+    fake.add_recorded_kpi("N31807")
+    fake.add_values("N31807", "0580", YEARS, [float(y) for y in YEARS])
+    with serving(fake), client_for(fake, tmp_path, per_page=3) as c:
+        frame = c.data("N31807", "0580", YEARS)
+        assert [r.query["page"] for r in fake.data_requests()] == [["1"], ["2"], ["3"]]
+    assert frame["value"].tolist() == [float(y) for y in YEARS]
+
+
+def test_missing_values_are_nan_never_zero(tmp_path):
+    fake = FakeKolada()
+    fake.add_recorded_kpi("N31807")
+    fake.add_values("N31807", "0580", YEARS, [None if y in (2019, 2020) else 4.5 for y in YEARS])
+    with serving(fake), client_for(fake, tmp_path) as c:
+        frame = c.data("N31807", "0580", "2018-2024")
+    assert [(r.path, r.query) for r in fake.requests] == [
+        ("/v3/kpi/N31807", {"page": ["1"], "per_page": ["5000"]}),
+        (
+            "/v3/data/kpi/N31807/municipality/0580/year/" + ",".join(map(str, YEARS)),
+            {"page": ["1"], "per_page": ["5000"]},
+        ),
+    ]
     assert frame["year"].tolist() == YEARS
-    assert frame.loc[frame["year"].isin([2018, 2022]), "value"].notna().all()
-    assert frame.loc[~frame["year"].isin([2018, 2022]), "value"].isna().all()
+    assert frame.loc[frame["year"].isin([2019, 2020]), "value"].isna().all()
+    assert frame.loc[~frame["year"].isin([2019, 2020]), "value"].eq(4.5).all()
     assert frame["value"].dtype == np.float64 and (frame["value"].fillna(-1) != 0).all()
+    stored = pd.read_parquet(write_processed(frame, tmp_path / "k.parquet"))
+    assert stored["value"].isna().sum() == 2  # still missing, never 0
 
 
 def test_more_than_25_ids_are_split_into_requests(tmp_path):
-    with make_fake(max_ids=25) as fake:
+    with serving(make_fake(max_ids=25)) as fake:
         with client_for(fake, tmp_path) as c:
-            frame = c.data("N00914", "0580", "1990-2024")  # 35 years → 25 + 10
+            frame = c.data("N31807", "0580", "1990-2024")  # 35 years → 25 + 10
         years_in_paths = [r.path.rsplit("/", 1)[1].split(",") for r in fake.data_requests()]
         assert [len(y) for y in years_in_paths] == [25, 10]
         assert years_in_paths[0][0] == "1990" and years_in_paths[1][-1] == "2024"
@@ -146,7 +222,7 @@ def test_429_with_retry_after_is_waited_out(fake, tmp_path):
 
 def test_real_call_limit_of_the_server_is_respected_by_pacing(tmp_path):
     # The fake allows 5 calls per 1 s; the client is told the same and stays under it: no 429 at all.
-    with make_fake(page_size=1, max_calls=5, time_window=1.0) as fake:
+    with serving(make_fake(page_size=1, max_calls=5, time_window=1.0)) as fake:
         with KoladaClient(fake.url, cache_dir=tmp_path, max_calls=5, window=1.0) as c:
             c.data("N31807", "0580", "2018-2024")  # 1 kpi call + 7 pages
         assert fake.request_count == 8
@@ -189,41 +265,57 @@ def test_offline_miss_names_kpi_municipality_and_years(fake, tmp_path):
             KoladaCacheMiss, match=r"KPI N31807 for municipality 0581 and year\(s\) 2020,2021,2022"
         ):
             off.data("N31807", "0581", "2020-2022")
-        with pytest.raises(KoladaCacheMiss, match="metadata of KPI N00914"):
-            off.data("N00914", "0580", 2020)
+        with pytest.raises(KoladaCacheMiss, match="metadata of KPI N02243"):
+            off.data("N02243", "0580", 2020)
     assert fake.request_count == 2  # only the online run's two calls
 
 
-def test_unknown_kpi_is_an_error_naming_it_404(fake, tmp_path):
+def test_unknown_kpi_answers_200_with_an_empty_list_and_is_an_error_naming_it(fake, tmp_path):
+    # Belief replaced: the fake answered 404 by default; v3 most likely answers 200 with no record (README).
     with client_for(fake, tmp_path) as c:
-        with pytest.raises(UnknownKpiError, match="N99999") as err:
+        with pytest.raises(UnknownKpiError, match=r"does not know KPI N99999: /kpi/N99999 answered") as err:
             c.data(["N99999"], "0580", 2024)
-    assert err.value.kpis == ["N99999"]
+    assert err.value.kpis == ["N99999"] and err.value.status is None
+    assert "none of them, expected one per id" in str(err.value)
+    (req,) = fake.kpi_requests()
+    assert (req.path, req.query, req.status) == ("/v3/kpi/N99999", {"page": ["1"], "per_page": ["5000"]}, 200)
     assert not fake.data_requests()  # no data request for an unverified KPI
 
 
-def test_unknown_kpi_among_known_ones_empty_answer_style(tmp_path):
-    with make_fake(unknown_kpi="empty") as fake:
+def test_unknown_kpi_answering_404_is_handled_too(tmp_path):
+    with serving(make_fake(unknown_kpi="404")) as fake:
         with client_for(fake, tmp_path) as c:
-            with pytest.raises(UnknownKpiError, match=r"KPI N99999 .*returned no record") as err:
-                c.kpis(["N15428", "N99999"])
-            assert err.value.kpis == ["N99999"]
-            assert c.kpi("N15428").title.startswith("Syntetiskt")  # known from the first answer
-        assert [r.path for r in fake.kpi_requests()] == ["/v3/kpi/N15428,N99999"]
+            with pytest.raises(UnknownKpiError, match=r"N99999 \(HTTP 404") as err:
+                c.kpi("N99999")
+        assert err.value.kpis == ["N99999"] and err.value.status == 404
+        assert not fake.unmatched  # the route exists; the KPI does not
 
 
-def test_kpi_metadata_fields(fake, tmp_path):
+def test_unknown_kpi_among_known_ones(fake, tmp_path):
+    with client_for(fake, tmp_path) as c:
+        with pytest.raises(
+            UnknownKpiError, match=r"KPI N99999: .*records for N15428, expected one per id"
+        ) as err:
+            c.kpis(["N15428", "N99999"])
+        assert err.value.kpis == ["N99999"]
+        assert c.kpi("N15428").title == RECORDS["N15428"]["title"]  # known from the first answer
+    assert [r.path for r in fake.kpi_requests()] == ["/v3/kpi/N15428,N99999"]
+
+
+def test_kpi_metadata_fields_are_the_real_v3_record(fake, tmp_path):
+    # Belief replaced: the fake's made-up record said municipality_type "K"; the real N15428 record says "A".
     with client_for(fake, tmp_path) as c:
         info = c.kpi("N15428")
     assert info.id == "N15428"
-    assert info.title == "Syntetiskt nyckeltal N15428 (testdata)"
-    assert info.operating_area and info.municipality_type == "K"
+    assert info.title == "Elever i åk 9 som är behöriga till yrkesprogram, hemkommun, andel (%)"
+    assert info.operating_area == "Grundskola åk 0-9 inkl förskoleklass" and info.municipality_type == "A"
     assert info.is_divided_by_gender is True and info.has_ou_data is False
-    assert info.raw["publ_period"] == "2024"
+    assert dict(info.raw) == RECORDS["N15428"]
+    assert c.kpi("N31807").is_divided_by_gender is False
 
 
 def test_unrecorded_request_fails_loudly(tmp_path):
-    with make_fake() as fake:
+    with make_fake() as fake:  # not serving(): this test makes the unrecorded request on purpose
         with KoladaClient(fake.url + "/wrong", cache_dir=tmp_path, verify_kpis=False) as c:
             with pytest.raises(KoladaError, match="HTTP 404"):
                 c.data("N31807", "0580", 2024)
@@ -291,16 +383,28 @@ def test_round_trip_into_plan_status(fake, tmp_path):
         frame = c.data(PLAN_KPIS, ["0580", "0000"], "2018-2024")
     path = write_processed(frame, tmp_path / "processed" / "kolada.parquet")
     stored = pd.read_parquet(path)
-    assert list(stored.columns) == ["kpi", "municipality", "year", "gender", "value", "status"]
+    # Changed: the processed table gained carried_forward (N05401 repeats the last election between elections).
+    assert list(stored.columns) == [
+        "kpi",
+        "municipality",
+        "year",
+        "gender",
+        "value",
+        "status",
+        "carried_forward",
+    ]
+    assert (stored["status"] == SYNTHETIC_SOURCE).all()  # every number of the fake is labelled synthetic
     series = series_from_kolada(stored, "0580")
     assert set(series["indicator"]) == {f"kolada:{k}" for k in PLAN_KPIS}
     assert set(series["level"]) == {"kommun", "riket"}
-    assert len(series) == len(PLAN_KPIS) * 2 * len(YEARS)  # T rows only
+    # T rows only; N05401 counts only its election years 2018 and 2022 as observations
+    assert len(series) == (len(PLAN_KPIS) - 1) * 2 * len(YEARS) + 2 * 2
     one = series[
         (series["indicator"] == "kolada:N31807") & (series["area"] == "0580") & (series["year"] == 2020)
     ]
     assert one["value"].tolist() == [synthetic_value("N31807", "0580", 2020)]
-    assert series.loc[series["indicator"] == "kolada:N05401", "value"].isna().sum() == 2 * 5
+    n05401 = series[series["indicator"] == "kolada:N05401"]
+    assert n05401["year"].tolist() == [2018, 2022, 2018, 2022] and n05401["value"].notna().all()
 
 
 class LossyKolada(FakeKolada):
@@ -314,12 +418,185 @@ class LossyKolada(FakeKolada):
 
 def test_count_mismatch_across_pages_is_an_error_and_no_manifest(tmp_path):
     fake = LossyKolada(page_size=2)
-    fake.add_kpi("N31807", "Syntetiskt nyckeltal")
+    fake.add_recorded_kpi("N31807")
     fake.add_values("N31807", "0580", YEARS, [float(y) for y in YEARS])
-    with fake:
+    with serving(fake):
         with client_for(fake, tmp_path, verify_kpis=False) as c:
             with pytest.raises(KoladaError, match=r"count 8 but 7 records arrived in 4 page"):
                 c.data("N31807", "0580", "2018-2024")
     with KoladaClient(cache_dir=tmp_path / "raw", offline=True, verify_kpis=False) as off:
         with pytest.raises(KoladaCacheMiss):  # the incomplete result was never recorded as complete
             off.data("N31807", "0580", "2018-2024")
+
+
+# -- issue 11: facts from the recorded v3 material ----------------------------------------------------------
+def test_isdeleted_values_are_dropped_and_never_reach_the_processed_table(tmp_path):
+    fake = FakeKolada(page_size=2)
+    fake.add_recorded_kpi("N15428")  # divided by gender
+    fake.add_values("N15428", "0580", YEARS, [70.0 + i for i in range(len(YEARS))])
+    deleted = [y in (2019, 2023) for y in YEARS]
+    fake.add_values("N15428", "0580", YEARS, [999.0] * len(YEARS), gender="K", isdeleted=deleted)
+    fake.add_values("N15428", "0580", YEARS, [60.0] * len(YEARS), gender="M")
+    with serving(fake), client_for(fake, tmp_path) as c:
+        served = httpx.get(fake.url + "/data/kpi/N15428/municipality/0580/year/2019").json()["values"][0]
+        frame = c.data("N15428", "0580", YEARS)
+    reqs = fake.data_requests()[1:]  # the client's requests: 7 records, 2 per page → 4 pages
+    assert [r.path for r in reqs] == [
+        "/v3/data/kpi/N15428/municipality/0580/year/" + ",".join(map(str, YEARS))
+    ] * 4
+    assert [r.query for r in reqs] == [{"page": [str(p)], "per_page": ["5000"]} for p in (1, 2, 3, 4)]
+    k2019 = next(e for e in served["values"] if e["gender"] == "K")
+    assert k2019 == {"gender": "K", "count": 1, "status": SYNTHETIC_SOURCE, "value": 999.0, "isdeleted": True}
+    assert frame.attrs["deleted"] == 2
+    k = frame[frame["gender"] == "K"]
+    assert k["year"].tolist() == [y for y in YEARS if y not in (2019, 2023)]  # dropped, not NaN
+    stored = pd.read_parquet(write_processed(frame, tmp_path / "processed" / "kolada.parquet"))
+    assert not stored.loc[stored["gender"] == "K", "year"].isin([2019, 2023]).any()
+    assert len(stored) == 3 * len(YEARS) - 2
+    assert (stored.loc[stored["gender"] == "K", "value"] == 999.0).sum() == len(YEARS) - 2  # the others stay
+
+
+def test_isdeleted_of_an_unexpected_type_is_an_error_naming_the_record():
+    from segindicators.kolada import parse_data_records
+
+    rec = {"kpi": "N31807", "municipality": "0580", "period": 2024,
+           "values": [{"gender": "T", "count": 1, "status": "", "value": 1.0, "isdeleted": "yes"}]}  # fmt: skip
+    with pytest.raises(
+        KoladaError, match=r"KPI N31807, municipality 0580, period 2024.*'isdeleted' is 'yes'"
+    ):
+        parse_data_records([rec])
+
+
+def test_n05401_is_split_by_gender_and_carried_forward_values_are_marked(fake, tmp_path):
+    with client_for(fake, tmp_path) as c:
+        assert c.kpi("N05401").is_divided_by_gender is True  # the real record says so
+        frame = c.data("N05401", ["0580", "0000"], YEARS)
+    assert (frame.groupby(["municipality", "year"])["gender"].agg("".join) == "TKM").all()
+    stored = pd.read_parquet(write_processed(frame, tmp_path / "kolada.parquet"))
+    carried = stored["carried_forward"].astype("boolean")  # parquet: bool (object when it holds NA)
+    assert carried.notna().all()
+    observed = stored.loc[~carried.to_numpy(bool), "year"]
+    assert sorted(observed.unique()) == [2018, 2022] and len(observed) == 2 * 2 * 3
+    k = stored[(stored["municipality"] == "0580") & (stored["gender"] == "K")].set_index("year")["value"]
+    assert (
+        k.loc[2019]
+        == k.loc[2020]
+        == k.loc[2021]
+        == k.loc[2018]
+        == synthetic_value("N05401", "0580", 2018, "K")
+    )
+    assert stored.loc[stored["kpi"] != "N05401", "carried_forward"].eq(False).all()
+    # The plan counts election years only: no "no change" observation in 2019-2021 or 2023-2024.
+    series = series_from_kolada(stored, "0580")
+    assert series["year"].tolist() == [2018, 2022, 2018, 2022]
+
+
+def test_a_non_election_value_that_differs_from_the_election_is_not_an_observation_and_is_warned():
+    from segindicators.kolada import to_processed
+    from segindicators.kolada.elections import carry_forward_conflicts
+
+    frame = pd.DataFrame(
+        {
+            "kpi": "N05401",
+            "municipality": "0580",
+            "gender": "T",
+            "year": [2018, 2019, 2020],
+            "value": [80.0, 80.0, 81.5],
+        }
+    )  # synthetic; 2020 contradicts the carry-forward
+    out = to_processed(frame)
+    assert out["carried_forward"].tolist() == [False, True, pd.NA]
+    (msg,) = carry_forward_conflicts(out)
+    assert "N05401" in msg and "0580" in msg and "2020" in msg and "81.5" in msg and "2018" in msg
+    assert series_from_kolada(out, "0580")["year"].tolist() == [2018]
+
+
+def test_n00914_is_not_served_and_the_error_names_its_successor(fake, tmp_path):
+    assert "N00914" not in fake.kpis and "N00914" in load_records()["kpi"]["absent"]
+    with pytest.raises(ValueError, match="N00914.*no such KPI"):
+        fake.add_recorded_kpi("N00914")
+    with pytest.raises(ValueError, match="N00914.*no such KPI"):
+        fake.add_kpi("N00914", "Syntetiskt")
+    with pytest.raises(ValueError, match="define the KPI first"):
+        fake.add_values("N00914", "0580", [2020], [1.0])
+    with client_for(fake, tmp_path) as c:
+        with pytest.raises(
+            UnknownKpiError, match=r"N00914 .*gone from Kolada v3.*successor is N02243"
+        ) as err:
+            c.kpi("N00914")
+        assert err.value.kpis == ["N00914"]
+        assert c.kpi("N02243").title == "Sysselsatta invånare 20-65 år, andel (%)"
+    assert fake.kpi_requests()[0].status == 200  # 200 with an empty list, as v3 answers
+
+
+def test_no_shipped_plan_follows_a_kpi_gone_from_v3():
+    from importlib import resources
+
+    from segindicators.demo.profile import demo_plan
+    from segindicators.plan.definition import shipped_plans
+
+    gone = set(load_records()["kpi"]["absent"])
+    plans = [load_plan(name) for name in shipped_plans()] + [demo_plan()]
+    assert plans and all(not gone & set(plan_kpis(p)) for p in plans)
+    text = "".join(
+        f.read_text("utf-8") for f in resources.files("segindicators.plan").joinpath("plans").iterdir()
+    )
+    assert "N00914" not in text
+
+
+def _ctx(tmp_path, plan, kolada_url, **kw):
+    opts = RefreshOptions(kommun=plan.municipality, years=tuple(YEARS), kolada_url=kolada_url, plan=plan,
+                          home=tmp_path, retry=RetryPolicy(max_tries=1), **kw)  # fmt: skip
+    return SimpleNamespace(options=opts, home=tmp_path, processed=tmp_path / "processed", warnings=[],
+                           summary={}, extra={})  # fmt: skip
+
+
+def _plan_with(kpi_ids):
+    from importlib import resources
+
+    import yaml
+
+    raw = yaml.safe_load(
+        resources.files("segindicators.plan").joinpath("plans", "linkoping_2023.yaml").read_text("utf-8")
+    )
+    kolada = [i for a in raw["development_areas"] for i in a["indicators"] if i["id"].startswith("kolada:")]
+    for ind, kpi in zip(kolada, kpi_ids, strict=True):
+        ind["id"] = f"kolada:{kpi}"
+    return plan_from_dict(raw)
+
+
+def test_stage_unknown_kpi_is_a_recorded_warning_naming_it_and_the_successor(fake, tmp_path):
+    plan = _plan_with(["N05401", "N00914", "N15428"])  # a plan that still follows N00914
+    ctx = _ctx(tmp_path, plan, fake.url)
+    stage_kolada(ctx)
+    (warning,) = [w for w in ctx.warnings if "does not know" in w]
+    assert "N00914" in warning and "N02243" in warning and "Sysselsatta invånare 20-65 år" in warning
+    assert "okända KPI: N00914" in ctx.summary["kolada"]
+    assert "upprepar senaste valet" in ctx.summary["kolada"]
+    assert set(ctx.extra["kolada"]["kpi"]) == {"N05401", "N15428"}
+    # the fake's numbers are labelled synthetic, and this run is not: a warning says so
+    assert any("labelled 'Syntetiska exempeldata" in w and "fake" in w for w in ctx.warnings)
+    # one /kpi request: the known records of the first answer are kept, the unknown id is left out
+    assert [r.path for r in fake.kpi_requests()] == ["/v3/kpi/N00914,N05401,N15428"]
+    assert fake.data_requests()[0].path == (
+        "/v3/data/kpi/N05401,N15428/municipality/0000,0580/year/" + ",".join(map(str, YEARS))
+    )
+
+
+def test_stage_warns_about_a_kpi_without_values_and_about_carry_forward_conflicts(tmp_path):
+    fake = FakeKolada()
+    for kpi in ("N05401", "N15428", "N31807"):
+        fake.add_recorded_kpi(kpi)
+    fake.add_values("N05401", "0580", [2018, 2019], [80.0, 79.0])  # synthetic; 2019 contradicts 2018
+    fake.add_values("N15428", "0000", YEARS, [1.0] * len(YEARS))  # riket only: nothing for the kommun
+    with serving(fake):
+        ctx = _ctx(tmp_path, load_plan("linkoping_2023"), fake.url, synthetic=True)
+        stage_kolada(ctx)
+    assert [r.path for r in fake.requests] == [
+        "/v3/kpi/N05401,N15428,N31807",
+        "/v3/data/kpi/N05401,N15428,N31807/municipality/0000,0580/year/" + ",".join(map(str, YEARS)),
+    ]
+    assert any("N05401" in w and "2019" in w and "differs" in w for w in ctx.warnings)
+    assert any("KPI N15428 has no value for kommun 0580" in w for w in ctx.warnings)
+    assert any("KPI N31807 has no value for kommun 0580" in w for w in ctx.warnings)
+    assert not any("labelled" in w for w in ctx.warnings)  # a synthetic run expects the label

@@ -167,8 +167,13 @@ def test_kolada_values_feed_the_plan(first, servers):
     k = pd.read_parquet(home / "data" / "processed" / "kolada.parquet")
     assert set(k["kpi"]) == set(KPIS) and set(k["municipality"]) == {"9999", "0000"}
     served = kolada.values[("N15428", "9999", 2022)]["T"]["value"]
-    assert k.set_index(["kpi", "municipality", "year"]).loc[("N15428", "9999", 2022), "value"] == served
-    assert sorted(k.loc[k["kpi"] == "N05401", "year"].unique()) == [2018, 2022]  # election years
+    t = k[k["gender"] == "T"]  # N15428 is divided by gender (its real record says so): T, K and M rows
+    assert t.set_index(["kpi", "municipality", "year"]).loc[("N15428", "9999", 2022), "value"] == served
+    # Changed: N05401 has a value every year (as Kolada publishes it), only election years are observations
+    n05401 = k[k["kpi"] == "N05401"]
+    assert sorted(n05401["year"].unique()) == list(YEARS) and set(n05401["gender"]) == {"T", "K", "M"}
+    assert sorted(n05401.loc[~n05401["carried_forward"].astype(bool), "year"].unique()) == [2018, 2022]
+    assert (k["status"] == syn.SYNTHETIC_LABEL).all()  # every served number is labelled synthetic
     status = pd.read_parquet(home / "data" / "processed" / "plan_status.parquet")
     ks = status[status["indicator"].str.startswith("kolada:")]
     assert set(ks["indicator"]) == {f"kolada:{k}" for k in KPIS}

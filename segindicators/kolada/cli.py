@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, KoladaError
-from segindicators.kolada.processed import write_processed
+from segindicators.kolada.elections import carry_forward_conflicts
+from segindicators.kolada.processed import to_processed, write_processed
 
 app = typer.Typer(
     help="Kolada API v3: municipality-level KPIs (verified ids, raw cache, offline mode).",
@@ -125,4 +126,18 @@ def fetch(
     path = write_processed(frame, output, merge=merge)
     for info in infos.values():
         typer.echo(f"{info.id}: {info.title}")
+    processed = to_processed(frame)
+    for message in carry_forward_conflicts(processed):
+        typer.echo(f"warning: {message}", err=True)
+    carried = int(processed["carried_forward"].eq(True).fillna(False).sum())
+    if carried:
+        typer.echo(f"{carried} values repeat the latest election (carried_forward, not new observations)")
+    if frame.attrs.get("deleted"):
+        typer.echo(f"{frame.attrs['deleted']} values Kolada marks isdeleted were left out")
+    from segindicators.demo.synthetic import SYNTHETIC_LABEL  # the fake Kolada labels each value's status
+
+    if processed["status"].eq(SYNTHETIC_LABEL).fillna(False).any():
+        typer.echo(
+            f"warning: values labelled '{SYNTHETIC_LABEL}' came from {base_url}: a fake server.", err=True
+        )
     typer.echo(f"{len(frame)} rows ({calls} HTTP calls) written to {path}")

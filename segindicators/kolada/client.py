@@ -4,16 +4,25 @@ Kolada (run by RKA, Rådet för främjande av kommunala analyser) publishes key 
 "nyckeltal") per municipality and year, some divided by gender (``T`` total, ``K`` women, ``M`` men).
 Municipality ``"0000"`` is the whole of Sweden (riket). Attribution: "Källa: Kolada".
 
-What the client relies on (from public descriptions of v3; verify against ``/v3/docs`` when in doubt):
+What the client relies on, from the real material in ``shared/reference/kolada`` (README.md, PROVENANCE.md:
+records of the live v3 API as rKolada cached them, March 2026; the v2 documentation; practitioners' notes):
 
-- ``GET /kpi/{id[,id...]}`` → ``{"count", "values": [{"id", "title", "description", "operating_area",
-  "municipality_type", "has_ou_data", "is_divided_by_gender", ...}]}``. An unknown id gives no record (or a
-  404); either way :class:`UnknownKpiError` names it.
-- ``GET /data/kpi/{ids}/municipality/{ids}/year/{years}`` → records ``{"kpi", "municipality", "period",
-  "values": [{"gender", "status", "value"[, "count"]}]}``.
+- ``GET /kpi/{id[,id...]}`` → ``{"count", "values": [{"id", "title", "description", "is_divided_by_gender",
+  "municipality_type", "auspice", "operating_area", "perspective", "prel_publication_date",
+  "publication_date", "publ_period", "has_ou_data"}]}``. An unknown id most likely answers **200 with no
+  record** for it (not 404); :class:`UnknownKpiError` names it either way (a 404 is handled too).
+- ``GET /data/kpi/{ids}/municipality/{ids}/year/{years}`` (any two of the three segments) → records
+  ``{"kpi", "municipality", "period", "values": [{"gender", "count", "status", "value", "isdeleted"}]}``.
+  ``isdeleted`` is new in v3: a value with ``isdeleted: true`` is not a value, and is dropped here.
 - Lists of at most 25 ids per path segment (longer lists are split into several requests here).
 - Paging: ``page`` and ``per_page`` (at most 5000) in the query; an answer names the next page by an absolute
-  URL in ``next_url`` (``next_page`` in some descriptions: both are followed) until it is null.
+  URL in ``next_url`` (and the previous in ``previous_url``); the client follows ``next_url`` until it is
+  absent or null. v2 called it ``next_page``; v2 was switched off on 2026-03-31 (it answers 410), so an answer
+  with ``next_page`` and no ``next_url`` is refused as a v2 answer rather than read as a last page.
+- KPIs leave the catalogue: N00914 ("Förvärvsarbetande invånare 20-64 år", RAMS, ended 2021) is absent from
+  v3; :data:`RETIRED_KPIS` names its nearest successor (N02243, "Sysselsatta invånare 20-65 år, andel (%)")
+  in the error, so the analyst knows what to follow instead. The two are not the same measure (20-64 vs
+  20-65 years, RAMS vs BAS): the successor is a suggestion, never substituted silently.
 
 Everything else is the shared HTTP layer (:mod:`segindicators.http`): pacing with a sliding window
 (configurable; Kolada publishes no limit, the default is a polite 5 calls per second), 429 + ``Retry-After``,
@@ -57,7 +66,39 @@ MAX_PAGES = 10_000
 #: Columns of :meth:`KoladaClient.data`.
 DATA_COLUMNS = ["kpi", "municipality", "year", "gender", "value", "status", "count"]
 GENDERS = ("T", "K", "M")
-_NEXT_FIELDS = ("next_url", "next_page")
+#: Paging link of a v3 answer (v2's ``next_page`` is refused, see the module notes).
+NEXT_FIELD = "next_url"
+#: KPIs recorded as absent from v3 → what they were and their nearest successor. Source:
+#: shared/reference/kolada/README.md and rkolada_v3_kpi_records.json (N00914 = null in the 6,099-KPI
+#: catalogue); Region Dalarna's sysselsatta_ny.R ("data fram till 2021 när Rams försvinner").
+RETIRED_KPIS: dict[str, dict[str, str]] = {
+    "N00914": {
+        "title": "Förvärvsarbetande invånare 20-64 år (RAMS, ended 2021)",
+        "successor": "N02243",
+        "successor_title": "Sysselsatta invånare 20-65 år, andel (%)",
+    },
+}
+
+
+def unknown_kpi_hint(kpis: Iterable[str]) -> str:
+    """What to do about unknown KPI ids: the successor of a retired one, else check the id.
+
+    >>> print(unknown_kpi_hint(["N00914"]))  # doctest: +ELLIPSIS
+    N00914 (Förvärvsarbetande invånare 20-64 år (RAMS, ended 2021)) is gone from Kolada v3; its nearest successor is N02243 ...
+    """
+    parts, others = [], []
+    for k in kpis:
+        if k in RETIRED_KPIS:
+            r = RETIRED_KPIS[k]
+            parts.append(
+                f"{k} ({r['title']}) is gone from Kolada v3; its nearest successor is {r['successor']} "
+                f'"{r["successor_title"]}" (not the same definition: follow it as a new series).'
+            )
+        else:
+            others.append(k)
+    if others:
+        parts.append(f"Check {', '.join(others)} on kolada.se; ids change when KPIs are revised.")
+    return " ".join(parts)
 
 
 class KoladaError(RuntimeError):
@@ -179,25 +220,44 @@ def normalise_years(years: int | str | Iterable[int | str]) -> list[str]:
     return [str(y) for y in sorted(out)]
 
 
+def _is_deleted(entry: Mapping[str, Any], rec: Mapping[str, Any]) -> bool:
+    """A value entry's ``isdeleted`` as a bool (absent or null: not deleted); anything else is an error."""
+    flag = entry.get("isdeleted")
+    if flag is None or isinstance(flag, bool):
+        return bool(flag)
+    raise KoladaError(
+        f"Kolada data record (KPI {rec.get('kpi')}, municipality {rec.get('municipality')}, period "
+        f"{rec.get('period')}, gender {entry.get('gender')}): 'isdeleted' is {flag!r}; expected true, false or "
+        "null. The answer format may have changed; inspect the raw response in the cache."
+    )
+
+
 def parse_data_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Kolada data records → tidy frame ``kpi, municipality, year, gender, value, status, count``.
 
     One row per record × gender entry; ``value`` is float (NaN where Kolada has null), ``status`` the
-    server's status text (NA when empty), ``count`` float (NaN when absent). Rows are sorted by kpi,
-    municipality, year and gender (T, K, M).
+    server's status text (NA when empty), ``count`` float (NaN when absent). An entry with ``isdeleted:
+    true`` is not a value and gives no row (v3; its number is never read); ``frame.attrs["deleted"]`` counts
+    them. Rows are sorted by kpi, municipality, year and gender (T, K, M).
 
     Examples
     --------
     >>> recs = [{"kpi": "N00001", "municipality": "0580", "period": 2023,
-    ...          "values": [{"gender": "K", "status": "", "value": 2.5},
-    ...                     {"gender": "T", "status": "", "value": None}]}]  # synthetic
-    >>> parse_data_records(recs)[["year", "gender", "value"]].to_dict("list")
-    {'year': [2023, 2023], 'gender': ['T', 'K'], 'value': [nan, 2.5]}
+    ...          "values": [{"gender": "K", "count": 1, "status": "", "value": 2.5, "isdeleted": False},
+    ...                     {"gender": "M", "count": 1, "status": "", "value": 9.9, "isdeleted": True},
+    ...                     {"gender": "T", "count": 1, "status": "", "value": None, "isdeleted": False}]}]
+    >>> out = parse_data_records(recs)  # synthetic numbers
+    >>> out[["year", "gender", "value"]].to_dict("list"), out.attrs["deleted"]
+    ({'year': [2023, 2023], 'gender': ['T', 'K'], 'value': [nan, 2.5]}, 1)
     """
     rows: dict[str, list[Any]] = {c: [] for c in DATA_COLUMNS}
+    deleted = 0
     for rec in records:
         entries = rec.get("values") or []
         for entry in entries:
+            if _is_deleted(entry, rec):
+                deleted += 1
+                continue
             rows["kpi"].append(rec.get("kpi"))
             rows["municipality"].append(rec.get("municipality"))
             rows["year"].append(rec.get("period"))
@@ -232,6 +292,7 @@ def parse_data_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         .drop(columns="_g")
         .reset_index(drop=True)
     )
+    frame.attrs["deleted"] = deleted
     return frame
 
 
@@ -401,6 +462,12 @@ class KoladaClient(ApiClient):
                     f"Kolada {what} ({response.url}): the answer is invalid or truncated ({exc}); not cached. "
                     "Retry later."
                 ) from exc
+            if NEXT_FIELD not in doc and "next_page" in doc:
+                raise KoladaError(
+                    f"{what}: the answer from {response.url} names its next page in 'next_page' (Kolada v2) and "
+                    f"has no '{NEXT_FIELD}' (v3); expected a v3 answer. v2 was switched off on 2026-03-31: check "
+                    "--base-url (it should end in /v3). Not cached."
+                )
             entry = self.cache.put(
                 key,
                 response.content,
@@ -409,7 +476,7 @@ class KoladaClient(ApiClient):
                 ),
             )
             pages.append({"key": key, "sha256": entry.provenance["sha256"], "doc": doc})
-            link = next((doc[f] for f in _NEXT_FIELDS if doc.get(f)), None)
+            link = doc.get(NEXT_FIELD)
             if not link:
                 _check_counts(pages, what)
                 return pages
@@ -470,7 +537,7 @@ class KoladaClient(ApiClient):
             def not_found(exc: HttpStatusError, part: list[str] = part) -> UnknownKpiError:
                 return UnknownKpiError(
                     f"Kolada does not know KPI {', '.join(part)} (HTTP 404 for /kpi/{','.join(part)}: "
-                    f"{exc.detail}). Check the id on kolada.se; ids change when KPIs are revised.",
+                    f"{exc.detail}). {unknown_kpi_hint(part)}",
                     kpis=part,
                     status=404,
                 )
@@ -482,9 +549,11 @@ class KoladaClient(ApiClient):
                     self._kpis[info.id] = info
             unknown = [k for k in part if k not in self._kpis]
             if unknown:
+                got = sorted(k for k in part if k in self._kpis)
                 raise UnknownKpiError(
-                    f"Kolada does not know KPI {', '.join(unknown)} (/kpi/{','.join(part)} returned no record "
-                    "for it). Check the id on kolada.se; ids change when KPIs are revised.",
+                    f"Kolada does not know KPI {', '.join(unknown)}: /kpi/{','.join(part)} answered with "
+                    f"records for {', '.join(got) or 'none of them'}, expected one per id. "
+                    f"{unknown_kpi_hint(unknown)}",
                     kpis=unknown,
                 )
         return {k: self._kpis[k] for k in wanted}
@@ -522,7 +591,8 @@ class KoladaClient(ApiClient):
         pandas.DataFrame
             ``kpi, municipality, year, gender ("T"/"K"/"M"), value (float, NaN when missing), status (str or
             NA), count (float or NaN)``, sorted by kpi, municipality, year, gender. Combinations Kolada has
-            no record for are absent.
+            no record for are absent, and so are values Kolada marks ``isdeleted`` (counted in
+            ``frame.attrs["deleted"]``).
 
         Raises
         ------

@@ -5,9 +5,12 @@ reads: one row per KPI × municipality × year × gender with columns
 
 ``kpi`` (str, e.g. ``"N15428"``), ``municipality`` (str, ``"0580"``; ``"0000"`` = Sweden), ``year`` (int64),
 ``gender`` (``"T"`` total, ``"K"`` women, ``"M"`` men), ``value`` (float, NaN when Kolada has no value),
-``status`` (Kolada's status text or NA).
+``status`` (Kolada's status text or NA), ``carried_forward`` (nullable boolean: False for a new observation,
+True for an election KPI's non-election-year value that carries the last election forward, NA for one that
+contradicts that; see :mod:`segindicators.kolada.elections`).
 
-The plan uses only ``gender == "T"`` rows; the others are kept for charts. Values are never filled in.
+The plan uses only ``gender == "T"`` rows with ``carried_forward == False``; the others are kept for charts.
+Values are never filled in. Values Kolada marks ``isdeleted`` never get here (the client drops them).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from pathlib import Path
 import pandas as pd
 
 from segindicators._io import write_frame
+from segindicators.kolada.elections import mark_carried_forward
 from segindicators.paths import processed_dir
 
 #: Columns of ``kolada.parquet``, in order.
-PROCESSED_COLUMNS = ["kpi", "municipality", "year", "gender", "value", "status"]
+PROCESSED_COLUMNS = ["kpi", "municipality", "year", "gender", "value", "status", "carried_forward"]
 _KEY = ["kpi", "municipality", "year", "gender"]
 
 
@@ -29,14 +33,17 @@ def to_processed(frame: pd.DataFrame) -> pd.DataFrame:
     """Select and type the processed columns of a :meth:`~segindicators.kolada.KoladaClient.data` frame.
 
     ``kpi`` loses a ``kolada:`` prefix if it has one; a frame without ``gender`` is taken as totals (``T``);
-    ``status`` is optional.
+    ``status`` is optional. ``carried_forward`` is always recomputed from the rows
+    (:func:`~segindicators.kolada.elections.mark_carried_forward`), so a merge with older rows gets it too;
+    values that contradict the carry-forward are named by
+    :func:`~segindicators.kolada.elections.carry_forward_conflicts` (the refresh and the CLI report them).
 
     Examples
     --------
     >>> f = pd.DataFrame({"kpi": ["kolada:N00001"], "municipality": ["0580"], "year": [2024],
     ...                   "value": [1.5]})  # synthetic
     >>> to_processed(f).to_dict("records")
-    [{'kpi': 'N00001', 'municipality': '0580', 'year': 2024, 'gender': 'T', 'value': 1.5, 'status': None}]
+    [{'kpi': 'N00001', 'municipality': '0580', 'year': 2024, 'gender': 'T', 'value': 1.5, 'status': None, 'carried_forward': False}]
     """
     missing = [c for c in ("kpi", "municipality", "year", "value") if c not in frame.columns]
     if missing:
@@ -69,7 +76,9 @@ def to_processed(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(
             "Kolada frame has duplicate kpi × municipality × year × gender rows; deduplicate first."
         )
-    return out.sort_values(_KEY, kind="stable").reset_index(drop=True)
+    out = out.sort_values(_KEY, kind="stable").reset_index(drop=True)
+    out["carried_forward"] = mark_carried_forward(out)
+    return out
 
 
 def write_processed(

@@ -11,8 +11,15 @@ Failure policy. The Kolada KPIs are optional to the district statistics: the seg
 and the plan's SCB indicators do not depend on them. So a Kolada failure does **not** fail the run, and it
 does not vanish either:
 
-* an unknown KPI id (Kolada answers no record or 404 for ``/kpi/{id}``) is left out, named in
-  ``ctx.warnings`` and in the summary line; the other KPIs are still fetched;
+* an unknown KPI id (Kolada v3 answers ``/kpi/{id}`` with 200 and no record for it, or 404) is left out,
+  named in ``ctx.warnings`` (with the successor of a KPI gone from v3, such as N00914 → N02243) and in the
+  summary line; the other KPIs are still fetched;
+* a known KPI with no value for the kommun in the run's years is named in ``ctx.warnings``;
+* an election KPI's non-election-year value that does not repeat the last election
+  (:func:`~segindicators.kolada.elections.carry_forward_conflicts`) is named in ``ctx.warnings`` (it is not
+  counted as an observation);
+* values labelled synthetic (served by the fake Kolada) in a run that is not synthetic are named in
+  ``ctx.warnings``: a real report must never take them for statistics;
 * any other failure (network down, HTTP error after the retries, an offline run whose cache lacks the
   answer, an answer in an unexpected shape) leaves out all Kolada values of this run, with the cause in
   ``ctx.warnings`` and the summary line (``FEL: …``);
@@ -30,7 +37,14 @@ from typing import Any
 
 import pandas as pd
 
-from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, KoladaError, UnknownKpiError
+from segindicators.kolada.client import (
+    DEFAULT_BASE_URL,
+    KoladaClient,
+    KoladaError,
+    UnknownKpiError,
+    unknown_kpi_hint,
+)
+from segindicators.kolada.elections import carry_forward_conflicts
 from segindicators.kolada.processed import to_processed, write_processed
 from segindicators.paths import raw_dir
 
@@ -54,9 +68,10 @@ def plan_kpis(plan: Any) -> list[str]:
 
 def _fetch(
     client: KoladaClient, kpis: list[str], munis: list[str], years: list[int]
-) -> tuple[pd.DataFrame, list[str]]:
-    """Values of the known KPIs and the ids Kolada does not know."""
+) -> tuple[pd.DataFrame, list[str], str]:
+    """Values of the known KPIs, the ids Kolada does not know, and what to do about them."""
     unknown: list[str] = []
+    hints: list[str] = []
     todo = list(kpis)
     while todo:
         try:
@@ -66,12 +81,17 @@ def _fetch(
             if not bad:  # should not happen: the error names ids we asked for
                 raise
             unknown += bad
+            hints.append(unknown_kpi_hint(bad))
             todo = [k for k in todo if k not in bad]
             continue
         break
+    hint = " ".join(dict.fromkeys(hints))
     if not todo:
-        return to_processed(pd.DataFrame(columns=["kpi", "municipality", "year", "value"])), unknown
-    return to_processed(client.data(todo, munis, years)), sorted(unknown)
+        return to_processed(pd.DataFrame(columns=["kpi", "municipality", "year", "value"])), unknown, hint
+    data = client.data(todo, munis, years)
+    frame = to_processed(data)
+    frame.attrs["deleted"] = int(data.attrs.get("deleted", 0))
+    return frame, sorted(unknown), hint
 
 
 def stage_kolada(ctx: Any) -> None:
@@ -79,6 +99,7 @@ def stage_kolada(ctx: Any) -> None:
 
     See the module notes for the failure policy: Kolada problems become warnings, never a failed run.
     """
+    from segindicators.demo.synthetic import SYNTHETIC_LABEL
     from segindicators.pipeline.refresh import _load_plan
 
     opts = ctx.options
@@ -106,7 +127,7 @@ def stage_kolada(ctx: Any) -> None:
         retry=opts.retry,
     )  # fmt: skip
     try:
-        frame, unknown = _fetch(client, kpis, munis, years)
+        frame, unknown, hint = _fetch(client, kpis, munis, years)
     except (KoladaError, ValueError, OSError) as exc:
         # Kolada is optional to the district statistics: record, do not fail (module notes).
         ctx.extra["kolada_http_calls"] = client.http_calls
@@ -122,16 +143,33 @@ def stage_kolada(ctx: Any) -> None:
     if unknown:
         ctx.warnings.append(
             f"kolada: Kolada does not know KPI {', '.join(unknown)} (plan {plan.name!r}); left out, the other "
-            "KPIs were fetched. Check the ids on kolada.se: ids change when KPIs are revised."
+            f"KPIs were fetched. {hint}"
+        )
+    got_kommun = set(frame.loc[(frame["municipality"] == opts.kommun) & frame["value"].notna(), "kpi"])
+    for kpi in sorted(set(kpis) - set(unknown) - got_kommun):
+        ctx.warnings.append(
+            f"kolada: KPI {kpi} has no value for kommun {opts.kommun} in {years[0]}–{years[-1]}; the plan shows "
+            "it as 'otillräckliga data'. Check on kolada.se whether it is published for the kommun."
+        )
+    ctx.warnings.extend(carry_forward_conflicts(frame))
+    if not opts.synthetic and frame["status"].eq(SYNTHETIC_LABEL).fillna(False).any():
+        ctx.warnings.append(
+            f"kolada: values labelled '{SYNTHETIC_LABEL}' arrived from {client.base_url} in a run that is not "
+            "synthetic: that server is a fake. Do not report these numbers; point --kolada-url at Kolada."
         )
     ctx.extra["kolada"] = frame
     write_processed(frame, ctx.processed / "kolada.parquet", merge=False)
     got = frame.dropna(subset=["value"])
     span = f"{got['year'].min()}–{got['year'].max()}" if len(got) else "–"
+    carried = int(got["carried_forward"].eq(True).fillna(False).sum())
     text = (
         f"{frame['kpi'].nunique()} KPI × {frame['municipality'].nunique()} kommuner, {len(got)} värden "
         f"({span}); {client.http_calls} HTTP-anrop"
     )
+    if carried:
+        text += f"; {carried} värden upprepar senaste valet (inga nya observationer)"
+    if frame.attrs.get("deleted"):
+        text += f"; {frame.attrs['deleted']} raderade värden (isdeleted) utelämnade"
     if unknown:
         text += f"; VARNING okända KPI: {', '.join(unknown)}"
     ctx.summary["kolada"] = text

@@ -392,7 +392,10 @@ def series_from_kolada(kolada: pd.DataFrame, municipality: str) -> pd.DataFrame:
 
     ``kpi`` may be ``"N15428"`` or ``"kolada:N15428"``; municipality ``"0000"`` (Kolada's code for Sweden)
     becomes level ``riket``. Kolada gives no counts, so the noise basis is ``none``. If a ``gender`` column
-    exists only ``"T"`` (total) rows are used.
+    exists only ``"T"`` (total) rows are used. Only new observations are used: rows whose
+    ``carried_forward`` is False (election KPIs such as N05401 repeat the last election in the years between,
+    see :mod:`segindicators.kolada.elections`; a frame without the column, e.g. an older ``kolada.parquet``,
+    gets it computed here).
 
     Examples
     --------
@@ -401,10 +404,14 @@ def series_from_kolada(kolada: pd.DataFrame, municipality: str) -> pd.DataFrame:
     >>> series_from_kolada(k, "0580")[["indicator", "level"]].values.tolist()
     [['kolada:N15428', 'kommun'], ['kolada:N15428', 'riket']]
     """
+    from segindicators.kolada.elections import mark_carried_forward
+
     k = kolada
     if "gender" in k.columns:
         k = k[k["gender"].astype("string") == "T"]
     k = k[k["municipality"].astype("string").isin([municipality, "0000"])]
+    carried = k["carried_forward"] if "carried_forward" in k.columns else mark_carried_forward(k)
+    k = k[~carried.astype("boolean").fillna(True).to_numpy(bool)]  # True and NA are not new observations
     kpi = k["kpi"].astype("string")
     kpi = kpi.where(kpi.str.startswith("kolada:"), "kolada:" + kpi)
     muni = k["municipality"].astype("string")
