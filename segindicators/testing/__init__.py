@@ -1,4 +1,8 @@
-"""Test and demo helpers: in-process fakes of SCB's PxWebApi v2 and of Kolada's API v3 (synthetic data)."""
+"""Test and demo helpers: in-process fakes of SCB's PxWebApi v2 and of Kolada's API v3 (synthetic data).
+
+SCB tables are served from SCB's recorded metadata (:meth:`FakePxWeb.add_recorded_table`); their Region lists
+and synthetic values come from :mod:`segindicators.testing.recorded_tables`.
+"""
 
 from segindicators.testing.fake_http import FakeJsonServer, HttpProblem
 from segindicators.testing.fake_kolada import FakeKolada
@@ -8,8 +12,10 @@ from segindicators.testing.fake_pxweb import (
     FakeTable,
     FakeVariable,
     RecordedRequest,
+    recorded_valueset,
     region_valueset,
 )
+from segindicators.testing.recorded_tables import add_synthetic_table, synthetic_values, table_regions
 
 __all__ = [
     "SYNTHETIC_SOURCE",
@@ -20,5 +26,9 @@ __all__ = [
     "FakeVariable",
     "HttpProblem",
     "RecordedRequest",
+    "add_synthetic_table",
+    "recorded_valueset",
     "region_valueset",
+    "synthetic_values",
+    "table_regions",
 ]
