@@ -163,3 +163,26 @@ def test_deterministic_and_served_with_the_trap(lookup):
     new = codes.index("0580C1191_DeSO2025")
     assert (t.values[new][..., years.index("2023")] == 0).all()  # SCB's 0 for a 2025 code before 2024
     assert not np.isnan(t.values[new][..., years.index("2024")]).all()
+
+
+def test_a_linkoping_build_on_real_codes_in_one_call_per_table(lookup, tmp_path):
+    from segindicators.scb import ScbClient
+    from segindicators.testing import synthetic_server
+
+    fake = synthetic_server(lookup, ["0580"], seed=5, max_calls=1000, time_window=1.0)
+    assert sorted(fake.tables) == sorted(DOCS)
+    with fake, ScbClient(fake.url, cache_dir=tmp_path) as client:
+        for table, doc in DOCS.items():
+            spec = table_spec(doc)
+            region = ["0580*", "00"] if "riket" in spec.levels else ["0580*"]
+            codes = {"Region": region, "Kon": ["1+2"]}  # both sexes: every table under 150,000 cells
+            got = client.data(table, {d: codes.get(d, ["*"]) for d in spec.dimension_order})
+            deso = got[got["Region"].str.fullmatch(r"0580[A-C]\d{4}")]
+            regso = got[got["Region"].str.fullmatch(r"0580R\d{3}")]
+            if "DeSO" in spec.levels:
+                n = deso.groupby(deso["region_version"].fillna("2018"))["Region"].nunique().to_dict()
+                assert n == {v: {"2018": 94, "2025": 98}[v[-4:]] for v in n} and n, (table, n)
+            if "RegSO" in spec.levels:
+                assert set(regso.groupby(regso["region_version"].fillna("2018"))["Region"].nunique()) == {32}
+            assert ("00" in set(got["Region"])) == ("riket" in spec.levels)
+        assert len(fake.data_requests()) == len(DOCS) and not fake.unmatched

@@ -15,7 +15,12 @@ from segindicators.testing.fake_pxweb import (
     recorded_valueset,
     region_valueset,
 )
-from segindicators.testing.recorded_tables import add_synthetic_table, synthetic_values, table_regions
+from segindicators.testing.recorded_tables import (
+    add_synthetic_table,
+    synthetic_server,
+    synthetic_values,
+    table_regions,
+)
 
 __all__ = [
     "SYNTHETIC_SOURCE",
@@ -29,6 +34,7 @@ __all__ = [
     "add_synthetic_table",
     "recorded_valueset",
     "region_valueset",
+    "synthetic_server",
     "synthetic_values",
     "table_regions",
 ]

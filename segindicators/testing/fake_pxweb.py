@@ -44,7 +44,9 @@ Assumed (nothing recorded; each marked ``verify`` where it is made):
 * the Region valuesets' code spellings (:func:`recorded_valueset`), and that a valueset answers only the codes
   the table has;
 * the order of the generated Region codes (riket, then per kommun: kommun, its DeSO, its RegSO, the two
-  versions of a code next to each other), modelled on the first Region codes of the recorded heads.
+  versions of a code next to each other), modelled on the first Region codes of the recorded heads;
+* every ``lang`` is answered with the recorded (English, ``lang=en``) labels; codes are the same in both
+  languages (metadata README).
 
 Examples
 --------
@@ -842,7 +844,7 @@ class FakePxWeb(FakeJsonServer):
             sel = index[axis]
             if isinstance(sel, tuple):  # eliminated
                 at = sel[1]
-                if at is not None:  # the variable's total code (a PX elimination value)
+                if at is not None:  # the variable's total code (verify: a PX elimination value, not recorded)
                     values = np.take(values, at, axis=axis)
                     status = np.take(status, at, axis=axis)
                 else:  # no total code: sum the axis away

@@ -8,7 +8,8 @@
   on SCB's kopplingstabeller, or the demo's ``SyntheticMunicipality.lookup``), keeping only the levels and
   geography versions the table's metadata has (:attr:`TableSpec.levels`, :attr:`TableSpec.geo_versions`);
 * :func:`synthetic_values` — every cell of any recorded table for such a list, consistent from the metadata
-  alone; :func:`add_synthetic_table` does both and registers the table.
+  alone; :func:`add_synthetic_table` does both and registers the table, :func:`synthetic_server` registers
+  every recorded table for chosen municipalities (a Linköping build on real codes).
 
 What is recorded and what is assumed
 ------------------------------------
@@ -91,6 +92,7 @@ __all__ = [
     "RIKET_LABEL",
     "SYNTHETIC_SOURCE",
     "add_synthetic_table",
+    "synthetic_server",
     "synthetic_values",
     "table_regions",
 ]
@@ -601,6 +603,25 @@ def add_synthetic_table(
 ) -> FakeTable:
     """Register a recorded table on ``fake`` for ``kommuner`` with :func:`synthetic_values` (labelled synthetic).
 
+    Parameters
+    ----------
+    fake
+        The server to register on.
+    doc
+        The table's recorded metadata document.
+    lookup
+        Lookup frame with both geography versions (SCB's kopplingstabeller or the demo's lookup).
+    kommuner
+        Municipality codes whose areas the table gets.
+    seed, rest_of_country
+        As :func:`synthetic_values`.
+    kommun_names
+        As :func:`table_regions`.
+
+    Returns
+    -------
+    FakeTable
+
     Examples
     --------
     >>> from segindicators.scb.metadata import recorded_metadata
@@ -615,3 +636,45 @@ def add_synthetic_table(
     regions = table_regions(doc, lookup, kommuner, kommun_names=kommun_names)
     values, status = synthetic_values(doc, regions, lookup, seed=seed, rest_of_country=rest_of_country)
     return fake.add_recorded_table(doc, regions, values, status=status, synthetic=True)
+
+
+def synthetic_server(
+    lookup: pd.DataFrame,
+    kommuner: Sequence[str],
+    *,
+    tables: Sequence[str] | None = None,
+    seed: int = 0,
+    rest_of_country: bool = True,
+    **server: Any,
+) -> FakePxWeb:
+    """A (not yet started) fake PxWeb serving recorded tables with synthetic values for real municipalities.
+
+    For a build on SCB's real codes, e.g. Linköping:
+    ``synthetic_server(read_reference_lookups(reference / "lookups"), ["0580"])`` serves every shipped recorded
+    table (94 DeSO 2018 / 98 DeSO 2025, 32 RegSO of each version, kommun 0580 and riket where the table has
+    them). Every number is synthetic.
+
+    Parameters
+    ----------
+    lookup, kommuner, seed, rest_of_country
+        As :func:`add_synthetic_table`.
+    tables
+        Table ids to serve (default: every document of :func:`segindicators.scb.metadata.recorded_metadata`).
+    **server
+        Passed to :class:`~segindicators.testing.fake_pxweb.FakePxWeb` (``max_calls``, ``max_cells``, …).
+
+    Returns
+    -------
+    FakePxWeb
+    """
+    from segindicators.scb.metadata import recorded_metadata
+    from segindicators.testing.fake_pxweb import FakePxWeb
+
+    docs = recorded_metadata()
+    unknown = sorted(set(tables or ()) - set(docs))
+    if unknown:
+        raise ValueError(f"tables {unknown}: no recorded metadata; recorded tables are {sorted(docs)}.")
+    fake = FakePxWeb(**server)
+    for table in tables or sorted(docs):
+        add_synthetic_table(fake, docs[table], lookup, kommuner, seed=seed, rest_of_country=rest_of_country)
+    return fake
