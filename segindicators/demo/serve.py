@@ -192,8 +192,7 @@ def _long(parts: Mapping[tuple[str, ...], _Cell], dims: Sequence[str]) -> pd.Dat
 
 def _percent(num: _Cell, den: pd.Series, decimals: int) -> _Cell:
     """A published percentage rounded to the unit's decimals; a suppressed numerator stays suppressed."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.round(100.0 * num[0] / den.where(den > 0), decimals)
+    pct = np.round(100.0 * num[0] / den.where(den > 0), decimals)
     return pct, num[1]
 
 

@@ -540,28 +540,25 @@ def _publish(
             dec = contents.decimals(c) or 0
             kind = kinds[c]
             sl = (slice(None), *([slice(None)] * len(axes)), m, j)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if kind == "count":
-                    v = _contract(cube[f"num:{c}"], axes, atom_shape) if f"num:{c}" in cube else persons
-                    is_total = "total" in contents.labels.get(c, "").lower()
-                    small = (v >= _SMALL[0]) & (v <= _SMALL[1]) & ~at_total[None, ...]
-                    suppress[sl] = small & (not is_total)
-                elif kind in ("percent", "index", "area_type"):
-                    share = (
-                        100.0
-                        * _contract(cube[f"num:{c}"], axes, atom_shape)
-                        / np.where(persons > 0, persons, np.nan)
-                    )
-                    if kind == "percent":
-                        pct_values.append(share)
-                    v = np.round(share, dec)
-                    suppress[sl] = (persons < _MIN_PERSONS) & ~at_total[None, ...]
-                else:
-                    level = _contract(cube[f"sum:{c}"], axes, atom_shape) / np.where(
-                        persons > 0, persons, np.nan
-                    )
-                    v = np.round(level * _view_factors(axes), dec)
-                    suppress[sl] = (persons < _MIN_PERSONS) & ~at_total[None, ...]
+            if kind == "count":
+                v = _contract(cube[f"num:{c}"], axes, atom_shape) if f"num:{c}" in cube else persons
+                is_total = "total" in contents.labels.get(c, "").lower()
+                small = (v >= _SMALL[0]) & (v <= _SMALL[1]) & ~at_total[None, ...]
+                suppress[sl] = small & (not is_total)
+            elif kind in ("percent", "index", "area_type"):
+                share = (
+                    100.0
+                    * _contract(cube[f"num:{c}"], axes, atom_shape)
+                    / np.where(persons > 0, persons, np.nan)
+                )
+                if kind == "percent":
+                    pct_values.append(share)
+                v = np.round(share, dec)
+                suppress[sl] = (persons < _MIN_PERSONS) & ~at_total[None, ...]
+            else:
+                level = _contract(cube[f"sum:{c}"], axes, atom_shape) / np.where(persons > 0, persons, np.nan)
+                v = np.round(level * _view_factors(axes), dec)
+                suppress[sl] = (persons < _MIN_PERSONS) & ~at_total[None, ...]
             values[sl] = v
         for m, c in enumerate(contents.codes):
             if kinds[c] not in ("index", "area_type"):
