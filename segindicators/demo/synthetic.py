@@ -42,6 +42,9 @@ for RAMS) and ``employment_20_64`` (2020–, standing in for BAS), with a small 
 between them so the series break is visible. Education is ``education_25_64`` up to 2023 and
 ``education_25_65`` from 2024, as SCB's tables. ``area_type_official`` is a synthetic områdestyp 1–5 per
 RegSO, derived from the low-economic-standard share alone (a stand-in for SCB/Delmos' composite index).
+``equivalised_income_quartile`` (national quartiles of economic standard of the economic-standard
+population, standing in for TAB6684's quartile shares) was added later and is drawn from a random stream of
+its own (``[seed, 1]``), so every earlier variable and the geometry are the same as before it existed.
 :data:`VARIABLES` lists every variable, its categories and unit; :data:`SOURCE_TABLES` names the SCB
 table each variable imitates (the numbers do not come from it).
 
@@ -163,6 +166,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "median_economic_standard_tkr": (("total",), "tkr"),
     "median_income_tkr": (("total",), "tkr"),
     "income_quartile": (("q1", "q2", "q3", "q4", "total"), "persons"),
+    "equivalised_income_quartile": (("q1", "q2", "q3", "q4", "total"), "persons"),
     "education_25_64": (
         ("compulsory", "upper_secondary", "post_secondary_lt3", "post_secondary_3plus", "unknown", "total"),
         "persons",
@@ -187,6 +191,7 @@ SOURCE_TABLES: dict[str, str] = {
     "median_economic_standard_tkr": "TAB6684",
     "median_income_tkr": "TAB6679",
     "income_quartile": "TAB6679",
+    "equivalised_income_quartile": "TAB6684",
     "education_25_64": "TAB5956",
     "education_25_65": "TAB6534",
     "dwellings_tenure": "TAB6258/TAB6638",
@@ -198,6 +203,7 @@ _LEVEL_VARS = ("median_economic_standard_tkr", "median_income_tkr")
 _SMALL_CELL_VARS = (
     "birth_region",
     "income_quartile",
+    "equivalised_income_quartile",
     "education_25_64",
     "education_25_65",
     "dwellings_tenure",
@@ -351,10 +357,13 @@ def _simulate(
     year: np.ndarray,
     draw: _Random | _Expected,
     noise: np.ndarray,
+    extra: _Random | _Expected,
 ) -> dict[tuple[str, str], np.ndarray]:
     """Generate every variable for arrays of area-years (all inputs share one shape).
 
-    ``noise`` (same shape + (2,)) perturbs the two medians. Returns ``{(variable, category): array}``.
+    ``noise`` (same shape + (2,)) perturbs the two medians. ``extra`` draws the variables added after the
+    first release (``equivalised_income_quartile``) from a stream of their own, so adding them left every
+    earlier variable, and the geometry drawn after them, unchanged. Returns ``{(variable, category): array}``.
     """
     tau = (year - 2015) / 9.0
     focus = (kind == "focus").astype(float)
@@ -438,6 +447,14 @@ def _simulate(
         out["income_quartile", f"q{i + 1}"] = q[..., i]
     out["income_quartile", "total"] = adults
 
+    # National quartiles of economic standard (equivalised disposable income) of the economic-standard
+    # population (SCB's TAB6684 shares): the same latent score, a little steeper than income of adults
+    es_total = sums["total"]
+    eq = extra.multinomial(es_total, _ordered((-1.0986, 0.0, 1.0986), 0.95 * z + 0.1 * focus * tau))
+    for i in range(4):
+        out["equivalised_income_quartile", f"q{i + 1}"] = eq[..., i]
+    out["equivalised_income_quartile", "total"] = es_total
+
     # Education 25–64 (SCB's TAB5956, to 2023) or 25–65 (TAB6534, from 2024)
     n_edu = np.where(year >= 2024, a2564 + draw.binomial(a6579, np.full(z.shape, 1 / 15)), a2564)
     unknown = draw.binomial(n_edu, 0.012 + 0.03 * focus)
@@ -474,8 +491,11 @@ def _simulate(
 # Frames
 
 
-def _fine_panel(areas: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Wide frame: one row per fine unit × year, one column per (variable, category)."""
+def _fine_panel(areas: pd.DataFrame, rng: np.random.Generator, extra: np.random.Generator) -> pd.DataFrame:
+    """Wide frame: one row per fine unit × year, one column per (variable, category).
+
+    ``extra`` is the separate stream of the variables added later (see :func:`_simulate`).
+    """
     parents = areas.drop_duplicates("parent")
     z_parent = parents["zmean"].to_numpy() + rng.normal(0.0, 0.3, len(parents))
     is_split = parents["parent"].isin(areas.loc[areas["part"] > 0, "parent"]).to_numpy()
@@ -503,7 +523,7 @@ def _fine_panel(areas: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         base[:, None] * (1 + growth[:, None]) ** (yy - 2015) * (1 + rng.normal(0.0, 0.004, shape))
     ).astype(np.int64)
     noise = rng.normal(0.0, 0.02, (*shape, 2))
-    values = _simulate(zz, kind, pop, yy, _Random(rng), noise)
+    values = _simulate(zz, kind, pop, yy, _Random(rng), noise, _Random(extra))
     wide = pd.DataFrame({f"{k[0]}|{k[1]}": v.ravel() for k, v in values.items()})
     wide.insert(0, "year", yy.ravel().astype(np.int64))
     wide.insert(0, "unit", np.repeat(areas["unit"].to_numpy(), len(years)))
@@ -515,7 +535,7 @@ def _riket(draw: _Expected) -> pd.DataFrame:
     pop = np.rint(9_850_000 * 1.0085 ** (years - 2015)).astype(np.int64)
     z = np.zeros(len(years))
     kind = np.full(len(years), "middle", dtype=object)
-    values = _simulate(z, kind, pop, years, draw, np.zeros((len(years), 2)))
+    values = _simulate(z, kind, pop, years, draw, np.zeros((len(years), 2)), draw)
     wide = pd.DataFrame({f"{k[0]}|{k[1]}": v for k, v in values.items()})
     wide.insert(0, "year", years.astype(np.int64))
     wide.insert(0, "region", RIKET)
@@ -761,7 +781,7 @@ def generate(
         version_years = DEFAULT_VERSION_YEARS
     rng = np.random.default_rng(seed)
     areas = _areas()
-    fine = _fine_panel(areas, rng)
+    fine = _fine_panel(areas, rng, np.random.default_rng([seed, 1]))
     riket = _riket(_Expected())
     counts = _counts(areas, fine, riket, version_years)
     geometry, regso_geometry = _geometry(areas, rng)

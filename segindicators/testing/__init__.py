@@ -1,7 +1,9 @@
 """Test and demo helpers: in-process fakes of SCB's PxWebApi v2 and of Kolada's API v3 (synthetic data).
 
-The fake Kolada serves the real v3 metadata records recorded from the live service
-(:mod:`segindicators.testing.kolada_records`) and synthetic numbers labelled synthetic.
+SCB tables are served from SCB's recorded metadata (:meth:`FakePxWeb.add_recorded_table`); their Region lists
+and synthetic values come from :mod:`segindicators.testing.recorded_tables`. The fake Kolada serves the real v3
+metadata records recorded from the live service (:mod:`segindicators.testing.kolada_records`) and synthetic
+numbers labelled synthetic.
 """
 
 from segindicators.testing.fake_http import FakeJsonServer, HttpProblem
@@ -12,7 +14,14 @@ from segindicators.testing.fake_pxweb import (
     FakeTable,
     FakeVariable,
     RecordedRequest,
+    recorded_valueset,
     region_valueset,
+)
+from segindicators.testing.recorded_tables import (
+    add_synthetic_table,
+    synthetic_server,
+    synthetic_values,
+    table_regions,
 )
 
 __all__ = [
@@ -24,5 +33,10 @@ __all__ = [
     "FakeVariable",
     "HttpProblem",
     "RecordedRequest",
+    "add_synthetic_table",
+    "recorded_valueset",
     "region_valueset",
+    "synthetic_server",
+    "synthetic_values",
+    "table_regions",
 ]
