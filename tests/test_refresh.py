@@ -269,7 +269,7 @@ def test_tables_without_riket_rows_give_no_sweden_value_and_no_failure(first, se
     assert not {"employment_rate_20_64", "rental_dwellings_share"} & riket
     bodies = {
         r.path.split("/")[-2]: {s["variableCode"]: s["valueCodes"] for s in r.body["selection"]}
-        for r in servers[0].data_requests
+        for r in servers[0].data_requests()
     }
     assert bodies["TAB6680"]["Region"] == ["9999*"] and bodies["TAB6574"]["Region"] == ["9999*", "00"]
     kommun = result.counts[
