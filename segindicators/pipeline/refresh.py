@@ -78,8 +78,6 @@ __all__ = [
 ]
 
 LEVEL_ORDER = {"DeSO": 0, "RegSO": 1, "focus": 2, "kommun": 3, "riket": 4}
-#: Flag of a figure that is our own sum of cells from a table whose metadata says ``aggregallowed: false``.
-UNVOUCHED = "unvouched_sum"
 TEXT_COLUMNS = ("kommun", "level", "geo_version", "area", "area_name", "indicator", "unit", "status",
                 "source_table", "table_updated", "flags")  # fmt: skip
 
@@ -371,29 +369,18 @@ def stage_harmonise(ctx: RunContext) -> None:
     """Harmonised DeSO/RegSO series, kommun rows (SCB's own, else pooled from DeSO), focus areas."""
     from segindicators.geography import (
         AGGREGABLE_UNITS,
-        add_flag,
         aggregate_counts,
-        aggregate_up,
         deso_crosswalk,
         focus_mapping,
         harmonise_deso,
         harmonise_regso,
         regso_changes,
     )
+    from segindicators.geography.kommun import kommun_series, mark_unvouched
 
     built = ctx.built.copy()
     lk = ctx.lookup
     unvouched = sorted(ctx.extra.get("unvouched_tables", []))
-
-    def mark_unvouched(frame: pd.DataFrame, where: pd.Series | None = None) -> pd.DataFrame:
-        """Flag our own sums of cells from a table SCB does not vouch sums for (``aggregallowed: false``)."""
-        if not unvouched or frame.empty:
-            return frame
-        hit = frame["source_table"].astype("string").str.contains("|".join(unvouched)).fillna(False)
-        if where is not None:
-            hit &= where
-        return frame.assign(flags=frame["flags"].where(~hit, add_flag(frame["flags"], UNVOUCHED)))
-
     names = lk.drop_duplicates(["geo_version", "regso"]).set_index(["geo_version", "regso"])["regso_name"]
     is_regso = built["level"] == "RegSO"
     key = pd.MultiIndex.from_arrays([built.loc[is_regso, "geo_version"], built.loc[is_regso, "area"]])
@@ -407,7 +394,7 @@ def stage_harmonise(ctx: RunContext) -> None:
         split = h_deso["area"].isin(set(cw.loc[cw["kind"] == "split", "deso_2018"])) & (
             h_deso["year"] >= 2024
         )
-        h_deso = mark_unvouched(h_deso, split)
+        h_deso = mark_unvouched(h_deso, unvouched, split)
         h_regso = harmonise_regso(regso, regso_changes(lk, cw))
         pieces += [h_deso, h_regso]
         ctx.summary["harmonise"] = (
@@ -417,22 +404,13 @@ def stage_harmonise(ctx: RunContext) -> None:
     else:
         ctx.summary["harmonise"] = "one geography version only: no harmonised series needed"
     # kommun: SCB's own figure where it is published; pooled from DeSO (flag "pooled") only where it is not
-    agg_deso = deso[deso["unit"].isin(AGGREGABLE_UNITS)]
-    pooled = aggregate_up(agg_deso, lk, "kommun", from_level="DeSO")
-    own = ctx.extra.get("kommun")
-    if own is not None and len(own):
-        have = own.loc[own["value"].notna(), ["indicator", "year"]].drop_duplicates()
-        pooled = pooled.merge(have, on=["indicator", "year"], how="left", indicator="_own")
-        pooled = pooled[pooled["_own"] == "left_only"].drop(columns="_own")
-        pieces.append(own)
-    if len(pooled):
-        pieces.append(mark_unvouched(pooled.assign(flags=add_flag(pooled["flags"], "pooled"))))
+    pieces.append(kommun_series(deso, ctx.extra.get("kommun"), lk, unvouched_tables=unvouched))
     mapping = focus_mapping(ctx.profile)
     all_rows = pd.concat(pieces, ignore_index=True)
     for part_level in sorted(set(mapping["part_level"])):
         m = mapping[mapping["part_level"] == part_level][["area", "target", "target_name", "kommun"]]
         parts = all_rows[(all_rows["level"] == part_level) & all_rows["unit"].isin(AGGREGABLE_UNITS)]
-        pieces.append(mark_unvouched(aggregate_counts(parts, m, level="focus")))
+        pieces.append(mark_unvouched(aggregate_counts(parts, m, level="focus"), unvouched))
     pieces.append(ctx.extra["riket"])
     ctx.counts = _finish_counts(pd.concat(pieces, ignore_index=True))
     by_level = ctx.counts.groupby("level", sort=False).size()
