@@ -277,3 +277,15 @@ def test_tables_without_riket_rows_give_no_sweden_value_and_no_failure(first, se
     ]
     assert len(kommun) and kommun["flags"].str.contains("pooled").all()
     assert kommun["flags"].str.contains("unvouched_sum").all()  # TAB6680: aggregallowed false
+
+
+def test_plan_status_has_a_sweden_value_wherever_scb_publishes_one(first):
+    """Riket rows come with each table's own call; one table without riket no longer drops them all."""
+    home, result, _ = first
+    status = pd.read_parquet(home / "data" / "processed" / "plan_status.parquet")
+    riket = result.counts[result.counts["level"] == "riket"]
+    published = set(zip(riket["indicator"], riket["year"], strict=True))
+    keys = list(zip(status["indicator"], status["year"], strict=True))
+    rows = status[np.array([k in published for k in keys]) & status["value"].notna().to_numpy()]
+    assert len(rows) > 0 and rows["sweden_value"].notna().all()
+    assert "low_economic_standard_0_19" in set(rows["indicator"])
