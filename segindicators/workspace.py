@@ -83,7 +83,8 @@ def demo_processed_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
 
     The result is cached per package version and code digest under ``cache_dir`` (default: the system temp folder); a lock
     file keeps two notebooks started together from building it twice. The notebooks and charts stages are
-    skipped inside this run (the notebooks are what asks for the data, and they draw their own charts).
+    skipped inside this run, and with them the report (the notebooks are what asks for the data, and they draw
+    their own charts).
     """
     import fcntl
 
@@ -127,7 +128,9 @@ def _build_demo(home: Path) -> None:
             kommun="9999", years=tuple(range(2015, 2025)), base_url=fake.url, wfs_url=wfs.url, home=home,
             profile=demo_profile(), plan=demo_plan(), synthetic=True,
         )  # fmt: skip
-        stages = replace_stage(replace_stage(STAGES, "notebooks", skip), "charts", skip)
+        stages = STAGES
+        for name in ("notebooks", "charts", "report"):
+            stages = replace_stage(stages, name, skip)
         run_refresh(options, stages=stages)
 
 

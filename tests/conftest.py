@@ -3,6 +3,9 @@
 Reference data (real SCB material) lives outside the repository in ``../shared/reference`` (or
 ``$SEGINDICATORS_REFERENCE_DIR``). Tests that need it use the ``reference_dir`` fixture: it skips on a
 developer machine without the folder, and fails when ``CI=true`` so a CI run can never pass by skipping.
+
+``demo_refresh`` is one full refresh of the synthetic demo (every stage: charts and the report included) over
+HTTP against the fake servers, run once per test session and shared by the chart and report tests.
 """
 
 from __future__ import annotations
@@ -44,3 +47,31 @@ def born_in_sweden(reference_dir: Path):
     from segindicators.scb import read_export_csv
 
     return read_export_csv(reference_dir / "scb-export-csv" / "regso2020_born_in_sweden_2020_2023.csv")
+
+
+@pytest.fixture(scope="session")
+def demo_refresh(tmp_path_factory):
+    """One refresh of the synthetic demo (all stages, charts and report included) over HTTP against the fake SCB,
+    WFS and Kolada servers, as ``segindicators demo`` runs it."""
+    from segindicators.demo import synthetic as syn
+    from segindicators.demo.kolada import demo_kolada
+    from segindicators.demo.profile import demo_plan, demo_profile
+    from segindicators.demo.serve import demo_server
+    from segindicators.http import RetryPolicy
+    from segindicators.kolada.stage import plan_kpis
+    from segindicators.pipeline import refresh as rf
+    from segindicators.testing.fake_wfs import FakeWfs
+
+    demo = syn.generate()
+    home = tmp_path_factory.mktemp("demo-home")
+    years = tuple(range(2015, 2025))
+    kolada = demo_kolada(plan_kpis(demo_plan()), years)
+    with demo_server(demo=demo) as fake, FakeWfs.from_synthetic(demo) as wfs, kolada:
+        options = rf.RefreshOptions(
+            kommun="9999", years=years, base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url, home=home,
+            profile=demo_profile(), plan=demo_plan(), synthetic=True,
+            retry=RetryPolicy(max_tries=2, backoff_base=0.0, jitter=0.0), bootstrap_draws=99,
+        )  # fmt: skip
+        result = rf.run_refresh(options)
+        assert fake.unmatched == []
+    return result

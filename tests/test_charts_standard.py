@@ -1,7 +1,7 @@
 """The standard chart set: rendered by the real refresh (charts stage) on the synthetic demo served over HTTP
 by the fake SCB servers, and from the real national RegSO export in ../shared/reference.
 
-One refresh run per module (module-scoped fixture). Set SEGINDICATORS_CHART_OUT=/some/dir to keep the PNGs.
+One refresh run per test session (``demo_refresh`` in conftest.py, shared with the report tests). Set SEGINDICATORS_CHART_OUT=/some/dir to keep the PNGs.
 """
 
 from __future__ import annotations
@@ -20,14 +20,8 @@ from segindicators.charts.specs import standard_chart_specs
 from segindicators.charts.standard import render_standard_charts, sources_of, sv_break_reason
 from segindicators.charts.style import all_texts, data_lines
 from segindicators.demo import synthetic as syn
-from segindicators.demo.profile import demo_plan, demo_profile
-from segindicators.demo.serve import demo_server
-from segindicators.http import RetryPolicy
-from segindicators.pipeline import refresh as rf
-from segindicators.testing.fake_wfs import FakeWfs
+from segindicators.demo.profile import demo_profile
 
-YEARS = tuple(range(2015, 2025))
-FAST = RetryPolicy(max_tries=2, backoff_base=0.0, jitter=0.0)
 DRAWN = [
     "01_trend_low_economic_standard_0_19", "02_trend_employment_rate_20_64", "03_trend_foreign_born_share",
     "04_trend_education_post_secondary_3plus", "05_ranked_low_economic_standard_0_19",
@@ -50,18 +44,9 @@ def _keep(paths: list[Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """One refresh of the synthetic demo (all stages, charts included) over HTTP against the fakes."""
-    demo = syn.generate()
-    home = tmp_path_factory.mktemp("home")
-    with demo_server(demo=demo) as fake, FakeWfs.from_synthetic(demo) as wfs:
-        options = rf.RefreshOptions(
-            kommun="9999", years=YEARS, base_url=fake.url, wfs_url=wfs.url, home=home, profile=demo_profile(),
-            plan=demo_plan(), synthetic=True, retry=FAST, bootstrap_draws=99,
-        )  # fmt: skip
-        result = rf.run_refresh(options)
-        assert fake.unmatched == []
-    return result
+def run(demo_refresh):
+    """One refresh of the synthetic demo (all stages, charts included) over HTTP against the fakes (conftest)."""
+    return demo_refresh
 
 
 @pytest.fixture(scope="module")
@@ -326,3 +311,11 @@ def test_reference_dissimilarity_trend_with_peers(reference_set):
     assert data["series"].str.contains("median \\(8 st.\\)").any()
     rank = plotted_data(charts.figures["13_peers_rank_dissimilarity_background"])
     assert len(rank) == 9 and set(rank["first_year"]) == {2020} and set(rank["last_year"]) == {2023}
+
+
+def test_plan_charts_name_every_source_of_their_panels(run):
+    """Area 1 follows a Kolada KPI and D on the background group: both sources are on the chart."""
+    meta = _sheet(run.reports / "14_plan_status_1.xlsx", "Metadata").set_index("Fält")
+    line = str(meta.loc["Källa", "Värde"])
+    assert "SCB, tabell TAB6571 (uppdaterad 2025-06-01)" in line and "Kolada, nyckeltal N05401" in line
+    assert "segindicators.plan" not in str(meta.loc["Definition", "Värde"])

@@ -219,7 +219,7 @@ def test_stage_order():
     # indices run before the plan so the plan follows the citywide indices too
     # kolada runs before the plan so the plan follows the municipality-level KPIs too
     assert [s.name for s in rf.STAGES] == ["geometry", "fetch", "validate", "harmonise", "write", "indices",
-                                          "kolada", "plan", "typology", "charts", "notebooks", "changes",
+                                          "kolada", "plan", "typology", "charts", "report", "notebooks", "changes",
                                           "manifest"]  # fmt: skip
     with pytest.raises(KeyError, match="no stage 'maps'"):
         rf.replace_stage(rf.STAGES, "maps", lambda ctx: None)

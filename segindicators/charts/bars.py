@@ -233,7 +233,7 @@ def ice_chart(
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("ICE, från −1 (alla i den lägsta gruppen) till +1 (alla i den högsta)")
         ax.annotate(
-            "← Koncentrerad deprivation",
+            "← Koncentrerad fattigdom",
             xy=(0, 1.0),
             xycoords="axes fraction",
             xytext=(0, 4),

@@ -45,7 +45,8 @@ def charts_command(
         typer.Option("--offline", help="Accepted for symmetry with refresh; charts never use the network."),
     ] = False,
 ) -> None:
-    """Render the standard chart set (PNG, SVG, PDF + xlsx per chart, and index.md) from processed data."""
+    """Render the standard chart set (PNG, SVG, PDF + xlsx per chart, and index.md) from processed data, and the
+    report built from them: index.html and the Word draft uppfoljning_<kommun>_<year>.docx."""
     from segindicators.paths import processed_dir as default_processed
     from segindicators.paths import reports_dir
 
@@ -66,3 +67,11 @@ def charts_command(
     for s in charts.skipped:
         console.print(f"  – {s.name}: inte ritat – {escape(s.reason)}")
     console.print(f"{len(charts)} diagram på {charts.seconds:.1f} s → {target} (förteckning: {charts.index})")
+    from segindicators.report import write_report
+
+    try:
+        files = write_report(src, target, kommun=kommun, year=year, charts=charts)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        console.print(f"[red bold]Rapporten kunde inte skrivas:[/] {escape(str(exc))}")
+        raise typer.Exit(code=1) from None
+    console.print(f"Rapport: {files.html} och {files.docx} ({files.seconds:.1f} s)")

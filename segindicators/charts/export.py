@@ -137,9 +137,13 @@ def xlsx_bytes(data: pd.DataFrame, meta: ChartMeta, name: str) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
-    # Re-pack with fixed timestamps so the same content gives the same bytes.
+    return stable_zip(raw.getvalue())
+
+
+def stable_zip(data: bytes) -> bytes:
+    """Re-pack a zip container (xlsx, docx) with fixed timestamps so the same content gives the same bytes."""
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED

@@ -37,6 +37,8 @@ __all__ = [
     "Skipped",
     "draw_standard_charts",
     "load_processed",
+    "plan_rows",
+    "plan_sources",
     "render_standard_charts",
     "sources_of",
     "stage_charts",
@@ -53,6 +55,14 @@ BREAK_REASONS_SV: tuple[tuple[str, str], ...] = (
     (
         "Cell Key Method",
         "SCB skyddar från referensåret 2025 tabellerna med slumpmässigt brus (Cell Key Method)",
+    ),
+    (
+        "Age band 25–64 -> 25–65",
+        "åldersgruppen ändras från 25–64 till 25–65 år och SCB byter tabell (TAB5956 → TAB6534)",
+    ),
+    (
+        "Table TAB6258 -> TAB6638",
+        "SCB byter tabell (TAB6258 → TAB6638) samtidigt som områdesindelningen ändras (DeSO 2025)",
     ),
 )
 """Swedish footnote text for the catalogue's break reasons (matched by prefix; unknown reasons as written)."""
@@ -420,7 +430,7 @@ def _index_trend(inp: _Inputs, spec: ChartSpec) -> Built:
         sources=_group_sources(inp, spec.indicator, "DeSO", set(years)),
         breaks=_index_breaks(rows),
         definition="Dissimilaritetsindex D = ½ Σ |x_i/X − y_i/Y| (Duncan & Duncan 1955); Theils H "
-        "(Theil & Finizza 1971). Skuggat band: 95 % bootstrapintervall.",
+        "(Theil & Finizza 1971). Skuggat band: 95 % osäkerhetsintervall (bootstrap).",
     )
     return [(spec.name, index_trend_chart(rows, meta, indices=present), None)]
 
@@ -550,6 +560,65 @@ def _peer_rank(inp: _Inputs, spec: ChartSpec) -> Built:
     return [(spec.name, peer_rank_chart(frame, meta, focus=inp.kommun_name), None)]
 
 
+def plan_rows(plan_status: pd.DataFrame, focus: Sequence[Any]) -> pd.DataFrame:
+    """The plan-status rows a report shows: the municipality, and each focus area once.
+
+    A focus area appears both as its district (RegSO/DeSO row) and as the pooled focus row (level
+    ``focus``); the pooled row is kept, the district row only for indicators without pooled rows (e.g. an
+    indicator followed in all districts). Districts outside the focus areas are left out. Used by the plan
+    chart and the report's status tables, so both show the same rows.
+
+    Examples
+    --------
+    >>> from segindicators.geography.profiles import FocusArea
+    >>> ps = pd.DataFrame({"indicator": ["a", "a", "a", "b", "b"], "level": ["focus", "RegSO", "kommun", "RegSO", "RegSO"],
+    ...                    "area": ["n", "R1", "0580", "R1", "R9"]})
+    >>> plan_rows(ps, [FocusArea("n", "Norr", "RegSO", ("R1",))])[["indicator", "level", "area"]].values.tolist()
+    [['a', 'focus', 'n'], ['a', 'kommun', '0580'], ['b', 'RegSO', 'R1']]
+    """
+    ps = plan_status
+    focus_ids = {fa.id for fa in focus}
+    focus_codes = {c for fa in focus for c in fa.areas}
+    has_focus_level = ps["level"].eq("focus").fillna(False)
+    pooled = set(ps.loc[has_focus_level.to_numpy(dtype=bool), "indicator"])
+    area = ps["area"].astype(str)
+    keep = (
+        ps["level"].eq("kommun").fillna(False)
+        | (has_focus_level & area.isin(focus_ids))
+        | (~ps["indicator"].isin(pooled) & area.isin(focus_codes))
+    )
+    return ps[keep.to_numpy(dtype=bool)]
+
+
+def plan_sources(counts: pd.DataFrame | None, kommun: str, indicators: Iterable[str]) -> tuple[Source, ...]:
+    """Sources of plan indicators: SCB tables (with ``updated``) of catalogue indicators and of the groups
+    behind ``index:<index>:<group>`` indicators, then the Kolada KPIs of ``kolada:<KPI>`` indicators.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"indicator": ["x", "background.foreign", "y"], "kommun": "0580",
+    ...                   "source_table": ["TAB1", "TAB6571", "TAB9"], "table_updated": "2025-01-01"})
+    >>> [(s.publisher, s.table) for s in plan_sources(c, "0580", ["x", "index:dissimilarity:background", "kolada:N1"])]
+    [('SCB', 'TAB1'), ('SCB', 'TAB6571'), ('Kolada', 'N1')]
+    """
+    from segindicators.indices.battery import ICE_DEFINITIONS
+
+    ids = [str(i) for i in indicators]
+    kolada = tuple(Source(i.split(":", 1)[1], None, "Kolada") for i in ids if i.startswith("kolada:"))
+    if counts is None or counts.empty:
+        return kolada
+    names = [i for i in ids if not i.startswith(("kolada:", "index:"))]
+    groups = []
+    for i in ids:
+        if i.startswith("index:") and i.count(":") >= 2:
+            group = i.split(":", 2)[2]
+            groups.append(ICE_DEFINITIONS[group][0] if group in ICE_DEFINITIONS else group)
+    ind = counts["indicator"].astype(str)
+    hit = ind.isin(names) | ind.str.split(".", n=1).str[0].isin(groups) & ind.str.contains(".", regex=False)
+    own = counts["kommun"].astype(str).eq(str(kommun))
+    return sources_of(counts[(hit & own).to_numpy(dtype=bool)]) + kolada
+
+
 def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
     from .plan import plan_status_chart
 
@@ -558,17 +627,7 @@ def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
         raise _Skip("ingen planstatus (plan_status.parquet saknas: kommunen har ingen plan i paketet)")
     ps = ps.dropna(subset=["year", "value"])
     ps = ps[ps["year"].le(inp.year)]
-    focus_ids = {fa.id for fa in inp.focus}
-    focus_codes = set(inp.focus_codes("RegSO")) | set(inp.focus_codes("DeSO"))
-    has_focus_level = ps["level"].eq("focus")
-    # a focus area appears both as its district (RegSO) and as the pooled focus row: keep one
-    pooled = set(ps.loc[has_focus_level, "indicator"])
-    keep = (
-        ps["level"].eq("kommun")
-        | (has_focus_level & ps["area"].astype(str).isin(focus_ids))
-        | (~ps["indicator"].isin(pooled) & ps["area"].astype(str).isin(focus_codes))
-    )
-    ps = ps[keep.to_numpy(dtype=bool)].copy()
+    ps = plan_rows(ps, inp.focus).copy()
     if ps.empty:
         raise _Skip("planstatus saknar värden för fokusområden och kommunen")
     ref = np.where(ps["subgoal_reference"].astype("string").eq("sweden").fillna(False),
@@ -608,18 +667,15 @@ def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
             breaks += inp.catalogue_breaks(ind)
         breaks += [SeriesBreak(y, INDEX_BREAK_SV) for y in _flag_years(g.assign(year=g["year"].astype(int)))]
         title = str(g["development_area_title"].iloc[0])
-        sources = sources_of(
-            inp.counts[inp.counts["indicator"].isin(list(frame["indicator"].unique()))
-                       & inp.counts["kommun"].astype(str).eq(inp.kommun)]
-        ) if inp.counts is not None else ()  # fmt: skip
+        sources = plan_sources(inp.counts, inp.kommun, frame["indicator"].unique())
         meta = inp.meta(
             replace(spec, measure=f"Utvecklingsområde {int(da)}: {title}"),
             subtitle=f"{inp.kommun_name}: utfall och delmål, {year_span(frame['year'])}",
             unit="share",
             sources=sources,
             breaks=_breaks_in(breaks, frame["year"]),
-            definition="Status enligt segindicators.plan.status: i fas / inte i fas / ingen säkerställd "
-            "förändring / otillräckliga data. Streckad linje: delmålets bana från basåret.",
+            definition="Status enligt uppföljningens regler (se metodavsnittet): i fas / inte i fas / ingen "
+            "säkerställd förändring / otillräckliga data. Streckad linje: delmålets bana från basåret.",
         )
         ncols = 3 if frame[["indicator", "area"]].drop_duplicates().shape[0] > 4 else 2
         fig = plan_status_chart(frame, meta, ncols=ncols, indicator_labels=labels)

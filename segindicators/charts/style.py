@@ -295,6 +295,9 @@ def sources_from_frame(frame: pd.DataFrame) -> tuple[Source, ...]:
     return tuple(out)
 
 
+KEY_WORDS: dict[str, tuple[str, str]] = {"Kolada": ("nyckeltal ", "nyckeltalen ")}
+"""What a publisher's ids are called in the source line (default: SCB's "tabell"/"tabellerna")."""
+
 _TABLE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*[0-9][A-Za-z0-9_]*$")
 
 
@@ -311,6 +314,8 @@ def source_line(meta: ChartMeta) -> str:
     'Källa: SCB, Befolkning efter födelseregion (webbexport). Bearbetning: segindicators.'
     >>> source_line(ChartMeta("t", synthetic=True))
     'Källa: syntetiska exempeldata (fiktiv kommun). Bearbetning: segindicators.'
+    >>> source_line(ChartMeta("t", sources=(Source("TAB6680", "2025-06-01"), Source("N31807", publisher="Kolada"))))
+    'Källa: SCB, tabell TAB6680 (uppdaterad 2025-06-01); Kolada, nyckeltal N31807. Bearbetning: segindicators.'
     """
     items = meta.source_items()
     parts = []
@@ -320,7 +325,8 @@ def source_line(meta: ChartMeta) -> str:
     for pub, srcs in by_pub.items():
         names = [s.table + (f" (uppdaterad {s.updated[:10]})" if s.updated else "") for s in srcs]
         is_id = all(_TABLE_ID.match(s.table) for s in srcs)
-        word = ("tabell " if len(names) == 1 else "tabellerna ") if is_id else ""
+        singular, plural = KEY_WORDS.get(pub, ("tabell ", "tabellerna "))
+        word = (singular if len(names) == 1 else plural) if is_id else ""
         joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
         parts.append(f"{pub}, {word}{joined}")
     if meta.synthetic:

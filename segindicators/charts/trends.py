@@ -148,7 +148,7 @@ def index_trend_chart(
     ----------
     frame
         Index results (contract): ``year``, ``index``, ``value``, optionally ``ci_low`` and ``ci_high``
-        (drawn as a shaded band, legend "95 % konfidensintervall"), plus the column named by ``series``
+        (drawn as a shaded band, legend "95 % osäkerhetsintervall"), plus the column named by ``series``
         when lines are not per index (e.g. ``group`` or ``kommun``). At most five series.
     series
         Column whose values become the lines (default ``"index"``, labelled with :data:`INDEX_LABELS`).
@@ -202,7 +202,7 @@ def index_trend_chart(
         handles, labels_ = ax.get_legend_handles_labels()
         if has_ci:
             handles.append(Patch(facecolor=PALETTE["grey"], alpha=0.3, linewidth=0))
-            labels_.append("95\u00a0% konfidensintervall")
+            labels_.append("95\u00a0% osäkerhetsintervall")
         _style_year_axis(ax, data["year"].tolist())
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.yaxis.set_major_formatter(axis_formatter(meta.unit or "index"))

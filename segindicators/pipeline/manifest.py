@@ -21,7 +21,7 @@ from typing import Any
 from segindicators import __version__
 from segindicators._io import atomic_write_text
 
-__all__ = ["DEPENDENCIES", "build_manifest", "file_sha256", "write_manifest"]
+__all__ = ["DEPENDENCIES", "build_manifest", "file_sha256", "report_entries", "write_manifest"]
 
 #: Distributions whose versions are recorded in every manifest.
 DEPENDENCIES = (
@@ -35,6 +35,7 @@ DEPENDENCIES = (
     "mapclassify",
     "openpyxl",
     "papermill",
+    "python-docx",
 )
 
 
@@ -113,6 +114,25 @@ def build_manifest(
         "run_started": started.isoformat(timespec="seconds"),
         "run_finished": finished.isoformat(timespec="seconds"),
         **stable,
+    }
+
+
+def report_entries(
+    files: Mapping[str, str | os.PathLike[str]], base_dir: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """The manifest's ``report`` block: each report file (``html``, ``docx``) with its path and sha256.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "index.html").write_text("<p>")
+    >>> report_entries({"html": d / "index.html"}, d)["html"]["path"]
+    'index.html'
+    """
+    base = Path(base_dir)
+    return {
+        kind: {"path": Path(p).relative_to(base).as_posix(), "sha256": file_sha256(p)}
+        for kind, p in sorted(files.items())
     }
 
 

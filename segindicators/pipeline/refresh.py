@@ -21,13 +21,16 @@ replacing the placeholders, see :func:`replace_stage`):
    ``plan`` — plan status (:mod:`segindicators.plan`, SCB series, indices and Kolada) →
    ``data/processed/plan_status.parquet`` (+ csv).
 7. ``indices``, ``typology`` (:mod:`segindicators.typology.stage`: ``typology.parquet``, ``area_types.parquet``,
-   ``reports/<year>/affluence.xlsx``), ``charts`` — a placeholder (no-op) until that stage is plugged in.
+   ``reports/<year>/affluence.xlsx``), ``charts`` (:mod:`segindicators.charts.standard`), ``report``
+   (:mod:`segindicators.report.stage`: ``reports/<year>/index.html`` and ``uppfoljning_<kommun>_<year>.docx``,
+   from the processed tables and the exported charts).
 8. ``notebooks`` — every ``notebooks/*.ipynb`` executed with papermill into ``reports/<year>/notebooks/``
    (skipped when there is no notebooks folder).
 9. ``changes`` — :func:`segindicators.pipeline.changes.compare_counts` against the previous run's
    ``counts.parquet``: ``reports/<year>/changes.md``, ``changes.xlsx`` and ``changes_moved.csv``.
 10. ``manifest`` — ``reports/<year>/manifest.json``: every raw input used (SCB data, metadata and codelist
-    answers, WFS layers) with its provenance record, versions, parameters, output hashes.
+    answers, WFS layers) with its provenance record, versions, parameters, output hashes; the report's two
+    files under ``report``.
 
 All-or-nothing: ``data/processed`` and ``reports/<year>`` are written into staging folders
 (:func:`segindicators.pipeline.staging.staged_directory`) that replace the live folders only after every stage
@@ -63,6 +66,7 @@ from segindicators.http import RetryPolicy
 from segindicators.kolada.stage import stage_kolada
 from segindicators.paths import SYNTHETIC_MARKER, processed_dir, project_home, raw_dir, reports_dir
 from segindicators.pipeline.staging import staged_directory
+from segindicators.report.stage import stage_report
 from segindicators.typology.stage import stage_typology
 
 __all__ = [
@@ -626,7 +630,7 @@ def raw_inputs(raw: Path, home: Path) -> list[dict[str, Any]]:
 def stage_manifest(ctx: RunContext) -> None:
     """Write reports/<year>/manifest.json (inputs with provenance, versions, parameters, output hashes)."""
     from segindicators.demo.synthetic import SYNTHETIC_LABEL
-    from segindicators.pipeline.manifest import build_manifest, write_manifest
+    from segindicators.pipeline.manifest import build_manifest, report_entries, write_manifest
 
     outputs = {f"data/processed/{p.name}": p for p in sorted(ctx.processed.iterdir()) if p.is_file()}
     manifest = build_manifest(
@@ -642,6 +646,9 @@ def stage_manifest(ctx: RunContext) -> None:
     manifest["reports"] = sorted(
         p.relative_to(ctx.reports).as_posix() for p in ctx.reports.rglob("*") if p.is_file()
     )
+    if ctx.extra.get("report") is not None:  # the report stage's two files, for the editor
+        files = ctx.extra["report"]
+        manifest["report"] = report_entries({"html": files.html, "docx": files.docx}, ctx.reports)
     manifest["run"] = {
         "offline": ctx.options.offline,
         "http_calls": ctx.http_calls,
@@ -664,6 +671,7 @@ STAGES: list[Stage] = [
     Stage("plan", "Planstatus", stage_plan),
     Stage("typology", "Områdestyper och välstånd", stage_typology),
     Stage("charts", "Diagram", stage_charts),
+    Stage("report", "Rapport (HTML och Word)", stage_report),
     Stage("notebooks", "Notebooks (papermill)", stage_notebooks),
     Stage("changes", "Förändringsrapport", stage_changes),
     Stage("manifest", "Manifest", stage_manifest),

@@ -1,0 +1,13 @@
+"""The follow-up report as its editor opens it: an HTML page and a Word draft with every chart, table and source.
+
+* :mod:`~segindicators.report.load` — reads the processed tables and the exported charts (nothing else);
+* :mod:`~segindicators.report.content` — builds the content (pure; Swedish number formatting from
+  :mod:`segindicators.charts.format`), :mod:`~segindicators.report.model` its data types,
+  :mod:`~segindicators.report.texts` and ``method_sv.yaml`` the Swedish reader texts and glossary;
+* :mod:`~segindicators.report.html` and :mod:`~segindicators.report.docx` — the two renderers;
+* :mod:`~segindicators.report.stage` — :func:`write_report` and the refresh's ``report`` stage.
+"""
+
+from .stage import HTML_NAME, ReportFiles, docx_name, stage_report, write_report
+
+__all__ = ["HTML_NAME", "ReportFiles", "docx_name", "stage_report", "write_report"]

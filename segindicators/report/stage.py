@@ -1,0 +1,106 @@
+"""Write the report files and the refresh's ``report`` stage.
+
+:func:`write_report` reads (:mod:`~segindicators.report.load`), builds
+(:func:`~segindicators.report.content.build_report`), renders (:mod:`~segindicators.report.html`,
+:mod:`~segindicators.report.docx`) and writes atomically (:mod:`segindicators._io`):
+
+* ``reports/<year>/index.html`` — the page to open in a browser (links to the chart files next to it);
+* ``reports/<year>/uppfoljning_<kommun>_<year>.docx`` — the Word draft.
+
+Both come from the processed tables and the exported charts only: no SCB or Kolada call, no index
+recomputed. :func:`stage_report` runs it inside the refresh, after ``charts``; ``segindicators charts`` calls
+:func:`write_report` after drawing the charts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from segindicators._io import atomic_write_bytes, atomic_write_text
+
+__all__ = ["HTML_NAME", "ReportFiles", "docx_name", "stage_report", "write_report"]
+
+HTML_NAME = "index.html"
+
+
+def docx_name(kommun: str, year: int) -> str:
+    """``uppfoljning_<kommun>_<year>.docx``
+
+    Examples
+    --------
+    >>> docx_name("0580", 2024)
+    'uppfoljning_0580_2024.docx'
+    """
+    return f"uppfoljning_{kommun}_{year}.docx"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`write_report` wrote, and how long it took."""
+
+    html: Path
+    docx: Path
+    figures: int
+    tables: int
+    seconds: float
+
+
+def write_report(
+    processed_dir: str | Path,
+    reports_dir: str | Path,
+    *,
+    kommun: str,
+    year: int,
+    profile: Any = None,
+    charts: Iterable[Any] | None = None,
+    measures: Any = "shipped",
+    synthetic: bool | None = None,
+) -> ReportFiles:
+    """Build the HTML page and the Word draft into ``reports_dir``.
+
+    Parameters are those of :func:`segindicators.report.load.load_report_inputs`.
+    """
+    from .content import build_report
+    from .docx import render_docx
+    from .html import render_html
+    from .load import load_report_inputs
+
+    t0 = time.perf_counter()
+    inputs = load_report_inputs(
+        processed_dir, reports_dir, kommun=kommun, year=year, profile=profile, charts=charts, measures=measures,
+        synthetic=synthetic,
+    )  # fmt: skip
+    report = build_report(inputs)
+    out = Path(reports_dir)
+    html = atomic_write_text(out / HTML_NAME, render_html(report))
+    images = {c.name: c.png for c in inputs.charts if c.png}
+    docx = atomic_write_bytes(out / docx_name(kommun, year), render_docx(report, images))
+    return ReportFiles(html, docx, len(report.figures()), len(report.tables()), time.perf_counter() - t0)
+
+
+def stage_report(ctx: Any) -> None:
+    """Refresh stage: the HTML report and the Word draft in the staging ``reports/<year>`` folder."""
+    if not getattr(ctx.options, "charts", True):
+        ctx.summary["report"] = "skipped (charts switched off for this run, and the report shows them)"
+        return
+    if ctx.extra.get("charts") is None:
+        ctx.summary["report"] = "skipped (the charts stage drew no chart set in this run)"
+        return
+    files = write_report(
+        ctx.processed,
+        ctx.reports,
+        kommun=ctx.options.kommun,
+        year=ctx.options.year_for_report,
+        profile=ctx.profile,
+        charts=ctx.extra.get("charts"),
+        synthetic=ctx.options.synthetic,
+    )
+    ctx.extra["report"] = files
+    ctx.summary["report"] = (
+        f"{files.html.name} och {files.docx.name}: {files.figures} figurer, {files.tables} tabeller "
+        f"på {files.seconds:.1f} s"
+    )
