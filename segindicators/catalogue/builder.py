@@ -334,9 +334,9 @@ def sum_spec(
     Examples
     --------
     >>> f = pd.DataFrame({"Region": ["A"] * 3, "region_version": [None] * 3, "Tid": ["2023"] * 3,
-    ...                   "Fodelseregion": ["tot", "010", "020"], "value": [100.0, 60.0, 15.0],
+    ...                   "Fodelseregion": ["tot", "sv", "eu"], "value": [100.0, 60.0, 15.0],
     ...                   "status": [None] * 3})
-    >>> sum_spec(f, CountSpec({"Fodelseregion": ("tot",)}, {"Fodelseregion": ("010",)}))["value"].tolist()
+    >>> sum_spec(f, CountSpec({"Fodelseregion": ("tot",)}, {"Fodelseregion": ("sv",)}))["value"].tolist()
     [40.0]
     """
     selection = selection or {}

@@ -75,7 +75,7 @@ class SourcePeriod:
 class CountSpec:
     """Value codes to sum (per variable), minus optional codes to subtract.
 
-    ``codes = {"Fodelseregion": ("tot",)}, minus = {"Fodelseregion": ("010",)}`` reads "total minus born in
+    ``codes = {"Fodelseregion": ("tot",)}, minus = {"Fodelseregion": ("sv",)}`` reads "total minus born in
     Sweden". Codes of different variables combine as a cross product.
     """
 
