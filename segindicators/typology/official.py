@@ -49,7 +49,7 @@ AREA_TYPE_LABELS_EN: dict[int, str] = {
 #: appended to ``counts.parquet`` as the indicator ``area_type_official`` (drop ``label`` first).
 OFFICIAL_COLUMNS = [
     "kommun", "level", "geo_version", "area", "area_name", "year", "indicator", "numerator", "denominator",
-    "value", "unit", "status", "source_table", "table_updated", "flags", "label",
+    "value", "unit", "status", "source_table", "table_updated", "flags", "rounding", "label",
 ]  # fmt: skip
 INDICATOR = "area_type_official"
 
@@ -112,7 +112,7 @@ def official_area_types(counts: pd.DataFrame) -> pd.DataFrame:
     _check_classes(rows["value"], rows["area"], "counts (area_type_official)")
     for col, default in (("level", "RegSO"), ("geo_version", pd.NA), ("area_name", pd.NA), ("status", None),
                          ("source_table", pd.NA), ("flags", ""), ("numerator", np.nan), ("denominator", np.nan),
-                         ("unit", "class"), ("table_updated", None)):  # fmt: skip
+                         ("unit", "class"), ("table_updated", None), ("rounding", np.nan)):  # fmt: skip
         if col not in rows.columns:
             rows[col] = default
     rows["label"] = _label(rows["value"])
@@ -180,6 +180,7 @@ def read_official_area_types(
     out["source_table"] = "IntGr5Socio (web export)"
     out["table_updated"] = None
     out["flags"] = ""
+    out["rounding"] = np.nan  # a class, published exactly
     labels_as_text(out)
     out = out.sort_values(["kommun", "year", "area"], kind="mergesort").reset_index(drop=True)
     out.attrs["notes"] = raw.attrs.get("notes", "")
