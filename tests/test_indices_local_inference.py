@@ -183,7 +183,11 @@ def test_bootstrap_multigroup_and_errors():
     r = bootstrap_indices(
         df, group=["x", "z"], total="t", by="k", draws=50, rng=3, expected_random="multigroup_dissimilarity"
     )
-    assert set(r["index"]) == {"multigroup_dissimilarity", "multigroup_theil_h"}
+    assert set(r["index"]) == {
+        "multigroup_dissimilarity",
+        "multigroup_theil_h",
+        "multigroup_mutual_information",
+    }
     assert (r["ci_low"] <= r["ci_high"]).all()
     with pytest.raises(ValueError, match="whole-number"):
         bootstrap_indices(df.assign(t=df.t + 0.5), group="x", total="t", draws=5)
