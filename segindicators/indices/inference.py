@@ -43,7 +43,7 @@ the index a city of these unit sizes and this composition would show with no seg
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Literal
 
 import numpy as np
@@ -132,28 +132,34 @@ def _table_unit_totals(rng, layout: list[tuple], m: int, n: int) -> np.ndarray:
 def _resampled(
     rng, x: np.ndarray, t: np.ndarray, c: np.ndarray, nseg: int, probs: np.ndarray, ndraws: int,
     chunk: int, resample: Resample,
-) -> Iterator[tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:  # fmt: skip
-    """Yield ``(start, m, xs, ts, unit, draw)`` for chunks of m draws: the stacked resampled units.
+) -> Iterator[tuple[int, int, np.ndarray, np.ndarray, Callable[[np.ndarray, int], np.ndarray]]]:  # fmt: skip
+    """Yield ``(start, m, xs, ts, stack)`` for chunks of m draws: the stacked resampled units.
 
-    ``xs``/``ts`` are the counts and totals of every (draw, unit) row, ``unit`` the row's unit (index into
-    ``x``) and ``draw`` its draw within the chunk, so a consumer stacks any per-unit key as
-    ``draw * nkeys + key[unit]``. A loop over chunks, never over areas.
+    ``xs``/``ts`` are the counts and totals of every (draw, unit) row; ``stack(key, nkeys)`` turns a per-unit
+    key (segment or parent code, ``0..nkeys-1``) into the rows' stacked code ``draw * nkeys + key``. A loop
+    over chunks, never over areas.
     """
     n = len(t)
     ti = _integer_totals(t)
     layout = _table_layout(ti, c, nseg) if resample == "table" else None
     for start in range(0, ndraws, chunk):
         m = min(chunk, ndraws - start)
-        unit = np.tile(np.arange(n), m)
-        draw = np.repeat(np.arange(m), n)
         if layout is None:
             xs = _simulate(rng, ti, probs, (m, n)).reshape(m * n, *x.shape[1:])
-            yield start, m, xs, np.tile(t, m), unit, draw
+
+            def stack(key: np.ndarray, nkeys: int, m: int = m) -> np.ndarray:
+                return (np.arange(m)[:, None] * nkeys + key[None, :]).ravel()
+
+            yield start, m, xs, np.tile(t, m), stack
         else:
-            tt = _table_unit_totals(rng, layout, m, n)
-            xs = _simulate(rng, tt, probs, (m, n)).reshape(m * n, *x.shape[1:])
-            keep = tt.reshape(-1) > 0
-            yield start, m, xs[keep], tt.reshape(-1)[keep].astype(np.float64), unit[keep], draw[keep]
+            tt = _table_unit_totals(rng, layout, m, n).reshape(-1)
+            xs = _simulate(rng, tt.reshape(m, n), probs, (m, n)).reshape(m * n, *x.shape[1:])
+            keep = np.flatnonzero(tt > 0)  # a unit drawn empty drops out of that draw
+
+            def stack(key: np.ndarray, nkeys: int, m: int = m, keep: np.ndarray = keep) -> np.ndarray:
+                return (np.arange(m)[:, None] * nkeys + key[None, :]).ravel()[keep]
+
+            yield start, m, xs[keep], tt[keep].astype(np.float64), stack
 
 
 def _check(draws: int, level: float, resample: str) -> None:
@@ -364,8 +370,8 @@ def bootstrap_indices(
 
     def simulated(probs: np.ndarray, ndraws: int, run: list[str], how: Resample):
         """Yield (start, values (m, nseg, len(run))) chunk by chunk: a loop over chunks, not over areas."""
-        for start, m, xs, ts, unit, draw in _resampled(rng, x, t, c, nseg, probs, ndraws, chunk, how):
-            codes_m = draw * nseg + c[unit]
+        for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, probs, ndraws, chunk, how):
+            codes_m = stack(c, nseg)
             with np.errstate(divide="ignore", invalid="ignore"):
                 yield (
                     start,
@@ -460,11 +466,9 @@ def bootstrap_nested(
     p_obs = x / t if x.ndim == 1 else x / t[:, None]
     chunk = max(1, min(draws, max_cells // max(n, 1)))
     boot = np.empty((draws, nseg, len(names)))
-    for start, m, xs, ts, unit, draw in _resampled(rng, x, t, c, nseg, p_obs, draws, chunk, resample):
+    for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, p_obs, draws, chunk, resample):
         par_seg_m = (np.arange(m)[:, None] * nseg + par_seg[None, :]).ravel()
-        vals = nested_parts(
-            xs, ts, draw * nseg + c[unit], draw * npar + pc[unit], par_seg_m, m * nseg, m * npar
-        )
+        vals = nested_parts(xs, ts, stack(c, nseg), stack(pc, npar), par_seg_m, m * nseg, m * npar)
         boot[start : start + m] = vals.reshape(m, nseg, len(names))
     out, boot_tokens = _summary(prep.keys, names, point, boot, level)
     out = _join_flags(out, _small_tokens(t, c, nseg, len(names), min_unit_size), boot_tokens)
