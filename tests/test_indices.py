@@ -261,7 +261,11 @@ def test_registries_are_plain_dicts():
         "exposure",
         "correlation_ratio",
     }
-    assert set(MULTIGROUP) == {"multigroup_dissimilarity", "multigroup_theil_h"}
+    assert set(MULTIGROUP) == {
+        "multigroup_dissimilarity",
+        "multigroup_theil_h",
+        "multigroup_mutual_information",
+    }
 
 
 # ---------------------------------------------------------------- vectorisation across segments

@@ -157,7 +157,10 @@ def test_bootstrap_columns_seed_and_chunking():
     a = bootstrap_indices(df, rng=7, **kw)
     b = bootstrap_indices(df, rng=7, max_cells=20 * 7, **kw)  # 7 draws per chunk: same stream, same answer
     pd.testing.assert_frame_equal(a, b)
-    assert list(a.columns) == ["k", "index", "value", "ci_low", "ci_high", "expected_random", "flags"]
+    assert list(a.columns) == [
+        "k", "index", "value", "value_bias_corrected", "bias", "ci_low", "ci_high", "ci_low_bias_corrected",
+        "ci_high_bias_corrected", "expected_random", "flags",
+    ]  # fmt: skip
     assert (a["ci_low"] <= a["ci_high"]).all()
     point = segregation_indices(df, group="x", total="t", by="k", indices=kw["indices"])
     np.testing.assert_array_equal(a["value"].to_numpy(), point["value"].to_numpy())
@@ -183,7 +186,11 @@ def test_bootstrap_multigroup_and_errors():
     r = bootstrap_indices(
         df, group=["x", "z"], total="t", by="k", draws=50, rng=3, expected_random="multigroup_dissimilarity"
     )
-    assert set(r["index"]) == {"multigroup_dissimilarity", "multigroup_theil_h"}
+    assert set(r["index"]) == {
+        "multigroup_dissimilarity",
+        "multigroup_theil_h",
+        "multigroup_mutual_information",
+    }
     assert (r["ci_low"] <= r["ci_high"]).all()
     with pytest.raises(ValueError, match="whole-number"):
         bootstrap_indices(df.assign(t=df.t + 0.5), group="x", total="t", draws=5)

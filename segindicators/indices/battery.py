@@ -11,8 +11,16 @@ all municipalities × geography versions × years at once:
 * :func:`segindicators.indices.ice_summary` — the Index of Concentration at the Extremes (Massey 2001;
   Krieger et al. 2016) for income (national top vs bottom quartile), education (≥ 3 years post-secondary vs
   at most compulsory) and background (Swedish vs foreign background), where the groups exist;
-* :func:`segindicators.indices.nested_theil` — Theil's H split into between-RegSO and within-RegSO parts
-  when DeSO rows and a DeSO → RegSO lookup are given.
+* :func:`segindicators.indices.bootstrap_nested` — Theil's H and the Mutual Information Index M split into
+  between-RegSO and within-RegSO parts when DeSO rows and a DeSO → RegSO lookup are given.
+
+Raw and bias-corrected side by side: ``value`` is the raw (plug-in) index and ``value_bias_corrected`` the
+bootstrap bias-corrected one (2 · value − mean of the bootstrap draws, as Elbers's R package ``segregation``
+reports with ``se = TRUE``; see :mod:`segindicators.indices.inference`), with ``bias`` their difference and
+``ci_low_bias_corrected``/``ci_high_bias_corrected`` the interval that goes with it. Small municipalities and
+finer geographies have the larger bias, so rankings and comparisons across municipalities or across the
+2024 geography break should use ``value_bias_corrected`` and say so; ``expected_random`` (the index under
+random allocation) is the other small-unit yardstick.
 
 Policies, stated once here:
 
@@ -23,6 +31,10 @@ Policies, stated once here:
   Where rounded members exceed the persons base by a person or two, the base is raised to their sum.
 * Indices are computed on each year's own geography version (DeSO 2018 up to 2023, DeSO 2025 from 2024):
   rows of the first year on a new version carry the flag ``break`` so trend charts mark the series break.
+* ICE: the municipal ICE (``ice``) is linear in the counts, so it has no small-unit bias: its
+  ``value_bias_corrected`` is its ``value`` and ``bias`` is 0. The shares living at the extremes
+  (``ice_share_high``/``ice_share_low``) jump at a threshold, where a bootstrap bias estimate means nothing:
+  they get NaN and the flag ``bias_correction_not_applicable``.
 """
 
 from __future__ import annotations
@@ -33,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from segindicators.catalogue.definitions import Catalogue, GroupDefinition, load_catalogue
-from segindicators.indices.decomposition import nested_theil
-from segindicators.indices.inference import bootstrap_indices
+from segindicators.indices.decomposition import nested_decomposition
+from segindicators.indices.inference import BOOTSTRAP_COLUMNS, Resample, bootstrap_indices, bootstrap_nested
 from segindicators.indices.local import ice_summary
 
 __all__ = ["FOCAL_MEMBER", "ICE_DEFINITIONS", "change_between", "citywide_battery", "group_wide"]
@@ -129,8 +141,10 @@ def citywide_battery(
     draws: int = 999,
     rng: int | np.random.Generator | None = 20241231,
     lookup: pd.DataFrame | None = None,
+    resample: Resample = "units",
 ) -> pd.DataFrame:
-    """Citywide segregation indices with bootstrap intervals for every group, level, municipality and year.
+    """Citywide segregation indices, raw and bias-corrected, with bootstrap intervals for every group, level,
+    municipality and year.
 
     Parameters
     ----------
@@ -143,18 +157,33 @@ def citywide_battery(
     levels
         Areal units to compute on; DeSO and RegSO give different numbers (smaller units, higher indices).
     draws
-        Bootstrap draws per index (0 skips inference: no ``ci_low``/``ci_high``).
+        Bootstrap draws per index (0 skips inference: no intervals and no bias correction, those columns
+        are NaN).
     rng
         Seed or generator, so a refresh reproduces its intervals exactly.
     lookup
-        DeSO → RegSO lookup (``geo_version, deso, regso``); when given, the nested Theil decomposition of
-        DeSO-level H into between-RegSO and within-RegSO parts is added.
+        DeSO → RegSO lookup (``geo_version, deso, regso``); when given, the nested decomposition of
+        DeSO-level H and M into between-RegSO and within-RegSO parts is added (``theil_h_between``,
+        ``theil_h_within``, ``theil_h_within_share``, ``mutual_information_between``,
+        ``mutual_information_within``, ``mutual_information_within_share``; ``multigroup_``-prefixed for
+        multigroup definitions), bootstrapped like the other rows; the undivided DeSO-level H and M rows
+        then take their bootstrap columns from the same draws as their parts, so the bias-corrected parts
+        add up to the bias-corrected total.
+    resample
+        ``"units"`` (unit sizes fixed at the published totals) or ``"table"`` (Elbers's whole-table
+        multinomial); see :func:`segindicators.indices.bootstrap_indices`.
 
     Returns
     -------
     DataFrame
-        ``kommun, level, geo_version, year, group, index, value, ci_low, ci_high, expected_random,
-        units, units_dropped, flags`` — the index-result contract with ``group`` as a key column. ICE
+        ``kommun, level, geo_version, year, group, index, value, value_bias_corrected, bias, ci_low,
+        ci_high, ci_low_bias_corrected, ci_high_bias_corrected, expected_random, units, units_dropped,
+        flags`` — the index-result contract with ``group`` as a key column. ``value`` is the raw index,
+        ``value_bias_corrected`` the bootstrap bias-corrected one (``value − bias``), ``ci_low``/``ci_high``
+        the percentile interval around the raw value and ``ci_*_bias_corrected`` the interval around the
+        corrected one; ``expected_random`` is computed for D, H and M. The index set is that of
+        :data:`~segindicators.indices.kernels.TWO_GROUP` / ``MULTIGROUP``, including the Mutual
+        Information Index (``mutual_information``, ``multigroup_mutual_information``). ICE
         summaries appear with ``group`` = ``income`` / ``education`` / ``background`` and index ``ice`` (the
         population-weighted mean ICE), ``ice_share_high``, ``ice_share_low`` (population shares living in
         areas at or beyond ±0.2); the plan refers to them as ``index:ice:income`` etc.
@@ -192,13 +221,16 @@ def citywide_battery(
             continue
         if g.kind == "two_group":
             focal = FOCAL_MEMBER.get(gid, members[0])
-            res = _run(clean, group=focal, draws=draws, rng=rng)
+            res = _run(clean, group=focal, draws=draws, rng=rng, resample=resample)
         else:
-            res = _run(clean, group=members, draws=draws, rng=rng)
+            res = _run(clean, group=members, draws=draws, rng=rng, resample=resample)
         res.insert(4, "group", gid)
-        pieces.append(_annotate(res, clean, dropped))
         if lookup is not None and (clean["level"] == "DeSO").any():
-            pieces.append(_nested(clean, g, lookup, dropped))
+            nested = _nested(clean, g, lookup, dropped, draws=draws, rng=rng, resample=resample)
+            res = _share_draws(res, nested) if draws and draws > 0 else res
+            # the undivided H and M are already in the battery; keep only the between/within parts
+            pieces.append(nested[nested["index"].str.contains("_between|_within")].reset_index(drop=True))
+        pieces.append(_annotate(res, clean, dropped))
     for name, (gid, privileged, deprived) in ICE_DEFINITIONS.items():
         if gid not in wides:
             continue
@@ -207,6 +239,10 @@ def citywide_battery(
             continue
         res = ice_summary(clean, privileged=privileged, deprived=deprived, total="total", by=KEYS)
         res["index"] = res["index"].replace({"ice_mean": "ice"})
+        linear = (res["index"] == "ice").to_numpy()
+        res["value_bias_corrected"] = np.where(linear, res["value"], np.nan)
+        res["bias"] = np.where(linear & np.isfinite(res["value"]), 0.0, np.nan)
+        res["flags"] = _add_flag(res["flags"], ~linear, "bias_correction_not_applicable")
         res.insert(4, "group", name)
         pieces.append(_annotate(res, clean, dropped))
     if not pieces:
@@ -216,11 +252,11 @@ def citywide_battery(
             "first."
         )
     out = pd.concat(pieces, ignore_index=True)
-    for col in ("ci_low", "ci_high", "expected_random"):
+    for col in (*BOOTSTRAP_COLUMNS, "expected_random"):
         if col not in out:
             out[col] = np.nan
     out["flags"] = _add_flag(out["flags"], _first_year_of_version(out), "break")
-    cols = [*KEYS[:3], "year", "group", "index", "value", "ci_low", "ci_high", "expected_random", "units",
+    cols = [*KEYS[:3], "year", "group", "index", "value", *BOOTSTRAP_COLUMNS, "expected_random", "units",
             "units_dropped", "flags"]  # fmt: skip
     return out[cols].sort_values([*KEYS[:3], "year", "group", "index"], kind="stable").reset_index(drop=True)
 
@@ -246,11 +282,13 @@ def _complete_units(wide: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, 
     return clean, dropped
 
 
-def _run(clean: pd.DataFrame, *, group: str | list[str], draws: int, rng) -> pd.DataFrame:
+def _run(clean: pd.DataFrame, *, group: str | list[str], draws: int, rng, resample: Resample) -> pd.DataFrame:
     from segindicators.indices.citywide import segregation_indices
 
     if draws and draws > 0:
-        return bootstrap_indices(clean, group=group, total="total", by=KEYS, draws=draws, rng=rng)
+        return bootstrap_indices(
+            clean, group=group, total="total", by=KEYS, draws=draws, rng=rng, resample=resample
+        )
     return segregation_indices(clean, group=group, total="total", by=KEYS)
 
 
@@ -263,8 +301,9 @@ def _annotate(res: pd.DataFrame, clean: pd.DataFrame, dropped: pd.Series) -> pd.
 
 
 def _nested(
-    clean: pd.DataFrame, g: GroupDefinition, lookup: pd.DataFrame, dropped: pd.Series
-) -> pd.DataFrame:
+    clean: pd.DataFrame, g: GroupDefinition, lookup: pd.DataFrame, dropped: pd.Series, *, draws: int, rng,
+    resample: Resample,
+) -> pd.DataFrame:  # fmt: skip
     deso = clean[clean["level"] == "DeSO"].merge(
         lookup[["geo_version", "deso", "regso"]].astype({"geo_version": str}),
         left_on=["geo_version", "area"],
@@ -279,11 +318,39 @@ def _nested(
             "pass the lookup of the same geography versions."
         )
     group = FOCAL_MEMBER.get(g.id, next(iter(g.members))) if g.kind == "two_group" else list(g.members)
-    res = nested_theil(deso, group=group, total="total", parent="regso", by=KEYS)
-    # the undivided H is already in the battery; keep only the between/within parts
-    res = res[res["index"].str.contains("_between|_within")].reset_index(drop=True)
+    kw = dict(group=group, total="total", parent="regso", by=KEYS)
+    if draws and draws > 0:
+        res = bootstrap_nested(deso, draws=draws, rng=rng, resample=resample, **kw)
+    else:
+        res = nested_decomposition(deso, **kw)
     res.insert(4, "group", g.id)
     return _annotate(res, deso, dropped)
+
+
+_BIAS_TOKENS = ("undefined_draws=", "bias_corrected_below_zero")
+
+
+def _share_draws(res: pd.DataFrame, nested: pd.DataFrame) -> pd.DataFrame:
+    """Give the undivided DeSO-level H and M rows the bootstrap columns of the nested decomposition.
+
+    The parts (between, within) and their total must come from the same draws, or the bias-corrected parts
+    would not add up to the bias-corrected total; the raw ``value`` and ``expected_random`` stay the engine's.
+    """
+    key = [*KEYS, "group", "index"]
+    undivided = nested[~nested["index"].str.contains("_between|_within")].set_index(key)
+    out = res.set_index(key)
+    hit = out.index.intersection(undivided.index)
+    cols = list(BOOTSTRAP_COLUMNS)
+    out.loc[hit, cols] = undivided.loc[hit, cols].to_numpy()
+
+    def merged(own: str, other: str) -> str:
+        keep = [tok for tok in own.split(";") if tok and not tok.startswith(_BIAS_TOKENS)]
+        return ";".join(keep + [tok for tok in other.split(";") if tok.startswith(_BIAS_TOKENS)])
+
+    out.loc[hit, "flags"] = [
+        merged(a, b) for a, b in zip(out.loc[hit, "flags"], undivided.loc[hit, "flags"], strict=True)
+    ]
+    return out.reset_index()[res.columns]
 
 
 def change_between(

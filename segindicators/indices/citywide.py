@@ -20,7 +20,7 @@ def resolve_indices(indices: str | Sequence[str] | None, multigroup: bool) -> li
     >>> resolve_indices(["gini", "dissimilarity"], multigroup=False)
     ['gini', 'dissimilarity']
     >>> resolve_indices(None, multigroup=True)
-    ['multigroup_dissimilarity', 'multigroup_theil_h']
+    ['multigroup_dissimilarity', 'multigroup_theil_h', 'multigroup_mutual_information']
     """
     registry = MULTIGROUP if multigroup else TWO_GROUP
     if indices is None:
@@ -90,10 +90,10 @@ def segregation_indices(
         Segment keys; one result per unique combination.
     indices : str or list of str, optional
         Names from :data:`~segindicators.indices.kernels.TWO_GROUP` (``dissimilarity``, ``gini``,
-        ``theil_h``, ``isolation``, ``exposure`` (xPy), ``exposure_yx`` (yPx), ``correlation_ratio``,
-        ``atkinson_0.1``, ``atkinson_0.5``, ``atkinson_0.9``) or, for a list ``group``,
+        ``theil_h``, ``mutual_information`` (M), ``isolation``, ``exposure`` (xPy), ``exposure_yx`` (yPx),
+        ``correlation_ratio``, ``atkinson_0.1``, ``atkinson_0.5``, ``atkinson_0.9``) or, for a list ``group``,
         :data:`~segindicators.indices.kernels.MULTIGROUP` (``multigroup_dissimilarity``,
-        ``multigroup_theil_h``). Default: all of the kind.
+        ``multigroup_theil_h``, ``multigroup_mutual_information``). Default: all of the kind.
     missing : {"raise", "drop"}
         NaN counts raise ``ValueError`` by default; ``"drop"`` drops those units, warns, and records the
         number in ``result.attrs["dropped_missing"]``.
@@ -113,7 +113,8 @@ def segregation_indices(
     :math:`G = \sum_{i,j} t_i t_j |p_i-p_j| / (2T^2P(1-P))`, isolation :math:`\sum_i (x_i/X)(x_i/t_i)`,
     exposure :math:`\sum_i (x_i/X)(y_i/t_i)`, :math:`\eta^2 = (_xP_x^* - P)/(1-P)` and Atkinson
     :math:`A_b` (Massey & Denton 1988; Atkinson 1970); Theil's :math:`H = \sum_i t_i(E-E_i)/(TE)` (Theil 1972;
-    Reardon & Firebaugh 2002). See :mod:`segindicators.indices.kernels` for each kernel.
+    Reardon & Firebaugh 2002); the Mutual Information Index
+    :math:`M = \sum_i (t_i/T) \sum_g p_{g|i} \ln(p_{g|i}/P_g) = H E` (Theil 1971; Mora & Ruiz-Castillo 2011). See :mod:`segindicators.indices.kernels` for each kernel.
 
     Examples
     --------

@@ -16,6 +16,11 @@ Notation (Massey & Denton 1988): unit ``i`` has ``t_i`` residents, ``x_i`` of th
 of the rest, ``p_i = x_i / t_i``; the segment has ``T = Σ t_i``, ``X = Σ x_i``, ``P = X / T``.
 
 The two registries :data:`TWO_GROUP` and :data:`MULTIGROUP` map each public index name to its kernel.
+
+The Mutual Information Index :math:`M` (Theil 1971; Theil & Finizza 1971; Mora & Ruiz-Castillo 2011) is the
+unnormalised sibling of Theil's :math:`H`: :math:`M = H \cdot E`, with :math:`E` the entropy of the group
+marginal. :math:`M` is additive over any nesting of units (and of groups), which is why Elbers's R package
+``segregation`` builds on it; :math:`H` inherits its decompositions only with entropy-ratio weights.
 """
 
 from __future__ import annotations
@@ -137,6 +142,34 @@ def theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.nd
     Ei = _entropy2(x / t)
     with np.errstate(divide="ignore", invalid="ignore"):
         return ssum(t * (E[codes] - Ei), codes, nseg) / (T * E)
+
+
+def mutual_information(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Mutual Information Index :math:`M = \sum_i \sum_g p_{ig} \ln\frac{p_{ig}}{p_{i\cdot}\, p_{\cdot g}}` (two groups).
+
+    Theil (1971), *Principles of Econometrics*, Wiley; Theil & Finizza (1971), "A note on the measurement of
+    racial integration of schools by means of informational concepts", J. Math. Sociology 1(2); Mora &
+    Ruiz-Castillo (2011), "Entropy-based segregation indices", Sociological Methodology 41(1). The cells are
+    the unit × group table (group ``x``, rest ``t − x``) as joint shares :math:`p_{ig}` of the segment's
+    population; natural log, :math:`0 \ln 0 = 0`. Computed as the population-weighted sum of each unit's
+    Kullback–Leibler divergence from the segment's composition,
+    :math:`M = \sum_i \frac{t_i}{T} \sum_g p_{g|i} \ln\frac{p_{g|i}}{P_g}`, so every term is ≥ 0.
+    :math:`M = H \cdot E` with :math:`E` the entropy of the group marginal (:func:`theil_h`); it ranges from 0
+    to :math:`E \le \ln 2`. NaN where the segment has one group only (E = 0), as for H.
+
+    Examples
+    --------
+    >>> x = np.array([100.0, 100, 0, 0]); t = np.array([100.0, 100, 100, 100])
+    >>> round(float(mutual_information(x, t, np.zeros(4, dtype=int), 1)[0]), 12)  # = ln 2
+    0.69314718056
+    """
+    T, X, P = _basics(x, t, codes, nseg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / t
+        Pc = P[codes]
+        kl = _xlogx_ratio(p, Pc) + _xlogx_ratio(1.0 - p, 1.0 - Pc)
+        M = ssum(t * kl, codes, nseg) / T
+    return np.where(_entropy2(P) > 0, M, np.nan)
 
 
 def isolation(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
@@ -273,11 +306,37 @@ def multigroup_theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: in
         return ssum(num, codes, nseg) / (T * E)
 
 
+def multigroup_mutual_information(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+    r"""Multigroup Mutual Information Index :math:`M = \sum_i \frac{t_i}{T} \sum_k p_{ik} \ln\frac{p_{ik}}{P_k}`.
+
+    Theil (1971); Mora & Ruiz-Castillo (2011); Elbers (2023), "A method for studying differences in
+    segregation across time and space", Sociological Methods & Research 52(1). Equal to
+    :math:`\sum_i \sum_k p_{ik}^{joint} \ln(p_{ik}^{joint} / (p_{i\cdot} p_{\cdot k}))`, to
+    :func:`multigroup_theil_h` × :math:`E` (:math:`E = \sum_k P_k \ln(1/P_k)`), and to
+    :func:`mutual_information` for two groups; PySAL calls it ``MultiDivergence`` (Roberto 2015). Ranges from 0
+    to :math:`\ln K`. NaN where the segment has one group only (E = 0).
+
+    Examples
+    --------
+    >>> x = np.array([[10.0, 0, 0], [0, 10, 0], [0, 0, 10]])
+    >>> round(float(multigroup_mutual_information(x, x.sum(1), np.zeros(3, dtype=int), 1)[0]), 12)  # ln 3
+    1.098612288668
+    """
+    T, Pk = _multi_basics(x, t, codes, nseg)
+    E = -_xlogx_ratio(Pk, np.ones_like(Pk)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pik = x / t[:, None]
+        num = (t[:, None] * _xlogx_ratio(pik, Pk[codes])).sum(axis=1)
+        M = ssum(num, codes, nseg) / T
+    return np.where(E > 0, M, np.nan)
+
+
 #: Two-group indices: name → kernel. Order is the output order.
 TWO_GROUP: dict[str, Kernel] = {
     "dissimilarity": dissimilarity,
     "gini": gini,
     "theil_h": theil_h,
+    "mutual_information": mutual_information,
     "isolation": isolation,
     "exposure": exposure,
     "exposure_yx": exposure_yx,
@@ -291,6 +350,7 @@ TWO_GROUP: dict[str, Kernel] = {
 MULTIGROUP: dict[str, Kernel] = {
     "multigroup_dissimilarity": multigroup_dissimilarity,
     "multigroup_theil_h": multigroup_theil_h,
+    "multigroup_mutual_information": multigroup_mutual_information,
 }
 
 #: Evenness indices (0 when every unit has the segment's composition).
@@ -298,10 +358,12 @@ EVENNESS = (
     "dissimilarity",
     "gini",
     "theil_h",
+    "mutual_information",
     "correlation_ratio",
     "atkinson_0.1",
     "atkinson_0.5",
     "atkinson_0.9",
     "multigroup_dissimilarity",
     "multigroup_theil_h",
+    "multigroup_mutual_information",
 )

@@ -1,4 +1,4 @@
-"""Local (per-area) indices and the Index of Concentration at the Extremes (ICE) with municipal summaries."""
+"""Local (per-area and per-group) indices, the Index of Concentration at the Extremes (ICE) and its summaries."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from segindicators.indices.citywide import _long_result
 from segindicators.indices.kernels import _entropy2, _xlogx_ratio, ssum
 
 LOCAL_INDICES = ("location_quotient", "local_entropy", "theil_h_contribution")
+
+#: Index names of :func:`mutual_local`: the local segregation score and the weight it carries in M.
+MUTUAL_LOCAL = ("local_segregation", "population_share")
 
 
 def _local_frame(counts, prep, unit_cols, by_cols, names, values) -> pd.DataFrame:
@@ -86,6 +89,101 @@ def local_indices(
             values = [Ei / np.log(K), contrib]
             names = ["local_entropy", "multigroup_theil_h_contribution"]
     return _local_frame(counts, prep, unit_l, by_l, names, values)
+
+
+def _group_table(prep, group) -> tuple[np.ndarray, list[str]]:
+    """The unit × group count table (n, K) and the group names, the complement named ``"other"``."""
+    if prep.x.ndim == 1:
+        return np.column_stack([prep.x, prep.t - prep.x]), [group, "other"]
+    names = list(group) + (["other"] if prep.attrs.get("residual_group") else [])
+    return prep.x, names
+
+
+def mutual_local(
+    counts: pd.DataFrame,
+    *,
+    group: str | Sequence[str],
+    total: str | None = None,
+    unit: str | Sequence[str],
+    by: str | Sequence[str] = (),
+    per: str = "unit",
+    missing: Missing = "raise",
+) -> pd.DataFrame:
+    r"""Local segregation scores of the Mutual Information Index M, per area or per group.
+
+    With :math:`p_{g|i}` the share of group g in area i, :math:`P_g` its share in the segment, :math:`p_i` the
+    area's share of the segment's population and :math:`p_{i|g}` the share of group g's members living in i:
+
+    * ``per="unit"``: :math:`L_i = \sum_g p_{g|i} \ln(p_{g|i} / P_g)`, how far area i's composition is from
+      the segment's (a Kullback–Leibler divergence, ≥ 0);
+    * ``per="group"``: :math:`L_g = \sum_i p_{i|g} \ln(p_{i|g} / p_i)`, how far group g's residential
+      distribution is from the population's.
+
+    Both add up to M with their population shares as weights,
+    :math:`M = \sum_i p_i L_i = \sum_g P_g L_g` (Theil 1971; Mora & Ruiz-Castillo 2011, who call the
+    group terms the groups' local segregation; Elbers's R package ``segregation``, ``mutual_local``).
+    :math:`p_i L_i / E` is the area's term of Theil's H (``theil_h_contribution`` of :func:`local_indices`).
+
+    Parameters
+    ----------
+    counts, group, total, by, missing
+        As in :func:`segindicators.indices.segregation_indices`; a single ``group`` column is read against
+        the rest of ``total`` (named ``"other"``), and so is the residual ``total − Σ groups`` of a list.
+    unit : str or list of str
+        Column(s) identifying the area (kept in the output for ``per="unit"``).
+    per : {"unit", "group"}
+        Score each area or each group.
+
+    Returns
+    -------
+    DataFrame
+        ``per="unit"``: ``by`` + ``unit`` columns, ``index`` ∈ {``local_segregation``, ``population_share``},
+        ``value``. ``per="group"``: ``by`` columns, ``group`` (the group's column name, or ``"other"``),
+        ``index`` ∈ {``local_segregation``, ``population_share``}, ``value``; a group with no members in the
+        segment has ``local_segregation`` NaN (and share 0). Natural logs.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"area": ["a", "b"], "x": [100, 0], "t": [100, 100]})
+    >>> r = mutual_local(df, group="x", total="t", unit="area")
+    >>> r.pivot(index="area", columns="index", values="value").round(6)
+    index  local_segregation  population_share
+    area
+    a               0.693147               0.5
+    b               0.693147               0.5
+    >>> g = mutual_local(df, group="x", total="t", unit="area", per="group")
+    >>> g[g["index"] == "local_segregation"][["group", "value"]].round(6).values.tolist()
+    [['x', 0.693147], ['other', 0.693147]]
+    """
+    if per not in ("unit", "group"):
+        raise ValueError(f"per must be 'unit' or 'group', got {per!r}")
+    by_l, unit_l = _as_list(by), _as_list(unit)
+    if per == "group" and "group" in by_l:
+        raise ValueError(
+            "mutual_local(per='group') names its group column 'group'; rename the by column 'group'"
+        )
+    prep = prepare(counts, group=group, total=total, by=by_l, missing=missing)
+    F, names = _group_table(prep, group)
+    t, c, nseg = prep.t, prep.codes, prep.nseg
+    K = F.shape[1]
+    T = ssum(t, c, nseg)
+    Xk = np.column_stack([ssum(F[:, k], c, nseg) for k in range(K)])  # loop over groups, not units
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if per == "unit":
+            L = _xlogx_ratio(F / t[:, None], (Xk / T[:, None])[c]).sum(axis=1)
+            return _local_frame(counts, prep, unit_l, by_l, list(MUTUAL_LOCAL), [L, t / T[c]])
+        p_i = (t / T[c])[:, None]
+        terms = _xlogx_ratio(F / Xk[c], p_i)
+        Lg = np.column_stack([ssum(terms[:, k], c, nseg) for k in range(K)])
+        Lg = np.where(Xk > 0, Lg, np.nan)
+        share = Xk / T[:, None]
+    # rows: segment × group × (local_segregation, population_share)
+    out = prep.keys.loc[np.repeat(np.arange(nseg), 2 * K)].reset_index(drop=True)
+    out["group"] = pd.array(np.tile(np.repeat(np.array(names, dtype=object), 2), nseg), dtype="str")
+    out["index"] = pd.array(np.tile(np.array(MUTUAL_LOCAL, dtype=object), nseg * K), dtype="str")
+    out["value"] = np.stack([Lg, share], axis=-1).reshape(-1)
+    out.attrs.update(prep.attrs)
+    return out
 
 
 def ice(
