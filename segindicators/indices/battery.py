@@ -28,7 +28,8 @@ Policies, stated once here:
   ``units_dropped``; they are never filled with 0.
 * Counts SCB publishes only as percentages (flag ``reconstructed``: share × persons) are rounded to whole
   persons, since resampling needs whole numbers; the rounding moves an index by far less than its interval.
-  Where rounded members exceed the persons base by a person or two, the base is raised to their sum.
+  Where rounded members exceed the persons base (SCB publishes the percentages with few decimals — TAB6685
+  and TAB6679 in whole percent — so four quartile shares can add up to 102 %), the base is raised to their sum.
 * Indices are computed on each year's own geography version (DeSO 2018 up to 2023, DeSO 2025 from 2024):
   rows of the first year on a new version carry the flag ``break`` so trend charts mark the series break.
 * ICE: the municipal ICE (``ice``) is linear in the counts, so it has no small-unit bias: its
@@ -273,9 +274,9 @@ def _complete_units(wide: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, 
     if recon.any():
         present = [c for c in wide.columns if c not in {*KEYS, "area", "reconstructed"}]
         clean.loc[recon, present] = np.rint(clean.loc[recon, present].to_numpy(dtype=float))
-        # Published shares are rounded (one decimal), so rebuilt members can exceed the persons base by a
-        # person or two; the base is then raised to the members' sum (an exact partition such as the four
-        # income quartiles sums to 100 % before rounding).
+        # Published shares are rounded to their unit decimals (whole percent in TAB6685/TAB6679), so rebuilt
+        # members can exceed the persons base by a few per cent; the base is then raised to the members' sum
+        # (an exact partition such as the four income quartiles sums to 100 % before rounding).
         members = [c for c in present if c != "total"]
         msum = clean.loc[recon, members].sum(axis=1).to_numpy()
         clean.loc[recon, "total"] = np.maximum(clean.loc[recon, "total"].to_numpy(dtype=float), msum)
