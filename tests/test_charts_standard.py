@@ -17,7 +17,7 @@ import pytest
 
 from segindicators.charts import SYNTHETIC_MARK, plotted_data
 from segindicators.charts.specs import standard_chart_specs
-from segindicators.charts.standard import render_standard_charts, sources_of, sv_break_reason
+from segindicators.charts.standard import render_standard_charts, sources_of
 from segindicators.charts.style import all_texts, data_lines
 from segindicators.demo import synthetic as syn
 from segindicators.demo.profile import demo_profile
@@ -218,7 +218,10 @@ def test_missing_inputs_are_listed_not_drawn(tmp_path):
 def test_sources_of_splits_combined_tables():
     df = pd.DataFrame({"source_table": ["TAB6685+TAB6574"], "table_updated": ["2025-02-21"]})
     assert [s.table for s in sources_of(df)] == ["TAB6574", "TAB6685"]
-    assert sv_break_reason("BAS (Befolkningens arbetsmarknadsstatus) replaces RAMS").startswith("BAS")
+    from segindicators.catalogue import load_catalogue
+
+    bas = load_catalogue().indicator("employment_rate_20_64").breaks[0]
+    assert bas.reason_sv.startswith("BAS (sysselsatta) ersätter RAMS")  # the footnote readers see
 
 
 # --- real data: the national RegSO export (../shared/reference) ------------------------------------------

@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 from segindicators.catalogue.definitions import load_catalogue
 from segindicators.charts.format import format_number, format_percent
 from segindicators.charts.specs import standard_chart_specs
-from segindicators.charts.standard import sv_break_reason
 from segindicators.charts.style import SYNTHETIC_MARK
 from segindicators.demo.profile import demo_profile
 from segindicators.report import write_report
@@ -219,10 +218,9 @@ def test_method_texts_cover_the_catalogue_and_breaks_are_in_swedish():
     cat = load_catalogue()
     texts = indicator_texts()
     assert {i.id for i in cat.indicators} <= set(texts)
-    english = [
-        (i.id, b.reason) for i in cat.indicators for b in i.breaks if sv_break_reason(b.reason) == b.reason
-    ]
+    english = [(i.id, b.reason) for i in cat.indicators for b in i.breaks if b.reason_sv == b.reason]
     assert english == []
+    assert all("->" not in b.reason_sv for i in cat.indicators for b in i.breaks)
 
 
 def test_manifest_lists_both_files(demo_refresh):

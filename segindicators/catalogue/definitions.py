@@ -115,10 +115,11 @@ class Meaning:
 
 @dataclass(frozen=True)
 class Break:
-    """A series break: the year the new regime starts and why."""
+    """A series break: the year the new regime starts, why, and the Swedish text readers see."""
 
     year: int
     reason: str
+    reason_sv: str
 
 
 @dataclass(frozen=True)
@@ -406,8 +407,12 @@ def _indicator(raw: Mapping[str, Any]) -> Indicator:
     breaks = []
     for i, b in enumerate(raw.get("breaks") or []):
         if not isinstance(b, Mapping) or not isinstance(b.get("year"), int) or not b.get("reason"):
-            raise _fail(where, f"breaks[{i}]", "{year: int, reason: str}", b)
-        breaks.append(Break(b["year"], str(b["reason"])))
+            raise _fail(where, f"breaks[{i}]", "{year: int, reason: str, reason_sv: str}", b)
+        if not isinstance(b.get("reason_sv"), str) or not b["reason_sv"].strip():
+            raise _fail(
+                where, f"breaks[{i}].reason_sv", "the break's Swedish text for readers", b.get("reason_sv")
+            )
+        breaks.append(Break(b["year"], str(b["reason"]), str(b["reason_sv"])))
     caveats = raw.get("caveats") or []
     if not isinstance(caveats, list) or not all(isinstance(c, str) for c in caveats):
         raise _fail(where, "caveats", "a list of strings", caveats)

@@ -32,7 +32,6 @@ from .specs import ChartSpec, standard_chart_specs
 from .style import ChartMeta, SeriesBreak, Source, chart_title, year_span
 
 __all__ = [
-    "BREAK_REASONS_SV",
     "ChartSet",
     "Skipped",
     "draw_standard_charts",
@@ -43,29 +42,6 @@ __all__ = [
     "sources_of",
     "stage_charts",
 ]
-
-BREAK_REASONS_SV: tuple[tuple[str, str], ...] = (
-    (
-        "DeSO 2018 -> DeSO 2025",
-        "ny områdesindelning (DeSO 2025/RegSO 2025); värden före och efter är inte helt jämförbara",
-    ),  # fmt: skip
-    ("RegSO 2020 -> RegSO 2025", "ny områdesindelning (RegSO 2025)"),
-    ("BAS", "BAS (sysselsatta) ersätter RAMS (förvärvsarbetande); serierna är inte jämförbara"),
-    ("Series ends: RAMS", "RAMS-serien upphör; BAS tar vid"),
-    (
-        "Cell Key Method",
-        "SCB skyddar från referensåret 2025 tabellerna med slumpmässigt brus (Cell Key Method)",
-    ),
-    (
-        "Age band 25–64 -> 25–65",
-        "åldersgruppen ändras från 25–64 till 25–65 år och SCB byter tabell (TAB5956 → TAB6534)",
-    ),
-    (
-        "Table TAB6258 -> TAB6638",
-        "SCB byter tabell (TAB6258 → TAB6638) samtidigt som områdesindelningen ändras (DeSO 2025)",
-    ),
-)
-"""Swedish footnote text for the catalogue's break reasons (matched by prefix; unknown reasons as written)."""
 
 INDEX_BREAK_SV = "index beräknade på den nya DeSO-indelningen (DeSO 2025); inte helt jämförbara med åren före"
 AFFLUENT_LABEL = "Koncentrerat välstånd"
@@ -95,22 +71,6 @@ class ChartSet(list):
 
 class _Skip(Exception):
     """Raised by a builder when its input is absent; the message is the reason shown in index.md."""
-
-
-def sv_break_reason(reason: str) -> str:
-    """Swedish footnote for a catalogue break reason.
-
-    Examples
-    --------
-    >>> sv_break_reason("DeSO 2018 -> DeSO 2025").startswith("ny områdesindelning")
-    True
-    >>> sv_break_reason("something new")
-    'something new'
-    """
-    for prefix, sv in BREAK_REASONS_SV:
-        if reason.startswith(prefix):
-            return sv
-    return reason
 
 
 def sources_of(frame: pd.DataFrame) -> tuple[Source, ...]:
@@ -226,7 +186,7 @@ class _Inputs:
         spec = self.indicator(ind)
         if spec is None:
             return []
-        return [SeriesBreak(b.year, sv_break_reason(b.reason)) for b in spec.breaks]
+        return [SeriesBreak(b.year, b.reason_sv) for b in spec.breaks]
 
     def rows(self, indicator: str, levels: Sequence[str]) -> pd.DataFrame:
         if self.counts is None:

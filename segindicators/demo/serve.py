@@ -39,7 +39,7 @@ TAB5956    ``UtbildningsNiva`` ``21``, ``3+4``, ``5``, ``6``,      ``education_2
            ``US``; ``000005MO``
 TAB6534    same codes; ``000007Z6``                               ``education_25_65`` (2024)
 TAB6258    ``Upplatelseform`` ``1``, ``2``, ``3``; ``000006OC``   ``dwellings_tenure`` rental / cooperative /
-           (DeSO/RegSO; ``ÖVRIGT`` "..": the generator has none)  owner (2015–2023)
+           (DeSO/RegSO; ``ÖVRIGT`` 0: the generator has none)    owner (2015–2023)
 TAB6638    same codes; ``00000864`` (DeSO/RegSO 2025 only)        ``dwellings_tenure`` (2024)
 TAB6253    ``Upplatelseform`` ``HYRESRÄTT``, ``BOSTADSRÄTT``,     ``persons_tenure`` rental / cooperative /
            ``ÄG/ANDEL``, ``ÖVRIGT``, ``TOTALT``; ``000007DQ``     owner / unknown / total
@@ -309,15 +309,17 @@ def _recipes(
     out["TAB5956"] = {(code, "000005MO"): col(f"education_25_64|{cat}") for code, cat in levels.items()}
     out["TAB6534"] = {(code, "000007Z6"): col(f"education_25_65|{cat}") for code, cat in levels.items()}
 
-    # Dwellings by tenure [Upplatelseform, ContentsCode]: TAB6258 (to 2023), TAB6638 (from 2024); no ÖVRIGT
+    # Dwellings by tenure [Upplatelseform, ContentsCode]: TAB6258 (to 2023), TAB6638 (from 2024). The generator
+    # has no "other/missing" tenure, so ÖVRIGT is a true 0 of the synthetic municipality (not a suppressed cell):
+    # 0 where the dwellings total is known, missing where it is not.
     tenure = {"1": "rental", "2": "cooperative", "3": "owner"}
-    out["TAB6258"] = {
-        (c, "000006OC"): years(col(f"dwellings_tenure|{t}"), 0, FIRST_2025_YEAR - 1)
-        for c, t in tenure.items()
-    }
-    out["TAB6638"] = {
-        (c, "00000864"): years(col(f"dwellings_tenure|{t}"), FIRST_2025_YEAR, 9999) for c, t in tenure.items()
-    }
+    dw_total = v["dwellings_tenure|total"]
+    none_other = (dw_total.where(dw_total.isna(), 0.0), None)
+    for tid, content, lo, hi in (("TAB6258", "000006OC", 0, FIRST_2025_YEAR - 1),
+                                 ("TAB6638", "00000864", FIRST_2025_YEAR, 9999)):  # fmt: skip
+        cells = {(c, content): years(col(f"dwellings_tenure|{t}"), lo, hi) for c, t in tenure.items()}
+        cells[("ÖVRIGT", content)] = years(none_other, lo, hi)
+        out[tid] = cells
 
     # TAB6253 [Upplatelseform, ContentsCode]: persons by tenure
     ptenure = {"HYRESRÄTT": "rental", "BOSTADSRÄTT": "cooperative", "ÄG/ANDEL": "owner", "ÖVRIGT": "unknown",
