@@ -58,6 +58,7 @@ import pandas as pd
 from segindicators._io import atomic_write_text, write_frame
 from segindicators.catalogue.builder import COLUMNS
 from segindicators.charts.standard import stage_charts
+from segindicators.errors import Failure
 from segindicators.http import RetryPolicy
 from segindicators.kolada.stage import stage_kolada
 from segindicators.paths import SYNTHETIC_MARKER, processed_dir, project_home, raw_dir, reports_dir
@@ -81,12 +82,20 @@ TEXT_COLUMNS = ("kommun", "level", "geo_version", "area", "area_name", "indicato
                 "source_table", "table_updated", "flags")  # fmt: skip
 
 
-class RefreshError(RuntimeError):
-    """A stage failed; ``stage`` names it. The previous outputs are untouched."""
+class RefreshError(Failure, RuntimeError):
+    """A stage failed; ``stage`` names it. The previous outputs are untouched (exit code 1 in the CLI)."""
 
     def __init__(self, stage: str, message: str) -> None:
         super().__init__(f"stage '{stage}' failed: {message}")
         self.stage = stage
+        self.cause_text = message
+
+    def lines(self) -> list[str]:
+        """The failed stage and its cause, then what a failed run leaves."""
+        return [
+            f"Körningen misslyckades i steget {self.stage}: {self.cause_text}",
+            "Tidigare resultat i data/processed och reports/ är orörda.",
+        ]
 
 
 @dataclass(frozen=True)
@@ -567,10 +576,12 @@ def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -
 
 def stage_changes(ctx: RunContext) -> None:
     """Compare with the previous run's counts.parquet; write changes.md, changes.xlsx, changes_moved.csv."""
+    from segindicators.checks import read_table
     from segindicators.pipeline.changes import compare_counts
 
     previous = ctx.previous_processed / "counts.parquet"
-    result = compare_counts(pd.read_parquet(previous), ctx.counts) if previous.exists() else None
+    hint = "Move the broken file away: the next run then writes the change report without a comparison."
+    result = compare_counts(read_table(previous, hint=hint), ctx.counts) if previous.exists() else None
     atomic_write_text(ctx.reports / "changes.md", _changes_markdown(result, ctx))
     if result is not None:
         with pd.ExcelWriter(ctx.reports / "changes.xlsx", engine="openpyxl") as xl:
