@@ -10,6 +10,8 @@ lookups folder, empty caches offline, and arguments checked before the cache (Ko
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -191,3 +193,32 @@ def test_an_unexpected_error_is_one_line_pointing_at_debug(monkeypatch):
     result = _invoke(["catalogue"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "unexpected error (KeyError: 'area_name')" in result.output and "--debug" in result.output
+
+
+def test_changed_cache_file_offline_is_named_and_online_fetched_again(tmp_path):
+    from segindicators.testing import FakePxWeb
+
+    fake = FakePxWeb(max_calls=100, time_window=1.0)
+    fake.add_table("TAB1", "Folkmängd (syntetiska data)", {"Region": ["0580", "0581"], "Tid": ["2024"]},
+                   values=[100, 200])  # fmt: skip
+    cache, out = tmp_path / "cache", tmp_path / "x.csv"
+    args = ["scb", "fetch", "TAB1", "--select", "Region=*", "--select", "Tid=2024", "-o", str(out),
+            "--cache-dir", str(cache)]  # fmt: skip
+    with fake:
+        assert _invoke([*args, "--base-url", fake.url]).exit_code == 0
+        bodies = []
+        for prov in cache.rglob("*.json"):
+            if json.loads(prov.read_text()).get("what") == "data":
+                bodies.append(prov.with_suffix(".body"))
+        (body,) = bodies
+        body.chmod(0o644)
+        body.write_bytes(body.read_bytes().replace(b"100", b"999"))
+        result = _invoke([*args, "--offline"])
+        assert result.exit_code == 1 and str(body) in " ".join(result.output.split())
+        assert "sha256" in result.output and "Traceback" not in result.output
+        with pytest.warns(Warning, match="fetched again"):
+            result = _invoke([*args, "--base-url", fake.url])
+        assert result.exit_code == 0, result.output
+        assert b"999" in body.read_bytes() and len(list(body.parent.glob("*.body"))) == 2
+    assert _invoke([*args, "--offline"]).exit_code == 0  # the valid newer entry is read from now on
+    assert pd.read_csv(out)["value"].tolist() == [100.0, 200.0]
