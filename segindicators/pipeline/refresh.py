@@ -30,8 +30,13 @@ replacing the placeholders, see :func:`replace_stage`):
     answers, WFS layers) with its provenance record, versions, parameters, output hashes.
 
 All-or-nothing: ``data/processed`` and ``reports/<year>`` are written into staging folders
-(:func:`segindicators.pipeline.staging.staged_directory`) that replace the live folders only after every stage
-succeeded; a failed or killed run leaves the previous outputs untouched. ``data/raw`` only grows.
+(:func:`segindicators.pipeline.staging.staged_directories`) that replace the live folders only after every
+stage succeeded; a failed or killed run leaves the previous outputs untouched. ``data/raw`` only grows.
+
+One run at a time: a run holds ``data/.refresh.lock`` (:mod:`segindicators.pipeline.lock`); a second run on
+the same project folder refuses, naming the holder's pid and start time. A lock left by a killed run is
+taken over, and before its first stage a run finishes or removes what a killed run left behind
+(:func:`segindicators.pipeline.staging.recover`); both are noted among the run's warnings.
 
 HTTP calls and idempotency. Online, the SCB client reads ``/config``, each table's ``/metadata`` (the
 catalogue check) and, for a selection already in the cache, asks ``/tables/{id}`` whether SCB's ``updated``
@@ -46,8 +51,8 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,10 +64,11 @@ from segindicators._io import atomic_write_text, write_frame
 from segindicators.catalogue.builder import COLUMNS
 from segindicators.charts.standard import stage_charts
 from segindicators.errors import Failure
-from segindicators.http import RetryPolicy
+from segindicators.http import CacheIntegrityWarning, RetryPolicy
 from segindicators.kolada.stage import stage_kolada
 from segindicators.paths import SYNTHETIC_MARKER, processed_dir, project_home, raw_dir, reports_dir
-from segindicators.pipeline.staging import staged_directory
+from segindicators.pipeline.lock import refresh_lock
+from segindicators.pipeline.staging import COMMIT_JOURNAL, recover, staged_directories
 from segindicators.typology.stage import stage_typology
 
 __all__ = [
@@ -707,6 +713,23 @@ def _clients(options: RefreshOptions, home: Path) -> tuple[Any, Any]:
     return scb, wfs
 
 
+def _run_stage(stage: Stage, ctx: RunContext) -> None:
+    """Run one stage; a cache file that failed its integrity check (reported as a warning) is recorded too.
+
+    Every warning the stage issues is shown as usual afterwards; :class:`CacheIntegrityWarning` s are also
+    added to ``ctx.warnings`` (and so to the manifest).
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            stage.run(ctx)
+    finally:
+        for w in caught:
+            if issubclass(w.category, CacheIntegrityWarning):
+                ctx.warnings.append(f"{stage.name}: {w.message}")
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+
 def run_refresh(
     options: RefreshOptions,
     *,
@@ -728,6 +751,8 @@ def run_refresh(
     ------
     RefreshError
         Naming the failed stage and the cause; ``data/processed`` and ``reports/<year>`` are unchanged.
+    RefreshLocked
+        Another run holds ``data/.refresh.lock`` (:mod:`segindicators.pipeline.lock`); nothing was done.
     """
     from segindicators.catalogue.definitions import load_catalogue
     from segindicators.geography.profiles import load_profile
@@ -737,31 +762,36 @@ def run_refresh(
     notify = on_stage or (lambda *a: None)
     timings: dict[str, float] = {}
     started = datetime.now(UTC)
-    scb, wfs = _clients(options, home)
-    try:
-        with ExitStack() as stack:
-            processed = stack.enter_context(staged_directory(processed_dir(home)))
-            reports = stack.enter_context(staged_directory(reports_dir(options.year_for_report, home)))
-            ctx = RunContext(
-                options=options, home=home, processed=processed, reports=reports,
-                previous_processed=processed_dir(home), scb=scb, wfs=wfs, catalogue=load_catalogue(),
-                profile=options.profile if options.profile is not None else load_profile(options.kommun),
-            )  # fmt: skip
-            ctx.extra["started"] = started
-            for stage in stages:
-                notify(stage.name, "start", None)
-                t0 = time.perf_counter()
-                try:
-                    stage.run(ctx)
-                except Exception as exc:
+    targets = [processed_dir(home), reports_dir(options.year_for_report, home)]
+    with refresh_lock(home) as lock:
+        # Under the lock no other run writes here: finish or remove what a killed run left behind.
+        cleaned = recover(
+            [home / "data", home / "reports"], journal=home / "data" / COMMIT_JOURNAL, locked=True
+        )
+        scb, wfs = _clients(options, home)
+        try:
+            with staged_directories(targets, journal=home / "data" / COMMIT_JOURNAL) as (processed, reports):
+                ctx = RunContext(
+                    options=options, home=home, processed=processed, reports=reports,
+                    previous_processed=processed_dir(home), scb=scb, wfs=wfs, catalogue=load_catalogue(),
+                    profile=options.profile if options.profile is not None else load_profile(options.kommun),
+                )  # fmt: skip
+                ctx.extra["started"] = started
+                ctx.warnings.extend(f"refresh: {note}" for note in [*lock.notes, *cleaned])
+                for stage in stages:
+                    notify(stage.name, "start", None)
+                    t0 = time.perf_counter()
+                    try:
+                        _run_stage(stage, ctx)
+                    except Exception as exc:
+                        timings[stage.name] = time.perf_counter() - t0
+                        notify(stage.name, "failed", timings[stage.name])
+                        raise RefreshError(stage.name, f"{type(exc).__name__}: {exc}") from exc
                     timings[stage.name] = time.perf_counter() - t0
-                    notify(stage.name, "failed", timings[stage.name])
-                    raise RefreshError(stage.name, f"{type(exc).__name__}: {exc}") from exc
-                timings[stage.name] = time.perf_counter() - t0
-                notify(stage.name, "done", timings[stage.name])
-    finally:
-        scb.close()
-        wfs.close()
+                    notify(stage.name, "done", timings[stage.name])
+        finally:
+            scb.close()
+            wfs.close()
     return RefreshResult(
         home=home,
         processed=processed_dir(home),
