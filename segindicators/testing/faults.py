@@ -239,7 +239,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("500-burst", "HTTP 500 burst longer than the retries", _status(lambda p: p.max_tries, 500)),
     Fault("503-recovery", "HTTP 503, then recovery", _status(lambda p: p.max_tries - 1, 503)),
     Fault(
-        "429-storm", "429 storm with Retry-After", _status(lambda p: max(1, min(5, p.max_rate_limited - 1)), 429, "1")
+        "429-storm",
+        "429 storm with Retry-After",
+        _status(lambda p: max(1, min(5, p.max_rate_limited - 1)), 429, "1"),
     ),
     Fault("read-timeout", "read timeout (answer slower than the timeout)", _delay),
     Fault("truncated", "truncated body (connection cut)", _truncate),
