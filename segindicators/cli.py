@@ -2,16 +2,25 @@
 
 Each pipeline stage registers its own sub-command group here; the functions behind them live in the
 stage's package, so the CLI only parses arguments and prints.
+
+Errors follow one policy (:mod:`segindicators.errors`): each command validates its arguments first, and
+a known failure prints one message and exits 2 (usage) or 1 (failure), without a traceback unless
+``--debug`` is given (anywhere on the command line) or ``SEGINDICATORS_DEBUG=1`` is set. The root group
+below is the safety net for anything raised outside a command (option callbacks, group callbacks).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from segindicators import __version__
 from segindicators.catalogue import cli as catalogue_cli
 from segindicators.charts import cli as charts_cli
 from segindicators.demo import cli as demo_cli
+from segindicators.errors import DEBUG_FLAG, report
 from segindicators.geography import cli as geography_cli
 from segindicators.kolada import cli as kolada_cli
 from segindicators.pipeline import cli as pipeline_cli
@@ -19,11 +28,39 @@ from segindicators.plan import cli as plan_cli
 from segindicators.scb import cli as scb_cli
 from segindicators.typology import cli as typology_cli
 
+_DEBUG_META = "segindicators.debug"
+
+
+class _RootGroup(TyperGroup):
+    """The root command group: takes ``--debug`` from anywhere on the line and reports escaped errors."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        """Remove every ``--debug`` before a ``--`` separator and remember it for this invocation."""
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:end]:
+            ctx.meta[_DEBUG_META] = True
+            args = [a for a in args[:end] if a != "--debug"] + args[end:]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        """Run the command with :data:`~segindicators.errors.DEBUG_FLAG` set; report what escapes it."""
+        token = DEBUG_FLAG.set(bool(ctx.meta.get(_DEBUG_META)))
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            raise typer.Exit(report(exc)) from None
+        finally:
+            DEBUG_FLAG.reset(token)
+
+
 app = typer.Typer(
     name="segindicators",
     help="Residential segregation indicators for Swedish municipalities from SCB district statistics.",
     no_args_is_help=True,
     add_completion=False,
+    cls=_RootGroup,
 )
 
 
@@ -37,6 +74,11 @@ def _version_callback(value: bool) -> None:
 def main(
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="Show the full traceback of a failure (also anywhere on the line, or SEGINDICATORS_DEBUG=1).",
     ),
 ) -> None:
     """segindicators: fetch SCB district data, compute segregation indices, follow the plan."""

@@ -135,8 +135,16 @@ def _build_demo(home: Path) -> None:
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
+    from segindicators.checks import read_table  # an unreadable file is a Failure naming it
+
     path = folder / name
-    return pd.read_parquet(path) if path.is_file() else None
+    return read_table(path) if path.is_file() else None
+
+
+def _read_geo(path: Path) -> Any:
+    from segindicators.checks import read_table
+
+    return read_table(path, geo=True)
 
 
 def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
@@ -170,9 +178,7 @@ def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
     for level in ("deso", "regso"):
         path = folder / f"geometry_{level}.parquet"
         if path.is_file():
-            import geopandas as gpd
-
-            geometry[level] = gpd.read_parquet(path)
+            geometry[level] = _read_geo(path)
     manifest = None
     reports = folder.parent.parent / "reports"
     manifests = sorted(reports.glob("*/manifest.json")) if reports.is_dir() else []
@@ -181,7 +187,7 @@ def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
     synthetic = is_synthetic(folder) or bool(manifest and manifest.get("synthetic"))
     return Workspace(
         processed=folder,
-        counts=pd.read_parquet(folder / "counts.parquet"),
+        counts=_read(folder, "counts.parquet"),
         indices=_read(folder, "indices.parquet"),
         plan_status=_read(folder, "plan_status.parquet"),
         typology=_read(folder, "typology.parquet"),

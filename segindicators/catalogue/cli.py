@@ -10,10 +10,12 @@ from rich.console import Console
 from rich.table import Table
 
 from segindicators.catalogue.definitions import catalogue_table, load_catalogue
+from segindicators.errors import cli_errors
 
 __all__ = ["build", "catalogue"]
 
 
+@cli_errors
 def catalogue(
     verify_only: bool = typer.Option(
         False, "--verify-only", help="List only entries with unconfirmed codes."
@@ -37,6 +39,7 @@ def catalogue(
     console.print("(verify) = value codes not yet confirmed against SCB's /metadata; checked at build time.")
 
 
+@cli_errors
 def build(
     kommun: str = typer.Option(..., "--kommun", help="Municipality code, e.g. 0580 (Linköping)."),
     years: str = typer.Option(..., "--years", help="Reference years, e.g. 2020-2024 or 2021,2023."),
@@ -47,19 +50,21 @@ def build(
     ] = None,
 ) -> None:
     """Build processed counts for a municipality from SCB (one call per table and geography version)."""
+    from segindicators import checks
+
     if level not in ("DeSO", "RegSO"):
         raise typer.BadParameter(f"--level must be DeSO or RegSO, got {level!r}")
-    from segindicators.catalogue.builder import build_counts, expected_years, parse_years
+    kommun = checks.check_kommun(kommun)
+    wanted = list(checks.check_years(checks.parse_years_option(years)))
+    checks.check_home(None)
+    checks.check_output_file(out, "--out")
+    from segindicators.catalogue.builder import build_counts, expected_years
     from segindicators.catalogue.validate import validate_counts
     from segindicators.paths import processed_dir, raw_dir
+    from segindicators.scb import ScbClient
 
-    try:
-        from segindicators.scb import ScbClient
-    except ImportError as exc:  # the client lands in its own branch
-        raise typer.BadParameter(f"the SCB client is not available in this installation ({exc})") from exc
     client = ScbClient(cache_dir=raw_dir() / "scb", offline=offline)
     target = out or processed_dir() / "counts.parquet"
-    wanted = parse_years(years)
     frame = build_counts(client, kommun, wanted, level, out=target)
     report = validate_counts(frame, expected_years=expected_years(load_catalogue(), wanted, level))
     for problem in report.problems:

@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from segindicators.errors import Failure, cli_errors
+
 __all__ = ["charts_command"]
 
 
@@ -31,6 +33,7 @@ def _retrieved_from_manifest(out: Path) -> str | None:
     return stamps[-1] if stamps else None
 
 
+@cli_errors
 def charts_command(
     kommun: Annotated[str, typer.Option("--kommun", help="Four-digit municipality code, e.g. 0580.")],
     year: Annotated[int, typer.Option("--year", help="Report year (folder reports/<year>).")],
@@ -47,11 +50,20 @@ def charts_command(
 ) -> None:
     """Render the standard chart set (PNG, SVG, PDF + xlsx per chart, and index.md) from processed data, and the
     report built from them: index.html and the Word draft uppfoljning_<kommun>_<year>.docx."""
+    from segindicators import checks
     from segindicators.paths import processed_dir as default_processed
     from segindicators.paths import reports_dir
 
     from .standard import render_standard_charts
 
+    kommun = checks.check_kommun(kommun, synthetic=True)
+    checks.check_year(year, param="--year")
+    checks.check_folder(
+        processed_dir, "--processed-dir", must_exist=True, writable=False, expected=checks.PROCESSED_FOLDER
+    )
+    checks.check_folder(out, "--out")
+    if out is None:
+        checks.check_home(None)
     console = Console()
     src = processed_dir if processed_dir is not None else default_processed()
     target = out if out is not None else reports_dir(year)
@@ -60,8 +72,7 @@ def charts_command(
             src, target, kommun=kommun, year=year, retrieved=_retrieved_from_manifest(Path(target))
         )
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        console.print(f"[red bold]Diagrammen kunde inte ritas:[/] {escape(str(exc))}")
-        raise typer.Exit(code=1) from None
+        raise Failure(f"Diagrammen kunde inte ritas: {exc}") from exc
     for c in charts:
         console.print(f"  ✓ {c.name}")
     for s in charts.skipped:

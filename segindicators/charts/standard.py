@@ -133,17 +133,17 @@ def load_processed(processed_dir: str | Path) -> dict[str, Any]:
             f"processed_dir={str(d)!r}: no counts.parquet there; run `segindicators refresh` (or `demo`) first, "
             "or pass --processed-dir pointing at data/processed."
         )
+    from segindicators.checks import read_table  # an unreadable file is a Failure naming it
+
     out: dict[str, Any] = {"synthetic": is_synthetic(d)}
     for name in ("counts", "indices", "plan_status", "lookup"):
         if (d / f"{name}.parquet").exists():
-            out[name] = pd.read_parquet(d / f"{name}.parquet")
+            out[name] = read_table(d / f"{name}.parquet")
     geometry = {}
     for level in ("deso", "regso"):
         p = d / f"geometry_{level}.parquet"
         if p.exists():
-            import geopandas as gpd
-
-            geometry[level] = gpd.read_parquet(p)
+            geometry[level] = read_table(p, geo=True)
     out["geometry"] = geometry
     return out
 

@@ -15,9 +15,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from segindicators.pipeline.refresh import RefreshError, RefreshOptions
+from segindicators.errors import Failure, cli_errors
+from segindicators.pipeline.refresh import RefreshOptions
 
 __all__ = ["demo", "processed_digests"]
 
@@ -35,6 +35,7 @@ def _default_notebooks() -> Path | None:
     return folder if folder.is_dir() else None
 
 
+@cli_errors
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Output folder (data/ and reports/ land here).")] = Path(
         "demo-output"
@@ -47,7 +48,7 @@ def demo(
     ] = None,
 ) -> None:
     """Run the full refresh on a synthetic municipality (kommun 9999) served by in-process fake SCB servers."""
-    from segindicators.catalogue.builder import parse_years
+    from segindicators import checks
     from segindicators.demo.kolada import demo_kolada
     from segindicators.demo.profile import demo_plan, demo_profile
     from segindicators.demo.serve import demo_server
@@ -56,47 +57,50 @@ def demo(
     from segindicators.pipeline.cli import print_summary, run_with_progress
     from segindicators.testing.fake_wfs import FakeWfs
 
+    year_list = list(checks.check_years(checks.parse_years_option(years), synthetic=True))
+    checks.check_home(out, "--out")
+    checks.check_folder(
+        notebooks, "--notebooks", must_exist=True, writable=False, expected="an existing folder of notebooks"
+    )
     console = Console()
     console.print(f"[bold]{SYNTHETIC_LABEL}[/] – fiktiv kommun 9999, utdata i {out}")
     t0 = time.perf_counter()
     synthetic = generate(seed if seed is not None else DEFAULT_SEED)
-    plan, year_list = demo_plan(), parse_years(years)
+    plan = demo_plan()
     kolada = demo_kolada(plan_kpis(plan), year_list, seed=seed if seed is not None else DEFAULT_SEED)
     with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs, kolada:
         options = RefreshOptions(
             kommun="9999", years=tuple(year_list), base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url,
             home=out, profile=demo_profile(), plan=plan, notebooks=notebooks or _default_notebooks(), synthetic=True,
         )  # fmt: skip
-        try:
-            result = run_with_progress(options, console)
-            print_summary(result, console)
-            console.print(
-                f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, "
-                f"WFS {wfs.request_count}, Kolada {kolada.request_count}"
+        # a failed run raises RefreshError, reported by cli_errors (stage, cause; exit code 1)
+        result = run_with_progress(options, console)
+        print_summary(result, console)
+        console.print(
+            f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, "
+            f"WFS {wfs.request_count}, Kolada {kolada.request_count}"
+        )
+        first = processed_digests(result.processed)
+        if not once:
+            before = (fake.request_count, wfs.request_count, kolada.request_count)
+            console.print("\n[bold]Andra körningen (--offline)[/]: samma indata, inga HTTP-anrop väntas")
+            again = run_with_progress(RefreshOptions(**{**options.__dict__, "offline": True}), console)
+            calls = (
+                fake.request_count - before[0],
+                wfs.request_count - before[1],
+                kolada.request_count - before[2],
             )
-            first = processed_digests(result.processed)
-            if not once:
-                before = (fake.request_count, wfs.request_count, kolada.request_count)
-                console.print("\n[bold]Andra körningen (--offline)[/]: samma indata, inga HTTP-anrop väntas")
-                again = run_with_progress(RefreshOptions(**{**options.__dict__, "offline": True}), console)
-                calls = (
-                    fake.request_count - before[0],
-                    wfs.request_count - before[1],
-                    kolada.request_count - before[2],
-                )
-                same = processed_digests(again.processed) == first
-                console.print(
-                    f"Andra körningen: {calls[0]} + {calls[1]} + {calls[2]} förfrågningar till servrarna "
-                    "(PxWeb + WFS + Kolada); "
-                    f"data/processed byte-identisk: {'ja' if same else 'NEJ'}"
-                )
-                if calls != (0, 0, 0) or not same:
-                    raise typer.Exit(code=1)
-        except RefreshError as exc:
+            same = processed_digests(again.processed) == first
             console.print(
-                f"[red bold]Demon misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}"
+                f"Andra körningen: {calls[0]} + {calls[1]} + {calls[2]} förfrågningar till servrarna "
+                "(PxWeb + WFS + Kolada); "
+                f"data/processed byte-identisk: {'ja' if same else 'NEJ'}"
             )
-            raise typer.Exit(code=1) from None
+            if calls != (0, 0, 0) or not same:
+                raise Failure(
+                    f"the demo's offline run made {sum(calls)} requests (expected 0) or wrote different "
+                    f"tables (byte-identical: {'yes' if same else 'no'}); this is a bug in segindicators."
+                )
     console.print(f"[bold]Total tid: {time.perf_counter() - t0:.1f} s[/]")
 
 

@@ -7,7 +7,13 @@
 Nothing here knows about SCB; the API-specific clients build on these pieces.
 """
 
-from segindicators.http.cache import CacheEntry, RawCache, cache_key
+from segindicators.http.cache import (
+    CacheEntry,
+    CacheIntegrityError,
+    CacheIntegrityWarning,
+    RawCache,
+    cache_key,
+)
 from segindicators.http.client import (
     HttpClient,
     HttpError,
@@ -20,6 +26,8 @@ from segindicators.http.ratelimit import SlidingWindowLimiter
 
 __all__ = [
     "CacheEntry",
+    "CacheIntegrityError",
+    "CacheIntegrityWarning",
     "HttpClient",
     "HttpError",
     "HttpResponse",

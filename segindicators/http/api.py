@@ -43,7 +43,12 @@ class ApiClient:
 
         self.base_url = base_url.rstrip("/")
         self.offline = offline
-        self.cache = RawCache(Path(cache_dir) if cache_dir is not None else raw_dir() / cache_subdir)
+        # A cached file that fails its sha256 check: offline it is an error naming the file; online it is
+        # reported and the answer fetched again (see segindicators.http.cache).
+        self.cache = RawCache(
+            Path(cache_dir) if cache_dir is not None else raw_dir() / cache_subdir,
+            on_corrupt="raise" if offline else "refetch",
+        )
         self._http_kwargs = http_kwargs
         self._http_client: HttpClient | None = None
 

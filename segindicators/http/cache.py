@@ -10,6 +10,14 @@ Layout under the cache root (every name derives from hashes or our own clock, ne
 first and the provenance last, both atomically and never over an existing file, so an entry is valid only
 once its provenance exists and the body's sha256 matches. A newer response gets its own pair of files;
 :meth:`RawCache.latest` picks the newest.
+
+Integrity on read. Every entry handed out has been checked: its body's sha256 equals the provenance record's.
+A file changed after it was stored (or a provenance record that no longer parses) is never parsed. What
+happens instead depends on ``on_corrupt``: ``"raise"`` (offline, the default) raises
+:class:`CacheIntegrityError` naming the file; ``"refetch"`` (online) issues a :class:`CacheIntegrityWarning`
+naming the file and answers as if the entry were absent, so the client fetches the answer again and stores
+it as a new entry — the changed file is left where it is (``data/raw`` is never rewritten) and the valid
+newer entry is the one read from then on.
 """
 
 from __future__ import annotations
@@ -17,13 +25,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from segindicators._io import atomic_write_bytes
+from segindicators.errors import Failure
+
+
+class CacheIntegrityError(Failure, ValueError):
+    """A raw cache file no longer matches its provenance record (offline: nothing else to read)."""
+
+
+class CacheIntegrityWarning(UserWarning):
+    """A raw cache file no longer matches its provenance record; online, the answer is fetched again."""
 
 
 def canonical_json(obj: Any) -> str:
@@ -55,31 +73,98 @@ def validate_json(body: bytes) -> None:
         raise ValueError(f"response body is not valid JSON ({exc}); it may be truncated") from exc
 
 
+_FIX = (
+    "It is not parsed. Run once online to fetch the answer again (it is stored as a new entry and the "
+    "changed file is kept, since data/raw is never rewritten), or restore the file from a backup."
+)
+
+
 @dataclass(frozen=True)
 class CacheEntry:
-    """One stored response: its body file and provenance record."""
+    """One stored response: its body file and provenance record (empty when the record does not parse)."""
 
     key: str
     body_path: Path
     provenance: Mapping[str, Any]
 
-    def read_bytes(self) -> bytes:
-        """The stored body; raises if its sha256 no longer matches the provenance."""
-        data = self.body_path.read_bytes()
+    @property
+    def provenance_path(self) -> Path:
+        """The provenance record beside the body."""
+        return self.body_path.with_suffix(".json")
+
+    def problem(self) -> str | None:
+        """Why the entry is not intact (body sha256 ≠ provenance, unreadable record or body), or None."""
+        if not self.provenance:
+            return f"raw cache record {self.provenance_path} is corrupt: it does not parse as a provenance record"
+        try:
+            data = self.body_path.read_bytes()
+        except OSError as exc:
+            return f"raw cache file {self.body_path} is unreadable ({exc.strerror or exc})"
         digest = hashlib.sha256(data).hexdigest()
         if digest != self.provenance.get("sha256"):
-            raise ValueError(
-                f"cache file {self.body_path} is corrupt: sha256 {digest} differs from its provenance "
-                f"{self.provenance.get('sha256')}; delete the entry and fetch again."
+            return (
+                f"raw cache file {self.body_path} is corrupt: its sha256 {digest} differs from the one in its "
+                f"provenance record {self.provenance_path.name} ({self.provenance.get('sha256')}); the file was "
+                "changed after it was stored"
+            )
+        return None
+
+    def read_bytes(self) -> bytes:
+        """The stored body; raises :class:`CacheIntegrityError` if its sha256 no longer matches the provenance."""
+        data = self.body_path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if not self.provenance or digest != self.provenance.get("sha256"):
+            raise CacheIntegrityError(
+                self.problem() or f"raw cache file {self.body_path} is corrupt", hint=_FIX
             )
         return data
 
 
 class RawCache:
-    """Store and look up raw responses by key; see the module docstring for layout and guarantees."""
+    """Store and look up raw responses by key; see the module docstring for layout and guarantees.
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    Parameters
+    ----------
+    root
+        Cache folder.
+    on_corrupt
+        ``"raise"``: an entry that fails its sha256 check raises :class:`CacheIntegrityError`;
+        ``"refetch"``: it is reported (:class:`CacheIntegrityWarning`, :attr:`problems`) and treated as absent.
+    """
+
+    def __init__(
+        self, root: str | os.PathLike[str], *, on_corrupt: Literal["raise", "refetch"] = "raise"
+    ) -> None:
+        if on_corrupt not in ("raise", "refetch"):
+            raise ValueError(f"on_corrupt: expected 'raise' or 'refetch', got {on_corrupt!r}.")
         self.root = Path(root)
+        self.on_corrupt = on_corrupt
+        #: Problems reported so far (``"refetch"`` mode), one message per corrupt file.
+        self.problems: list[str] = []
+        self._checked: dict[tuple[str, int, int], str | None] = {}
+
+    def _problem(self, entry: CacheEntry) -> str | None:
+        """:meth:`CacheEntry.problem`, remembered per file state (path, size, mtime)."""
+        try:
+            st = entry.body_path.stat()
+        except OSError:
+            return entry.problem()
+        state = (str(entry.body_path), st.st_size, st.st_mtime_ns)
+        if state not in self._checked or not entry.provenance:
+            self._checked[state] = entry.problem()
+        return self._checked[state]
+
+    def _corrupt(self, problem: str) -> None:
+        """Raise or report a corrupt entry according to :attr:`on_corrupt`."""
+        if self.on_corrupt == "raise":
+            raise CacheIntegrityError(problem + ".", hint=_FIX)
+        if problem not in self.problems:
+            self.problems.append(problem)
+            warnings.warn(
+                f"{problem}. It is not parsed: the answer is fetched again and stored as a new entry.",
+                CacheIntegrityWarning,
+                stacklevel=3,
+            )
 
     def _dir(self, key: str) -> Path:
         if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
@@ -89,7 +174,11 @@ class RawCache:
         return self.root / key[:2] / key
 
     def entries(self, key: str) -> list[CacheEntry]:
-        """All valid entries under ``key``, oldest first (entries without a provenance are skipped)."""
+        """All complete entries under ``key`` (body and provenance present), oldest first, unchecked.
+
+        A body without its provenance record (a crash between the two writes) is not an entry. A record that
+        does not parse gives an entry with empty provenance (which never passes the integrity check).
+        """
         folder = self._dir(key)
         if not folder.is_dir():
             return []
@@ -98,21 +187,61 @@ class RawCache:
             body_path = prov_path.with_suffix(".body")
             if not body_path.exists():
                 continue
-            provenance = json.loads(prov_path.read_text(encoding="utf-8"))
+            try:
+                provenance = json.loads(prov_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                provenance = {}
+            if not isinstance(provenance, dict):
+                provenance = {}
             out.append(CacheEntry(key=key, body_path=body_path, provenance=provenance))
         return out
 
     def latest(self, key: str) -> CacheEntry | None:
-        """The newest valid entry under ``key`` or None."""
+        """The newest entry under ``key`` if it is intact, else None (``"refetch"``) or an error (``"raise"``)."""
         found = self.entries(key)
-        return found[-1] if found else None
+        if not found:
+            return None
+        problem = self._problem(found[-1])
+        if problem is None:
+            return found[-1]
+        self._corrupt(problem)
+        return None
 
     def find(self, key: str, sha256: str) -> CacheEntry | None:
-        """The entry under ``key`` whose body has the given sha256, or None."""
-        for entry in self.entries(key):
-            if entry.provenance.get("sha256") == sha256:
+        """The newest intact entry under ``key`` whose body has the given sha256, or None.
+
+        When entries with that sha256 exist but none is intact: ``"raise"`` raises, ``"refetch"`` reports.
+        """
+        candidates = [e for e in self.entries(key) if e.provenance.get("sha256") == sha256]
+        problems = []
+        for entry in reversed(candidates):
+            problem = self._problem(entry)
+            if problem is None:
                 return entry
+            problems.append(problem)
+        if problems:
+            self._corrupt(problems[0])
         return None
+
+    def verify(self) -> list[str]:
+        """Check every entry under the cache root; one message per entry that is not intact.
+
+        Also reports bodies without a provenance record and leftover temporary files (of an interrupted
+        write); neither is ever read as an answer.
+        """
+        out: list[str] = []
+        if not self.root.is_dir():
+            return out
+        for folder in sorted(p for p in self.root.glob("*/*") if p.is_dir()):
+            for entry in self.entries(folder.name) if len(folder.name) == 64 else []:
+                problem = entry.problem()
+                if problem is not None:
+                    out.append(problem)
+            for body in sorted(folder.glob("*.body")):
+                if not body.with_suffix(".json").exists():
+                    out.append(f"raw cache file {body} has no provenance record (an interrupted write)")
+            out += [f"temporary file {p} left by an interrupted write" for p in sorted(folder.glob(".*.tmp"))]
+        return out
 
     def put(
         self,
@@ -131,9 +260,10 @@ class RawCache:
         if validate is not None:
             validate(body)
         digest = hashlib.sha256(body).hexdigest()
-        latest = self.latest(key)
+        found = self.entries(key)
+        latest = found[-1] if found and self._problem(found[-1]) is None else None
         if latest is not None and latest.provenance.get("sha256") == digest:
-            return latest  # unchanged answer: nothing new to store
+            return latest  # unchanged answer: nothing new to store (a corrupt newest entry is not reused)
         # Otherwise a new pair of files, even if an older entry had these bytes (A → B → A stays newest-wins).
         now = datetime.now(UTC)
         stem = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}_{digest[:16]}"

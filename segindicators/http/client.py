@@ -56,7 +56,12 @@ class HttpTransportError(HttpError):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded retry settings; see the module docstring for the rules."""
+    """Bounded retry settings; see the module docstring for the rules.
+
+    ``read_timeout``, when set, replaces the client's read timeout (seconds to wait for an answer per
+    attempt; a slower answer is a transient failure and is retried). Every client that takes a retry policy
+    honours it, so one setting shortens the wait for all of them (the fault tests use it).
+    """
 
     max_tries: int = 5
     max_rate_limited: int = 10
@@ -64,6 +69,7 @@ class RetryPolicy:
     backoff_max: float = 30.0
     jitter: float = 0.5
     max_retry_after: float = 300.0
+    read_timeout: float | None = None
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based) of a transient failure.
@@ -179,8 +185,16 @@ class HttpClient:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
+            timeout = self.timeout
+            if self.retry.read_timeout is not None:
+                timeout = httpx.Timeout(
+                    connect=timeout.connect,
+                    read=self.retry.read_timeout,
+                    write=timeout.write,
+                    pool=timeout.pool,
+                )
             self._client = httpx.Client(
-                timeout=self.timeout,
+                timeout=timeout,
                 transport=self.transport,
                 headers={"User-Agent": self.user_agent, "Accept": "application/json"},
                 follow_redirects=False,
@@ -254,7 +268,8 @@ class HttpClient:
                     kind = type(exc).__name__
                     raise HttpTransportError(
                         f"{method} {full_url}: no complete answer after {attempts} attempts "
-                        f"({kind}: {exc}); timeouts were connect={self.timeout.connect}s read={self.timeout.read}s. "
+                        f"({kind}: {exc}); timeouts were connect={self.timeout.connect}s "
+                        f"read={self.retry.read_timeout or self.timeout.read}s. "
                         "Check the connection or retry later.",
                         method=method,
                         url=full_url,

@@ -7,9 +7,12 @@ from typing import Annotated
 
 import typer
 
-from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, KoladaError
+from segindicators import checks
+from segindicators.errors import UsageError, cli_errors
+from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalise_ids, normalise_years
 from segindicators.kolada.elections import carry_forward_conflicts
 from segindicators.kolada.processed import to_processed, write_processed
+from segindicators.paths import processed_dir
 
 app = typer.Typer(
     help="Kolada API v3: municipality-level KPIs (verified ids, raw cache, offline mode).",
@@ -32,7 +35,23 @@ def _split(values: list[str]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
+def _ids(values: list[str], param: str) -> list[str]:
+    """KPI ids checked for their form (Kolada itself says whether it knows them)."""
+    try:
+        return normalise_ids(values, param)
+    except ValueError as exc:
+        raise UsageError(str(exc), param=param) from None
+
+
+def _check_common(base_url: str, cache_dir: Path | None) -> None:
+    checks.check_url(base_url, "--base-url")
+    checks.check_folder(cache_dir, "--cache-dir")
+    if cache_dir is None:
+        checks.check_home(None)
+
+
 @app.command()
+@cli_errors
 def kpi(
     kpi_ids: Annotated[list[str], typer.Argument(help="KPI ids, e.g. N15428 N05401.")],
     base_url: BaseUrl = DEFAULT_BASE_URL,
@@ -43,12 +62,10 @@ def kpi(
     from rich.console import Console
     from rich.table import Table
 
-    try:
-        with KoladaClient(base_url, cache_dir=cache_dir, offline=offline) as client:
-            infos = client.kpis(_split(kpi_ids))
-    except (KoladaError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    ids = _ids(_split(kpi_ids), "KPI_IDS")
+    _check_common(base_url, cache_dir)
+    with KoladaClient(base_url, cache_dir=cache_dir, offline=offline) as client:
+        infos = client.kpis(ids)  # KoladaError (unknown id, network, cache): reported, exit 1
     table = Table("id", "title", "operating area", "type", "by gender", "OU data")
     for info in infos.values():
         table.add_row(
@@ -63,6 +80,7 @@ def kpi(
 
 
 @app.command()
+@cli_errors
 def fetch(
     years: Annotated[str, typer.Option("--years", "-y", help="Years, e.g. 2018-2024 or 2020,2022.")],
     kpi_ids: Annotated[
@@ -96,33 +114,44 @@ def fetch(
     KPI ids (also those taken from a plan) are checked against Kolada's /kpi/{id} before any data request;
     an unknown id stops the run with its name.
     """
-    kpis = _split(kpi_ids or [])
-    munis = _split(municipality or [])
+    # every argument is checked before the cache or Kolada is asked anything
+    try:
+        year_ids = normalise_years(years)
+    except ValueError as exc:
+        raise UsageError(f"--years {years!r}: {exc}", param="--years") from None
+    munis = [checks.check_kolada_municipality(m, param="--municipality") for m in _split(municipality or [])]
+    kpis = _ids(_split(kpi_ids or []), "--kpi") if kpi_ids else []
+    checks.check_shipped_or_file(plan, "--plan", kind="plan")
+    checks.check_output_file(output, "--output")
+    if output is None:
+        checks.check_home(None)
+    _check_common(base_url, cache_dir)
+    if max_calls < 1 or window <= 0:
+        raise UsageError(
+            f"--max-calls {max_calls} / --window {window}: expected at least 1 call per window of more than "
+            "0 seconds.",
+            param="--max-calls",
+        )
     if plan is not None:
-        from segindicators.plan.definition import PlanError, load_plan
+        from segindicators.plan.definition import load_plan
 
-        try:
-            loaded = load_plan(plan)
-        except (PlanError, FileNotFoundError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+        loaded = load_plan(plan)  # a PlanError is reported (exit 1)
         kpis += [ind.id.removeprefix("kolada:") for _, ind in loaded.indicators() if ind.kind == "kolada"]
-        munis = munis or [loaded.municipality]
+        munis = munis or [
+            checks.check_kolada_municipality(loaded.municipality, param="the plan's municipality")
+        ]
     if not kpis or not munis:
         raise typer.BadParameter("give --kpi and --municipality, or --plan with kolada: indicators")
-    if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
-        raise typer.BadParameter(f"--output {output}: expected a .csv or .parquet file name")
     munis += ["0000"] if riket else []
-    try:
-        with KoladaClient(
-            base_url, cache_dir=cache_dir, offline=offline, max_calls=max_calls, window=window
-        ) as client:
-            infos = client.kpis(kpis)
-            frame = client.data(list(infos), munis, years)
-            calls = client.http_calls
-    except (KoladaError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    existing = output if output is not None else processed_dir() / "kolada.parquet"
+    if merge and existing.suffix.lower() == ".parquet" and existing.exists():
+        checks.read_table(existing, hint="Move it away or pass --replace to write a new file.")
+    with KoladaClient(
+        base_url, cache_dir=cache_dir, offline=offline, max_calls=max_calls, window=window
+    ) as client:
+        infos = client.kpis(kpis)  # KoladaError (unknown id, network, cache): reported, exit 1
+        frame = client.data(list(infos), munis, year_ids)
+        calls = client.http_calls
     path = write_processed(frame, output, merge=merge)
     for info in infos.values():
         typer.echo(f"{info.id}: {info.title}")

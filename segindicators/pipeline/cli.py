@@ -12,9 +12,9 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from segindicators.errors import cli_errors
 from segindicators.pipeline.refresh import (
     STAGES,
-    RefreshError,
     RefreshOptions,
     RefreshResult,
     Stage,
@@ -70,15 +70,7 @@ def print_summary(result: RefreshResult, console: Console) -> None:
     console.print(f"Data: {result.processed}\nRapport: {result.reports}")
 
 
-def _years(text: str) -> tuple[int, ...]:
-    from segindicators.catalogue.builder import parse_years
-
-    try:
-        return tuple(parse_years(text))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--years") from None
-
-
+@cli_errors
 def refresh(
     kommun: Annotated[str, typer.Option("--kommun", help="Municipality code, e.g. 0580 (Linköping).")],
     years: Annotated[str, typer.Option("--years", help="Reference years, e.g. 2015-2024.")] = "2015-2024",
@@ -114,29 +106,36 @@ def refresh(
 
     Outputs replace the previous run's only when every stage succeeded; a failure exits with code 1 and names
     the stage. A second run on unchanged inputs downloads nothing; with --offline it makes no HTTP call.
+    Arguments are checked before any cache or network access (bad arguments exit with code 2), and only one
+    refresh runs at a time on a project folder (data/.refresh.lock).
     """
-    console = Console()
-    extra: dict = {}
+    from segindicators import checks
     from segindicators.demo.synthetic import KOMMUN as SYNTHETIC_KOMMUN
 
-    if kommun == SYNTHETIC_KOMMUN:  # the fictional demo municipality: its profile, plan and label
+    kommun = checks.check_kommun(kommun, synthetic=True)
+    synthetic = kommun == SYNTHETIC_KOMMUN
+    year_list = checks.check_years(checks.parse_years_option(years), synthetic=synthetic)
+    checks.check_year(report_year, param="--report-year")
+    checks.check_home(home)
+    for url, param in ((base_url, "--base-url"), (wfs_url, "--wfs-url"), (kolada_url, "--kolada-url")):
+        checks.check_url(url, param)
+    checks.check_folder(
+        notebooks, "--notebooks", must_exist=True, writable=False, expected="an existing folder of notebooks"
+    )
+    checks.check_shipped_or_file(plan, "--plan", kind="plan")
+    console = Console()
+    extra: dict = {}
+    if synthetic:  # the fictional demo municipality: its profile, plan and label
         from segindicators.demo.profile import demo_plan, demo_profile
 
         extra = {"profile": demo_profile(), "plan": plan or demo_plan(), "synthetic": True}
     options = RefreshOptions(
-        kommun=kommun, years=_years(years), report_year=report_year, offline=offline, base_url=base_url,
+        kommun=kommun, years=year_list, report_year=report_year, offline=offline, base_url=base_url,
         wfs_url=wfs_url, kolada_url=kolada_url, home=home, notebooks=notebooks, charts=charts,
         **{"plan": plan, **extra},
     )  # fmt: skip
     t0 = time.perf_counter()
-    try:
-        result = run_with_progress(options, console)
-    except RefreshError as exc:
-        console.print(
-            f"[red bold]Körningen misslyckades[/] i steget [bold]{exc.stage}[/]: {escape(str(exc))}"
-        )
-        console.print("Tidigare resultat i data/processed och reports/ är orörda.")
-        raise typer.Exit(code=1) from None
+    result = run_with_progress(options, console)  # a RefreshError is reported by cli_errors (exit 1)
     print_summary(result, console)
     console.print(f"Klart på {time.perf_counter() - t0:.1f} s.")
 

@@ -33,8 +33,13 @@ replacing the placeholders, see :func:`replace_stage`):
     files under ``report``.
 
 All-or-nothing: ``data/processed`` and ``reports/<year>`` are written into staging folders
-(:func:`segindicators.pipeline.staging.staged_directory`) that replace the live folders only after every stage
-succeeded; a failed or killed run leaves the previous outputs untouched. ``data/raw`` only grows.
+(:func:`segindicators.pipeline.staging.staged_directories`) that replace the live folders only after every
+stage succeeded; a failed or killed run leaves the previous outputs untouched. ``data/raw`` only grows.
+
+One run at a time: a run holds ``data/.refresh.lock`` (:mod:`segindicators.pipeline.lock`); a second run on
+the same project folder refuses, naming the holder's pid and start time. A lock left by a killed run is
+taken over, and before its first stage a run finishes or removes what a killed run left behind
+(:func:`segindicators.pipeline.staging.recover`); both are noted among the run's warnings.
 
 HTTP calls and idempotency. Online, the SCB client reads ``/config``, each table's ``/metadata`` (the
 catalogue check) and, for a selection already in the cache, asks ``/tables/{id}`` whether SCB's ``updated``
@@ -49,8 +54,8 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,10 +67,12 @@ import pandas as pd
 from segindicators._io import atomic_write_text, write_frame
 from segindicators.catalogue.builder import COLUMNS
 from segindicators.charts.standard import stage_charts
-from segindicators.http import RetryPolicy
+from segindicators.errors import Failure
+from segindicators.http import CacheIntegrityWarning, RetryPolicy
 from segindicators.kolada.stage import stage_kolada
 from segindicators.paths import SYNTHETIC_MARKER, processed_dir, project_home, raw_dir, reports_dir
-from segindicators.pipeline.staging import staged_directory
+from segindicators.pipeline.lock import refresh_lock
+from segindicators.pipeline.staging import COMMIT_JOURNAL, recover, staged_directories
 from segindicators.report.stage import stage_report
 from segindicators.typology.stage import stage_typology
 
@@ -86,12 +93,20 @@ TEXT_COLUMNS = ("kommun", "level", "geo_version", "area", "area_name", "indicato
                 "source_table", "table_updated", "flags")  # fmt: skip
 
 
-class RefreshError(RuntimeError):
-    """A stage failed; ``stage`` names it. The previous outputs are untouched."""
+class RefreshError(Failure, RuntimeError):
+    """A stage failed; ``stage`` names it. The previous outputs are untouched (exit code 1 in the CLI)."""
 
     def __init__(self, stage: str, message: str) -> None:
         super().__init__(f"stage '{stage}' failed: {message}")
         self.stage = stage
+        self.cause_text = message
+
+    def lines(self) -> list[str]:
+        """The failed stage and its cause, then what a failed run leaves."""
+        return [
+            f"Körningen misslyckades i steget {self.stage}: {self.cause_text}",
+            "Tidigare resultat i data/processed och reports/ är orörda.",
+        ]
 
 
 @dataclass(frozen=True)
@@ -576,12 +591,14 @@ def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -
 
 def stage_changes(ctx: RunContext) -> None:
     """Compare with the previous run's counts.parquet; write changes.md, changes.xlsx, changes_moved.csv."""
+    from segindicators.checks import read_table
     from segindicators.pipeline.changes import compare_counts
 
     previous = ctx.previous_processed / "counts.parquet"
+    hint = "Move the broken file away: the next run then writes the change report without a comparison."
     rebasing = [t for t, spec in (ctx.extra.get("specs") or {}).items() if spec.constant_prices]
     result = (
-        compare_counts(pd.read_parquet(previous), ctx.counts, rebasing_tables=rebasing)
+        compare_counts(read_table(previous, hint=hint), ctx.counts, rebasing_tables=rebasing)
         if previous.exists()
         else None
     )
@@ -714,6 +731,23 @@ def _clients(options: RefreshOptions, home: Path) -> tuple[Any, Any]:
     return scb, wfs
 
 
+def _run_stage(stage: Stage, ctx: RunContext) -> None:
+    """Run one stage; a cache file that failed its integrity check (reported as a warning) is recorded too.
+
+    Every warning the stage issues is shown as usual afterwards; :class:`CacheIntegrityWarning` s are also
+    added to ``ctx.warnings`` (and so to the manifest).
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            stage.run(ctx)
+    finally:
+        for w in caught:
+            if issubclass(w.category, CacheIntegrityWarning):
+                ctx.warnings.append(f"{stage.name}: {w.message}")
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+
 def run_refresh(
     options: RefreshOptions,
     *,
@@ -735,6 +769,8 @@ def run_refresh(
     ------
     RefreshError
         Naming the failed stage and the cause; ``data/processed`` and ``reports/<year>`` are unchanged.
+    RefreshLocked
+        Another run holds ``data/.refresh.lock`` (:mod:`segindicators.pipeline.lock`); nothing was done.
     """
     from segindicators.catalogue.definitions import load_catalogue
     from segindicators.geography.profiles import load_profile
@@ -744,31 +780,36 @@ def run_refresh(
     notify = on_stage or (lambda *a: None)
     timings: dict[str, float] = {}
     started = datetime.now(UTC)
-    scb, wfs = _clients(options, home)
-    try:
-        with ExitStack() as stack:
-            processed = stack.enter_context(staged_directory(processed_dir(home)))
-            reports = stack.enter_context(staged_directory(reports_dir(options.year_for_report, home)))
-            ctx = RunContext(
-                options=options, home=home, processed=processed, reports=reports,
-                previous_processed=processed_dir(home), scb=scb, wfs=wfs, catalogue=load_catalogue(),
-                profile=options.profile if options.profile is not None else load_profile(options.kommun),
-            )  # fmt: skip
-            ctx.extra["started"] = started
-            for stage in stages:
-                notify(stage.name, "start", None)
-                t0 = time.perf_counter()
-                try:
-                    stage.run(ctx)
-                except Exception as exc:
+    targets = [processed_dir(home), reports_dir(options.year_for_report, home)]
+    with refresh_lock(home) as lock:
+        # Under the lock no other run writes here: finish or remove what a killed run left behind.
+        cleaned = recover(
+            [home / "data", home / "reports"], journal=home / "data" / COMMIT_JOURNAL, locked=True
+        )
+        scb, wfs = _clients(options, home)
+        try:
+            with staged_directories(targets, journal=home / "data" / COMMIT_JOURNAL) as (processed, reports):
+                ctx = RunContext(
+                    options=options, home=home, processed=processed, reports=reports,
+                    previous_processed=processed_dir(home), scb=scb, wfs=wfs, catalogue=load_catalogue(),
+                    profile=options.profile if options.profile is not None else load_profile(options.kommun),
+                )  # fmt: skip
+                ctx.extra["started"] = started
+                ctx.warnings.extend(f"refresh: {note}" for note in [*lock.notes, *cleaned])
+                for stage in stages:
+                    notify(stage.name, "start", None)
+                    t0 = time.perf_counter()
+                    try:
+                        _run_stage(stage, ctx)
+                    except Exception as exc:
+                        timings[stage.name] = time.perf_counter() - t0
+                        notify(stage.name, "failed", timings[stage.name])
+                        raise RefreshError(stage.name, f"{type(exc).__name__}: {exc}") from exc
                     timings[stage.name] = time.perf_counter() - t0
-                    notify(stage.name, "failed", timings[stage.name])
-                    raise RefreshError(stage.name, f"{type(exc).__name__}: {exc}") from exc
-                timings[stage.name] = time.perf_counter() - t0
-                notify(stage.name, "done", timings[stage.name])
-    finally:
-        scb.close()
-        wfs.close()
+                    notify(stage.name, "done", timings[stage.name])
+        finally:
+            scb.close()
+            wfs.close()
     return RefreshResult(
         home=home,
         processed=processed_dir(home),

@@ -12,9 +12,17 @@ from rich.console import Console
 from rich.table import Table
 
 from segindicators._io import write_frame
+from segindicators.checks import (
+    PROCESSED_FOLDER,
+    check_folder,
+    check_shipped_or_file,
+    check_year,
+    read_table,
+)
+from segindicators.errors import Failure, cli_errors
 from segindicators.paths import processed_dir
-from segindicators.plan.definition import PlanError, load_plan
-from segindicators.plan.measures import RegisterError, load_register, summary_by_year
+from segindicators.plan.definition import load_plan
+from segindicators.plan.measures import load_register, summary_by_year
 from segindicators.plan.status import (
     plan_status,
     series_from_counts,
@@ -46,19 +54,20 @@ def build_status(plan_path: str, processed: Path, *, ckm_sd: float = 0.0) -> pd.
     plan = load_plan(plan_path)
     counts_path = processed / "counts.parquet"
     if not counts_path.exists():
-        raise FileNotFoundError(
+        raise Failure(
             f"--processed-dir {str(processed)!r}: no counts.parquet there; run the builder "
             "(segindicators refresh) first or point --processed-dir at a folder that has it."
         )
-    parts = [series_from_counts(pd.read_parquet(counts_path), ckm_sd=ckm_sd)]
+    parts = [series_from_counts(read_table(counts_path), ckm_sd=ckm_sd)]
     if (processed / "indices.parquet").exists():
-        parts.append(series_from_indices(pd.read_parquet(processed / "indices.parquet"), plan.municipality))
+        parts.append(series_from_indices(read_table(processed / "indices.parquet"), plan.municipality))
     if (processed / "kolada.parquet").exists():
-        parts.append(series_from_kolada(pd.read_parquet(processed / "kolada.parquet"), plan.municipality))
+        parts.append(series_from_kolada(read_table(processed / "kolada.parquet"), plan.municipality))
     return plan_status(plan, pd.concat(parts, ignore_index=True))
 
 
 @app.command("status")
+@cli_errors
 def status_command(
     plan: Annotated[
         str, typer.Option("--plan", help="Plan YAML file, or a shipped plan name.")
@@ -81,12 +90,13 @@ def status_command(
     The written file holds every year from each baseline up to --year (all rows, not only the latest),
     atomically, in the processed folder.
     """
+    check_shipped_or_file(plan, "--plan", kind="plan")
+    check_year(year, param="--year")
+    check_folder(processed, "--processed-dir", must_exist=True, expected=PROCESSED_FOLDER)
+    if ckm_sd < 0:
+        raise typer.BadParameter(f"expected a standard deviation >= 0, got {ckm_sd}", param_hint="--ckm-sd")
     folder = processed if processed is not None else processed_dir()
-    try:
-        full = build_status(plan, folder, ckm_sd=ckm_sd)
-    except (PlanError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
+    full = build_status(plan, folder, ckm_sd=ckm_sd)  # PlanError, unreadable tables: reported (exit 1)
     if year is not None:
         full = full[full["year"] <= year].reset_index(drop=True)
     latest = full.drop_duplicates(["development_area", "indicator", "level", "area"], keep="last")
@@ -130,17 +140,15 @@ def status_command(
 
 
 @app.command("measures")
+@cli_errors
 def measures_command(
     register: Annotated[
         str, typer.Option("--register", help="Measures register YAML or shipped name.")
     ] = "linkoping_2023_measures",
 ) -> None:
     """Print the measures register summarised per year (genomförd / pågår / ej genomförd / okänd)."""
-    try:
-        summary = summary_by_year(load_register(register))
-    except RegisterError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
+    check_shipped_or_file(register, "--register", kind="register")
+    summary = summary_by_year(load_register(register))  # a RegisterError is reported (exit 1)
     table = Table(title=f"Åtgärder ({register})")
     for col in summary.columns:
         table.add_column(str(col))

@@ -258,7 +258,13 @@ def load_register(
                 f"register file {str(p)!r} does not exist; pass an existing YAML file."
             ) from None
     try:
-        return register_from_dict(yaml.safe_load(text), areas, indicators)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RegisterError(
+            f"register file {str(path)!r} is not valid YAML ({' '.join(str(exc).split())}); fix the line named."
+        ) from exc
+    try:
+        return register_from_dict(raw, areas, indicators)
     except RegisterError as exc:
         raise RegisterError(f"{path}: {exc}") from None
 

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from segindicators import checks
 from segindicators._io import write_frame
-from segindicators.scb.client import DEFAULT_BASE_URL, ScbClient, ScbError
+from segindicators.errors import UsageError, cli_errors
+from segindicators.scb.client import DEFAULT_BASE_URL, ScbClient
 
 app = typer.Typer(
     help="SCB PxWebApi v2: search tables and fetch selections (cached, rate-limited).", no_args_is_help=True
@@ -36,7 +38,15 @@ CacheDir = Annotated[
 BaseUrl = Annotated[str, typer.Option("--base-url", help="PxWebApi v2 root.")]
 
 
+def _check_common(base_url: str, cache_dir: Path | None) -> None:
+    checks.check_url(base_url, "--base-url")
+    checks.check_folder(cache_dir, "--cache-dir")
+    if cache_dir is None:
+        checks.check_home(None)
+
+
 @app.command()
+@cli_errors
 def search(
     query: Annotated[str, typer.Argument(help="Words to look for in table titles, e.g. 'folkmängd DeSO'.")],
     base_url: BaseUrl = DEFAULT_BASE_URL,
@@ -47,12 +57,11 @@ def search(
     from rich.console import Console
     from rich.table import Table
 
-    try:
-        with ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client:
-            found = client.search(query)
-    except ScbError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    if not query.strip():
+        raise UsageError("QUERY '': expected words to look for in table titles, got nothing.", param="QUERY")
+    _check_common(base_url, cache_dir)
+    with ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client:
+        found = client.search(query)  # an ScbError (network, cache) is reported, exit 1
     table = Table("id", "updated", "label")
     for row in found.itertuples(index=False):
         table.add_row(str(row.id), str(row.updated), str(row.label))
@@ -60,6 +69,7 @@ def search(
 
 
 @app.command()
+@cli_errors
 def fetch(
     table_id: Annotated[str, typer.Argument(help="Table id, e.g. TAB6574.")],
     select: Annotated[
@@ -80,19 +90,25 @@ def fetch(
     codelists = {k: v[-1] for k, v in parse_pairs(codelist or [], "--codelist").items()}
     if output.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter(f"--output {output}: expected a .csv or .parquet file name")
-    try:
-        with (
-            ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client,
-            Progress(transient=True) as bar,
-        ):
-            task = bar.add_task(f"{table_id}: requests", total=None)
+    checks.check_output_file(output, "--output")
+    unknown = sorted(set(codelists) - set(selection))
+    if unknown:
+        raise UsageError(
+            f"--codelist {', '.join(unknown)}: expected a variable that --select names ({', '.join(selection)}), "
+            f"got {', '.join(unknown)}.",
+            param="--codelist",
+            hint="Add the variable to --select or drop its --codelist.",
+        )
+    _check_common(base_url, cache_dir)
+    with (
+        ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client,
+        Progress(transient=True) as bar,
+    ):
+        task = bar.add_task(f"{table_id}: requests", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            frame = client.data(table_id, selection, codelists, progress=progress)
-    except (ScbError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        frame = client.data(table_id, selection, codelists, progress=progress)  # ScbError: reported, exit 1
     write_frame(frame, output)
     typer.echo(f"{len(frame)} rows of {table_id} written to {output}")

@@ -379,11 +379,13 @@ class ScbClient(ApiClient):
             return self._assemble_manifest(json.loads(manifest.read_bytes()))
         if manifest is not None and manifest.provenance.get("what") == "manifest":
             cached = json.loads(manifest.read_bytes())
-            if not self.check_updated:
-                return self._assemble_manifest(cached)
-            current = self.table(table_id).get("updated")
-            if same_instant(current, cached.get("table_updated")):
-                return self._assemble_manifest(cached)
+            if not self.check_updated or same_instant(
+                self.table(table_id).get("updated"), cached.get("table_updated")
+            ):
+                try:
+                    return self._assemble_manifest(cached)
+                except ScbCacheMiss:
+                    pass  # a part is missing or failed its sha256 check (reported by the cache): fetch again
         return self._download(table_id, sel, cls, key, progress)
 
     def _download(

@@ -144,7 +144,79 @@ class LocalServer:
         self.stop()
 
 
-class FakeJsonServer(LocalServer):
+class FaultInjection:
+    """Fault injection shared by the fake servers: queued faults, each for the next requests on a route.
+
+    A subclass sets ``self._faults = []`` and ``self._lock`` and calls :meth:`_take_fault` per request. The
+    faults (by route: a substring of the request path; ``""`` matches every path):
+
+    - :meth:`fail_next`: an HTTP status (5xx, 400, 429 with ``Retry-After``);
+    - :meth:`delay_next`: a delay before answering (past the client's read timeout);
+    - :meth:`truncate_next`: half a body, announced with the full ``Content-Length`` (a cut connection) or
+      with the cut length (a complete answer that is not valid);
+    - :meth:`invalid_next`: a complete 200 answer that is not what the route serves.
+
+    :attr:`faults_pending` says how many injected answers have not been served yet (0: every fault fired);
+    :meth:`clear_faults` drops them.
+    """
+
+    _faults: list[_Fault]
+    _lock: threading.Lock
+
+    def fail_next(
+        self, times: int = 1, status: int = 503, route: str = "", retry_after: str | None = None
+    ) -> None:
+        """Answer the next ``times`` requests (whose path contains ``route``) with ``status``.
+
+        ``retry_after`` adds a ``Retry-After`` header (use with ``status=429``).
+        """
+        with self._lock:
+            self._faults.append(_Fault("status", times, status=status, route=route, retry_after=retry_after))
+
+    def delay_next(self, seconds: float, times: int = 1, route: str = "") -> None:
+        """Sleep ``seconds`` before answering the next ``times`` matching requests (e.g. past a read timeout)."""
+        with self._lock:
+            self._faults.append(_Fault("delay", times, delay=seconds, route=route))
+
+    def truncate_next(self, times: int = 1, route: str = "", keep_header: bool = True) -> None:
+        """Send only half the body of the next matching answers.
+
+        With ``keep_header`` the full ``Content-Length`` is announced (the connection closes early); without it
+        the header matches the cut body, which is then invalid JSON.
+        """
+        with self._lock:
+            self._faults.append(_Fault("truncate" if keep_header else "invalid_json", times, route=route))
+
+    def invalid_next(self, times: int = 1, route: str = "") -> None:
+        """Answer the next matching requests with 200 and a complete body that is not what the route serves.
+
+        JSON servers send the first half of the JSON with a matching ``Content-Length``; the fake WFS sends a
+        GeoServer exception report (XML) instead of a GeoPackage, as GeoServer does for some errors.
+        """
+        with self._lock:
+            self._faults.append(_Fault("invalid_json", times, route=route))
+
+    def clear_faults(self) -> None:
+        """Drop every injected fault that has not fired yet."""
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def faults_pending(self) -> int:
+        """Injected answers not served yet (0 once every injected fault has fired)."""
+        with self._lock:
+            return sum(f.remaining for f in self._faults)
+
+    def _take_fault(self, path: str) -> _Fault | None:
+        """The fault for this request (the caller holds ``_lock``), or None."""
+        for fault in self._faults:
+            if fault.remaining > 0 and fault.route in path:
+                fault.remaining -= 1
+                return fault
+        return None
+
+
+class FakeJsonServer(FaultInjection, LocalServer):
     """Base of the fake API servers; use as a context manager (``with Fake() as fake: fake.url``).
 
     Parameters
@@ -180,28 +252,7 @@ class FakeJsonServer(LocalServer):
         """Answer one request with a JSON-serialisable payload, or raise :class:`HttpProblem`."""
         raise HttpProblem(404, "Not Found", f"no route {method} {path}")
 
-    # -- faults and log -------------------------------------------------------------------------------------
-    def fail_next(
-        self, times: int = 1, status: int = 503, route: str = "", retry_after: str | None = None
-    ) -> None:
-        """Answer the next ``times`` requests (whose path contains ``route``) with ``status``.
-
-        ``retry_after`` adds a ``Retry-After`` header (use with ``status=429``).
-        """
-        self._faults.append(_Fault("status", times, status=status, route=route, retry_after=retry_after))
-
-    def delay_next(self, seconds: float, times: int = 1, route: str = "") -> None:
-        """Sleep ``seconds`` before answering the next ``times`` matching requests (e.g. past a read timeout)."""
-        self._faults.append(_Fault("delay", times, delay=seconds, route=route))
-
-    def truncate_next(self, times: int = 1, route: str = "", keep_header: bool = True) -> None:
-        """Send only half the body of the next matching answers.
-
-        With ``keep_header`` the full ``Content-Length`` is announced (the connection closes early); without it
-        the header matches the cut body, which is then invalid JSON.
-        """
-        self._faults.append(_Fault("truncate" if keep_header else "invalid_json", times, route=route))
-
+    # -- log ----------------------------------------------------------------------------------------------
     @property
     def request_count(self) -> int:
         """Requests received so far (all routes)."""
@@ -218,13 +269,6 @@ class FakeJsonServer(LocalServer):
             self.requests.clear()
 
     # -- request handling -----------------------------------------------------------------------------------
-    def _take_fault(self, path: str) -> _Fault | None:
-        for fault in self._faults:
-            if fault.remaining > 0 and fault.route in path:
-                fault.remaining -= 1
-                return fault
-        return None
-
     def _rate_limited(self) -> float | None:
         now = self._clock()
         while self._arrivals and self._arrivals[0] <= now - self.time_window:

@@ -5,7 +5,9 @@ Serves ``GET /geoserver/stat/wfs?service=WFS&version=2.0.0&request=GetFeature&ty
 answering with GeoPackage bytes written by pyogrio (through geopandas) to a temporary file. Only that request is
 served: any other parameter, layer, output format, SRS or filter is a 400 with a GeoServer-like XML exception
 report, unknown paths a 404, so a client request that was not recorded fails. Every request is logged
-(:attr:`FakeWfs.requests`), and faults can be injected (:meth:`FakeWfs.fail_next`).
+(:attr:`FakeWfs.requests`), and faults can be injected with the same API as the fake JSON servers
+(:class:`~segindicators.testing.fake_http.FaultInjection`: ``fail_next``, ``delay_next``, ``truncate_next``,
+``invalid_next``); :meth:`FakeWfs.set_layer` replaces a layer while serving (e.g. without one area).
 
 Layer shapes. The layers :meth:`FakeWfs.from_synthetic` serves are shaped as SCB's, from what is recorded and
 nothing else (a fake written from belief proves nothing about the real service):
@@ -35,6 +37,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -43,7 +46,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from segindicators.geography.wfs import DESO_ATTRIBUTES, LAYERS, REGSO_ATTRIBUTES
-from segindicators.testing.fake_http import LocalServer
+from segindicators.testing.fake_http import FaultInjection, LocalServer
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -150,7 +153,7 @@ class WfsRequest:
     status: int
 
 
-class FakeWfs(LocalServer):
+class FakeWfs(FaultInjection, LocalServer):
     """In-memory WFS answering GetFeature with GeoPackage bytes; use as a context manager."""
 
     base_path = PATH
@@ -158,7 +161,7 @@ class FakeWfs(LocalServer):
     def __init__(self, layers: dict[str, gpd.GeoDataFrame] | None = None) -> None:
         self.layers: dict[str, gpd.GeoDataFrame] = dict(layers or {})
         self.requests: list[WfsRequest] = []
-        self._fail: list[int] = []
+        self._faults = []
         self._lock = threading.Lock()
         self._bytes: dict[tuple[str, str], bytes] = {}
 
@@ -182,9 +185,11 @@ class FakeWfs(LocalServer):
         """Requests received so far."""
         return len(self.requests)
 
-    def fail_next(self, times: int = 1, status: int = 503) -> None:
-        """Answer the next ``times`` requests with ``status``."""
-        self._fail.extend([status] * times)
+    def set_layer(self, layer: str, frame: gpd.GeoDataFrame) -> None:
+        """Serve ``frame`` as ``layer`` from now on (answers already built for the layer are dropped)."""
+        with self._lock:
+            self.layers[layer] = frame
+            self._bytes = {k: v for k, v in self._bytes.items() if k[0] != layer}
 
     # -- answers ----------------------------------------------------------------------------------------
     def geopackage(self, layer: str, kommun: str) -> bytes:
@@ -248,20 +253,40 @@ class FakeWfs(LocalServer):
         parts = urlsplit(h.path)
         query = parse_qs(parts.query)
         with self._lock:
-            forced = self._fail.pop(0) if self._fail else None
-        if forced is not None:
-            status, ctype, body = forced, "text/plain", b"injected fault"
+            fault = self._take_fault(parts.path)
+        headers: dict[str, str] = {}
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay)
+        if fault is not None and fault.kind == "status":
+            status, ctype, body = fault.status, "text/plain", b"injected fault"
+            if fault.retry_after is not None:
+                headers["Retry-After"] = fault.retry_after
         elif method != "GET":
             status, ctype, body = 405, "text/plain", b"GetFeature is a GET request"
         else:
             status, ctype, body = self._answer(parts.path, query)
+        announced = len(body)
+        if fault is not None and status == 200 and fault.kind == "truncate":
+            body = body[: len(body) // 2]  # full length announced: the client sees a cut connection
+            headers["Connection"] = "close"
+            h.close_connection = True
+        elif fault is not None and status == 200 and fault.kind == "invalid_json":
+            status, ctype = 200, "application/xml"
+            body = (
+                b'<?xml version="1.0"?><ows:ExceptionReport><ows:Exception><ows:ExceptionText>injected: '
+                b"not a GeoPackage</ows:ExceptionText></ows:Exception></ows:ExceptionReport>"
+            )
+            announced = len(body)
         with self._lock:
             self.requests.append(WfsRequest(parts.path, query, status))
         h.send_response(status)
         h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(body)))
+        h.send_header("Content-Length", str(announced))
+        for k, v in headers.items():
+            h.send_header(k, v)
         h.end_headers()
         try:
             h.wfile.write(body)
+            h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from segindicators._io import atomic_write_bytes, write_frame
+from segindicators.errors import Failure, cli_errors
 from segindicators.paths import is_synthetic, processed_dir, reports_dir
 from segindicators.typology.affluence import Thresholds, affluence_measures
 from segindicators.typology.table import SHARE_MEASURES, affluence_table
@@ -92,6 +93,7 @@ def focus_deso(profile, lookups: Path) -> dict[str, str]:
 
 
 @app.command("affluence")
+@cli_errors
 def affluence(
     kommun: Annotated[str, typer.Option("--kommun", help="Kommunkod, t.ex. 0580.")],
     year: Annotated[
@@ -130,19 +132,29 @@ def affluence(
 ) -> None:
     """Koncentrerat välstånd: områden med oproportionerligt många socioekonomiskt starka invånare, bredvid
     fokusområdena (svar på MP:s protokollsanteckning)."""
+    from segindicators import checks
     from segindicators.geography import load_profile
     from segindicators.typology.official import official_area_types
 
+    kommun = checks.check_kommun(kommun, synthetic=True)
+    checks.check_year(year, param="--year")
+    if level not in ("RegSO", "DeSO"):
+        raise typer.BadParameter(f"expected RegSO or DeSO, got {level!r}", param_hint="--level")
+    checks.check_folder(
+        processed, "--processed-dir", must_exist=True, writable=False, expected=checks.PROCESSED_FOLDER
+    )
+    checks.check_folder(out_dir, "--out-dir")
+    checks.check_input_file(profile, "--profile")
+    checks.check_folder(lookups, "--lookups", must_exist=True, writable=False, expected=checks.LOOKUPS_FOLDER)
     console = Console(width=200)
     folder = processed if processed is not None else processed_dir()
     path = folder / "counts.parquet"
     if not path.exists():
-        raise typer.BadParameter(
-            f"no counts.parquet in {str(folder)!r}; build processed data first (segindicators build / refresh) "
-            "or point --processed-dir at a folder that has it.",
-            param_hint="--processed-dir",
+        raise Failure(
+            f"no counts.parquet in {str(folder)!r} (--processed-dir); build processed data first "
+            "(segindicators build / refresh) or point --processed-dir at a folder that has it."
         )
-    counts = pd.read_parquet(path)
+    counts = checks.read_table(path)
     counts = counts[(counts["kommun"] == kommun) | (counts["level"] == "riket")]
     if not (counts["kommun"] == kommun).any():
         raise typer.BadParameter(f"kommun {kommun!r} has no rows in {path}", param_hint="--kommun")
