@@ -305,3 +305,9 @@ def test_a_table_scb_no_longer_has_is_named_with_its_indicators(cat):
     ):
         build_counts(client, "0580", [2023], "DeSO", catalogue=cat)
     assert client.data_calls == []
+
+
+def test_years_no_source_covers_give_an_empty_frame_in_the_contract(cat):
+    client = RecordingClient(stub_metadata())
+    out = build_counts(client, "0580", [1990], catalogue=cat)
+    assert out.empty and list(out.columns) == COLUMNS and client.data_calls == []

@@ -204,3 +204,20 @@ def test_client_refuses_an_unrecorded_answer_and_caches_nothing(demo, tmp_path):
             with pytest.raises(WfsError, match="stat:RegSO_2020 for kommun 9999 failed"):
                 client.layer("RegSO", "2018", "9999")
     assert not list(tmp_path.rglob("*.body"))
+
+
+def test_a_geopackage_cut_short_is_never_cached(tmp_path):
+    """A truncated answer with a matching Content-Length passes the magic-bytes check; the header size does not."""
+    import geopandas as gpd
+    import pytest as _pytest
+    import shapely
+
+    from segindicators.geography.wfs import _validate_gpkg
+
+    g = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs=3006)
+    path = tmp_path / "x.gpkg"
+    g.to_file(path, driver="GPKG")
+    body = path.read_bytes()
+    _validate_gpkg(body)
+    with _pytest.raises(ValueError, match="cut short"):
+        _validate_gpkg(body[: len(body) // 2])

@@ -677,7 +677,8 @@ def build_counts(
                 )
                 rows = group_rows(entry, frame, period, decimals=dec)
             pieces.append(rows)
-    result = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=COLUMNS[2:])
+    empty = pd.DataFrame(columns=[c for c in COLUMNS if c not in ("kommun", "level", "area_name")])
+    result = pd.concat(pieces, ignore_index=True) if pieces else empty
     codes = result["area"].astype("string").fillna("")
     level_map = {c: level_of_code(c)[0] for c in pd.unique(codes)}
     result.insert(0, "kommun", np.where(codes == RIKET, RIKET, kommun))

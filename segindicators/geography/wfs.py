@@ -120,11 +120,50 @@ def getfeature_params(layer: str, kommun: str, srs: str = "EPSG:3006") -> dict[s
 
 
 def _validate_gpkg(body: bytes) -> None:
+    """Refuse an answer that is not a whole GeoPackage (an error page, or a file cut short).
+
+    A GeoPackage is an SQLite database: its header (https://www.sqlite.org/fileformat.html, section 1.3) gives the
+    page size (bytes 16–17, 1 meaning 65,536) and, where bytes 92–95 equal the change counter at 24–27, the file's
+    size in pages (28–31). A file of another length was cut; without a valid size field SQLite's own
+    ``quick_check`` decides.
+
+    >>> _validate_gpkg(b"<ows:ExceptionReport/>")
+    Traceback (most recent call last):
+    ...
+    ValueError: the answer is not a GeoPackage (starts '<ows:ExceptionReport/>'); GeoServer may have sent an error
+    """
     if not body.startswith(_GPKG_MAGIC):
         head = body[:200].decode("utf-8", errors="replace")
         raise ValueError(
             f"the answer is not a GeoPackage (starts {head!r}); GeoServer may have sent an error"
         )
+    if len(body) < 100:
+        raise ValueError(f"the GeoPackage is cut short ({len(body)} bytes, less than its 100-byte header)")
+    page = int.from_bytes(body[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages = int.from_bytes(body[28:32], "big")
+    if pages and body[92:96] == body[24:28]:
+        if len(body) != page * pages:
+            raise ValueError(
+                f"the GeoPackage is cut short: {len(body):,} bytes received, its header says {page * pages:,}"
+            )
+        return
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/answer.gpkg"
+        with open(path, "wb") as fh:
+            fh.write(body)
+        con = sqlite3.connect(path)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"the GeoPackage cannot be read ({exc})") from exc
+        finally:
+            con.close()
+    if ok != "ok":
+        raise ValueError(f"the GeoPackage is damaged (SQLite quick_check: {ok})")
 
 
 class WfsClient(ApiClient):
