@@ -117,7 +117,7 @@ def test_vanished_code_comes_from_the_catalogue_at_run_time(lab):
     table, variable, code = lab.catalogue_code()
     used = {
         (r.table, v, c)
-        for r in plan_requests(load_catalogue(), "9999", lab.years, "DeSO")
+        for r in plan_requests(load_catalogue(), "9999", lab.years)
         for v, cs in r.selection.items()
         for c in cs
     }

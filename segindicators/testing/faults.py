@@ -455,15 +455,15 @@ class FaultLab:
     def catalogue_code(self) -> tuple[str, str, str]:
         """A (table, variable, value code) the catalogue selects from a table the fake serves, for these years.
 
-        The first data request of the DeSO build (:func:`~segindicators.catalogue.builder.plan_requests`) on a
-        table the fake has, and in it the first pinned value code (not Region or time) the fake's metadata
-        lists.
+        The first data request of the build (:func:`~segindicators.catalogue.builder.plan_requests`, one per
+        table) on a table the fake has, and in it the first pinned value code (not Region or time) the fake's
+        metadata lists.
         """
         if self._catalogue_code is None:
             from segindicators.catalogue.builder import plan_requests
             from segindicators.catalogue.definitions import load_catalogue
 
-            for req in plan_requests(load_catalogue(), self.kommun, self.years, "DeSO"):
+            for req in plan_requests(load_catalogue(), self.kommun, self.years):
                 table = self.pxweb.tables.get(req.table)
                 if table is None:
                     continue
