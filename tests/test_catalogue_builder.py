@@ -97,8 +97,6 @@ def test_reconstructed_share_times_the_tables_own_persons_is_flagged(cat):
 def test_ckm_rule_uses_the_tables_own_total_from_2025():
     raw = {
         "ckm_from": 2025,
-        "geography_versions": {"2018": {"DeSO": "vs_DeSO2018", "RegSO": "vs_RegSO2020"},
-                               "2025": {"DeSO": "vs_DeSO2025", "RegSO": "vs_RegSO2025"}},
         "indicators": [{
             "id": "rental", "name_sv": "Hyresrätt", "name_en": "Rental", "area": 4, "unit": "share",
             "direction": "neutral", "age_band": "dwellings",

@@ -121,10 +121,6 @@ def test_metadata_codes_reads_real_pxweb_v2_metadata(reference_dir):
     # a one-indicator catalogue checked against this real document: codes SCB has pass, others are named
     raw = {
         "ckm_from": 2025,
-        "geography_versions": {
-            "2018": {"DeSO": "vs_DeSO2018", "RegSO": "vs_RegSO2020"},
-            "2025": {"DeSO": "vs_DeSO2025", "RegSO": "vs_RegSO2025"},
-        },
         "indicators": [
             {
                 "id": "monthly_population",

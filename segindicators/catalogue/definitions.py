@@ -202,12 +202,11 @@ class GroupDefinition:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """All indicators and groups, with the CKM start year and geography codelists."""
+    """All indicators and groups, with the CKM start year."""
 
     indicators: tuple[Indicator, ...]
     groups: tuple[GroupDefinition, ...]
     ckm_from: int
-    codelists: Mapping[str, Mapping[str, str]]
 
     def indicator(self, indicator_id: str) -> Indicator:
         """Look an indicator up by id; the error lists the known ids."""
@@ -224,16 +223,6 @@ class Catalogue:
                 return grp
         known = ", ".join(g.id for g in self.groups)
         raise KeyError(f"group {group_id!r} is not in the catalogue; known ids: {known}")
-
-    def codelist(self, geo_version: str, level: str) -> str:
-        """SCB Region codelist for a geography version and level, e.g. ``("2025", "DeSO") -> "vs_DeSO2025"``."""
-        try:
-            return self.codelists[geo_version][level]
-        except KeyError:
-            raise KeyError(
-                f"no Region codelist for geo_version={geo_version!r}, level={level!r}; "
-                f"expected geo_version in {sorted(self.codelists)} and level in {LEVELS}"
-            ) from None
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -520,15 +509,16 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
         dupes = sorted({x for x in ids if ids.count(x) > 1})
         if dupes:
             raise CatalogueError(f"catalogue: duplicate {kind} ids {dupes}; each id must be unique.")
-    codelists = {
-        str(k): {lvl: str(v[lvl]) for lvl in LEVELS} for k, v in (raw.get("geography_versions") or {}).items()
-    }
-    if set(codelists) != set(GEO_VERSIONS):
-        raise _fail("catalogue", "geography_versions", f"codelists for {GEO_VERSIONS}", sorted(codelists))
+    if "geography_versions" in raw:
+        raise _fail(
+            "catalogue", "geography_versions", "no Region codelists: they differ per table (TAB5956 and TAB6258 "
+            "offer vs_DeSoHE / vs_RegSo1) and the build selects each table's own Region codes",
+            sorted(raw["geography_versions"] or {}),
+        )  # fmt: skip
     ckm_from = raw.get("ckm_from")
     if not isinstance(ckm_from, int):
         raise _fail("catalogue", "ckm_from", "the first reference year with Cell Key Method noise", ckm_from)
-    return Catalogue(indicators, groups, ckm_from, codelists)
+    return Catalogue(indicators, groups, ckm_from)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
@@ -539,8 +529,6 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     >>> cat = load_catalogue()
     >>> cat.indicator("employment_rate_20_64").sources[0].table
     'TAB6680'
-    >>> cat.codelist("2025", "DeSO")
-    'vs_DeSO2025'
     """
     if path is None:
         text = resources.files("segindicators.catalogue").joinpath("indicators.yaml").read_text("utf-8")
