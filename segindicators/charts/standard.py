@@ -228,6 +228,34 @@ def _one_per_year(frame: pd.DataFrame) -> pd.DataFrame:
     return keep.sort_values(["area", "year"]).drop_duplicates(["area", "year"], keep="first")
 
 
+def _sum_notes(frame: pd.DataFrame, kommun_name: str) -> list[str]:
+    """Footnotes for plotted figures that are the product's own sums, not SCB's published figures.
+
+    ``pooled``: SCB's table has no kommun row, the kommun figure is summed from its DeSO; ``unvouched_sum``: the
+    table's metadata says SCB does not vouch for sums of its cells (``aggregallowed: false``).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"flags": ["pooled;unvouched_sum", ""], "level": ["kommun", "focus"]})
+    >>> [n[:40] for n in _sum_notes(f, "Linköping")]
+    ['Linköping: SCB redovisar inget kommunvär', 'SCB ansvarar inte för summor av tabellen']
+    """
+    if frame.empty or "flags" not in frame.columns:
+        return []
+    tokens = frame["flags"].fillna("").astype(str)
+    notes = []
+    if tokens.str.contains("pooled").any():
+        notes.append(
+            f"{kommun_name}: SCB redovisar inget kommunvärde i tabellen; kommunens värde är summerat från dess DeSO."
+        )
+    if tokens.str.contains("unvouched_sum").any():
+        notes.append(
+            "SCB ansvarar inte för summor av tabellens celler (cellerna är skyddade mot röjande): summerade värden "
+            "för kommunen och fokusområdena är egna beräkningar och kan avvika från SCB:s egna."
+        )
+    return notes
+
+
 def _native_latest(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows of the latest year, in that year's own geography version (harmonised only as fallback)."""
     if frame.empty:
@@ -281,6 +309,7 @@ def _trend(inp: _Inputs, spec: ChartSpec) -> Built:
     if len(ref["riket"]):
         parts.append(ref["riket"].assign(area_name="Riket"))
     frame = pd.concat(parts, ignore_index=True)
+    notes += _sum_notes(frame, inp.kommun_name)
     years = frame["year"].tolist()
     breaks = inp.catalogue_breaks(spec.indicator)
     for y in sorted(_flag_years(frame) - {b.year for b in breaks}):
@@ -321,6 +350,8 @@ def _ranked(inp: _Inputs, spec: ChartSpec) -> Built:
             "Koncentrerat välstånd: områdets ICE ligger minst 0,2 över kommunens på minst två av tre "
             "dimensioner (inkomst, utbildning, bakgrund)."
         )
+    if municipal is not None:
+        notes += _sum_notes(kom, inp.kommun_name)
     ind = inp.indicator(spec.indicator)
     meta = inp.meta(
         spec,
