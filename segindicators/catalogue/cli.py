@@ -62,9 +62,10 @@ def build(
     from segindicators.catalogue.validate import validate_counts
     from segindicators.paths import processed_dir, raw_dir
     from segindicators.scb import ScbClient
+    from segindicators.tables import processed_file
 
     client = ScbClient(cache_dir=raw_dir() / "scb", offline=offline)
-    target = out or processed_dir() / "counts.parquet"
+    target = out or processed_file("counts", processed_dir())
     frame = build_counts(client, kommun, wanted, level, out=target)
     report = validate_counts(frame, expected_years=expected_years(load_catalogue(), wanted, level))
     for problem in report.problems:
