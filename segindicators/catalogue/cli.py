@@ -11,6 +11,7 @@ from rich.table import Table
 
 from segindicators.catalogue.definitions import catalogue_table, load_catalogue
 from segindicators.errors import cli_errors
+from segindicators.tables import TABLES
 
 __all__ = ["build", "catalogue"]
 
@@ -46,7 +47,8 @@ def build(
     level: str = typer.Option("RegSO", "--level", help="DeSO or RegSO."),
     offline: bool = typer.Option(False, "--offline", help="Use only cached SCB responses; no network."),
     out: Annotated[
-        Path | None, typer.Option("--out", help="Output file (default data/processed/counts.parquet).")
+        Path | None,
+        typer.Option("--out", help=f"Output file (default data/processed/{TABLES['counts'].parquet})."),
     ] = None,
 ) -> None:
     """Build processed counts for a municipality from SCB (one call per table and geography version)."""

@@ -13,7 +13,7 @@ from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalis
 from segindicators.kolada.elections import carry_forward_conflicts
 from segindicators.kolada.processed import to_processed, write_processed
 from segindicators.paths import processed_dir
-from segindicators.tables import SYNTHETIC_LABEL, processed_file, read_table
+from segindicators.tables import SYNTHETIC_LABEL, TABLES, processed_file, read_table
 
 app = typer.Typer(
     help="Kolada API v3: municipality-level KPIs (verified ids, raw cache, offline mode).",
@@ -96,7 +96,11 @@ def fetch(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Output .parquet/.csv (default data/processed/kolada.parquet)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help=f"Output .parquet/.csv (default data/processed/{TABLES['kolada'].parquet}).",
+        ),
     ] = None,
     riket: Annotated[
         bool, typer.Option("--riket/--no-riket", help="Also fetch Sweden (0000) for the plan's gap to riket.")

@@ -71,7 +71,8 @@ def status_command(
     processed: Annotated[
         Path | None,
         typer.Option(
-            "--processed-dir", help="Folder with counts.parquet (default: data/processed under the home)."
+            "--processed-dir",
+            help=f"Folder with {TABLES['counts'].parquet} (default: data/processed under the home).",
         ),
     ] = None,
     ckm_sd: Annotated[

@@ -103,7 +103,9 @@ def affluence(
     level: Annotated[str, typer.Option("--level", help="RegSO eller DeSO.")] = "RegSO",
     processed: Annotated[
         Path | None,
-        typer.Option("--processed-dir", help="Mapp med counts.parquet (standard: data/processed)."),
+        typer.Option(
+            "--processed-dir", help=f"Mapp med {TABLES['counts'].parquet} (standard: data/processed)."
+        ),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Utmapp (standard: reports/<år>).")
