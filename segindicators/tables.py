@@ -225,7 +225,7 @@ TABLES: dict[str, Table] = {
             "kolada",
             _cols(
                 "kpi:string municipality:string year:int64 gender:string value:float64 status:string "
-                "carried_forward:bool"
+                "carried_forward:boolean"
             ),
             ("kolada.parquet",),
             sort_keys=("kpi", "municipality", "year", "gender"),
@@ -374,7 +374,7 @@ def normalise(name: str, frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFr
     >>> f = pd.DataFrame({"kpi": ["N1"], "municipality": ["0580"], "year": [2024.0], "gender": "T",
     ...                   "value": [1.0], "status": [None], "carried_forward": [False]})  # synthetic
     >>> normalise("kolada", f).dtypes.astype(str).tolist()
-    ['string', 'string', 'int64', 'string', 'float64', 'string', 'bool']
+    ['string', 'string', 'int64', 'string', 'float64', 'string', 'boolean']
     """
     table = _table(name)
     missing = [c for c in table.column_names if c not in frame.columns]

@@ -73,7 +73,7 @@ from segindicators.paths import SYNTHETIC_MARKER, processed_dir, project_home, r
 from segindicators.pipeline.lock import refresh_lock
 from segindicators.pipeline.staging import COMMIT_JOURNAL, recover, staged_directories
 from segindicators.report.stage import stage_report
-from segindicators.tables import SYNTHETIC_LABEL, normalise, processed_file, write_table
+from segindicators.tables import SYNTHETIC_LABEL, TABLES, normalise, processed_file, write_table
 from segindicators.typology.stage import stage_typology
 
 __all__ = [
@@ -87,6 +87,10 @@ __all__ = [
     "replace_stage",
     "run_refresh",
 ]
+
+
+#: The processed counts' columns (declared in :data:`segindicators.tables.TABLES`).
+COLUMNS = TABLES["counts"].column_names
 
 
 class RefreshError(Failure, RuntimeError):
