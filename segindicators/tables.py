@@ -107,7 +107,8 @@ class Table:
         Row order: a stable sort by these columns (``level`` by :data:`LEVEL_ORDER`); empty means the row
         order is the computing function's own.
     flags
-        Vocabulary of the ``flags`` column, where it is closed.
+        Vocabulary of the ``flags`` column where it is closed (the counts); empty where other tables carry
+        the tokens of their inputs and their own (``v3_proxy``, ``kommun_relative``, ``break``, ...).
     geo
         GeoParquet (written with geopandas, read as a GeoDataFrame).
     """
@@ -197,7 +198,6 @@ TABLES: dict[str, Table] = {
                 "units:int64 units_dropped:int64 flags:string"
             ),
             ("indices.parquet", "indices.csv"),
-            flags=("undefined", "bias_correction_not_applicable", "break", "reconstructed"),
             doc="Citywide segregation indices with bootstrap intervals and bias correction.",
         ),
         Table(
@@ -250,7 +250,6 @@ TABLES: dict[str, Table] = {
             ),
             ("area_types.parquet",),
             sort_keys=("level", "geo_version", "index", "area", "year"),
-            flags=("v3_proxy", "kommun_relative"),
             doc="Socio-economic index, reproduced and official area types per RegSO and DeSO.",
         ),
     )
