@@ -31,10 +31,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segindicators.errors import Failure, UsageError
+from segindicators.errors import UsageError
+from segindicators.tables import TABLES, read_table
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = [
     "LOOKUPS_FOLDER",
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 #: What ``--processed-dir`` and ``--lookups`` must be, for the messages.
-PROCESSED_FOLDER = "an existing data/processed folder with counts.parquet (written by a refresh)"
+PROCESSED_FOLDER = f"an existing data/processed folder with {TABLES['counts'].parquet} (written by a refresh)"
 LOOKUPS_FOLDER = "an existing folder with SCB's kopplingstabeller (koppling-*.csv)"
 #: The demo's fictional municipality (see :mod:`segindicators.demo.synthetic`).
 SYNTHETIC_KOMMUN = "9999"
@@ -415,40 +416,3 @@ def check_url(url: str | None, param: str) -> str | None:
     if not re.match(r"^https?://[^\s/]+", url):
         raise UsageError.bad_value(param, url, "an http:// or https:// URL such as https://example.org/api")
     return url
-
-
-def read_table(path: str | os.PathLike[str], *, geo: bool = False, hint: str | None = None) -> pd.DataFrame:
-    """Read a processed parquet table; a missing or unreadable file is a :class:`Failure` naming it.
-
-    Parameters
-    ----------
-    path
-        A ``.parquet`` file (for example ``data/processed/counts.parquet``).
-    geo
-        Read it as GeoParquet (geopandas).
-    hint
-        What to do, for the message (default: rebuild with ``segindicators refresh``).
-    """
-    import pandas as pd
-
-    p = Path(path)
-    todo = hint or (
-        "Rebuild it with `segindicators refresh` (or `segindicators demo`); the refresh writes files "
-        "atomically, so a broken file was changed outside segindicators."
-    )
-    if not p.is_file():
-        raise Failure(f"{str(p)!r}: expected a parquet file, found {'a folder' if p.exists() else 'nothing'}.",
-                      hint=todo)  # fmt: skip
-    try:
-        if geo:
-            import geopandas as gpd
-
-            return gpd.read_parquet(p)
-        return pd.read_parquet(p)
-    except Exception as exc:  # pyarrow.ArrowInvalid, OSError, ValueError: all mean "not a readable table"
-        raise Failure(
-            f"{str(p)!r}: expected a readable parquet file, got one that cannot be read "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); it may be "
-            "truncated.",
-            hint=todo,
-        ) from exc

@@ -20,6 +20,7 @@ import pandas as pd
 
 from segindicators import __version__
 from segindicators.paths import is_synthetic
+from segindicators.tables import SYNTHETIC_LABEL, TABLES, read_table, table_exists
 
 __all__ = ["Workspace", "demo_processed_dir", "find_processed_dir", "open_workspace"]
 
@@ -55,15 +56,11 @@ class Workspace:
     @property
     def label(self) -> str:
         """``"Syntetiska exempeldata – inte officiell statistik"`` for the demo, else an empty string."""
-        if not self.synthetic:
-            return ""
-        from segindicators.demo.synthetic import SYNTHETIC_LABEL
-
-        return SYNTHETIC_LABEL
+        return SYNTHETIC_LABEL if self.synthetic else ""
 
 
 def _has_counts(folder: Path) -> bool:
-    return (folder / "counts.parquet").is_file()
+    return table_exists("counts", folder)
 
 
 def find_processed_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
@@ -134,17 +131,9 @@ def _build_demo(home: Path) -> None:
         run_refresh(options, stages=stages)
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    from segindicators.checks import read_table  # an unreadable file is a Failure naming it
-
-    path = folder / name
-    return read_table(path) if path.is_file() else None
-
-
-def _read_geo(path: Path) -> Any:
-    from segindicators.checks import read_table
-
-    return read_table(path, geo=True)
+def _read(folder: Path, name: str) -> Any:
+    """A declared table of ``folder``, checked against its contract (a broken file is a Failure naming it)."""
+    return read_table(name, folder) if table_exists(name, folder) else None
 
 
 def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
@@ -170,15 +159,15 @@ def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
         folder = Path(data_dir)
         if not _has_counts(folder):
             raise FileNotFoundError(
-                f"data_dir={str(folder)!r}: expected a data/processed folder with counts.parquet from a refresh, "
+                f"data_dir={str(folder)!r}: expected a data/processed folder with {TABLES['counts'].parquet} "
+                "from a refresh, "
                 "found none. Run `segindicators refresh --kommun KKKK` (or `segindicators demo`) first, or "
                 "leave data_dir empty to use the offline demo."
             )
     geometry = {}
     for level in ("deso", "regso"):
-        path = folder / f"geometry_{level}.parquet"
-        if path.is_file():
-            geometry[level] = _read_geo(path)
+        if (found := _read(folder, f"geometry_{level}")) is not None:
+            geometry[level] = found
     manifest = None
     reports = folder.parent.parent / "reports"
     manifests = sorted(reports.glob("*/manifest.json")) if reports.is_dir() else []
@@ -187,13 +176,13 @@ def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
     synthetic = is_synthetic(folder) or bool(manifest and manifest.get("synthetic"))
     return Workspace(
         processed=folder,
-        counts=_read(folder, "counts.parquet"),
-        indices=_read(folder, "indices.parquet"),
-        plan_status=_read(folder, "plan_status.parquet"),
-        typology=_read(folder, "typology.parquet"),
-        area_types=_read(folder, "area_types.parquet"),
-        kolada=_read(folder, "kolada.parquet"),
-        lookup=_read(folder, "lookup.parquet"),
+        counts=_read(folder, "counts"),
+        indices=_read(folder, "indices"),
+        plan_status=_read(folder, "plan_status"),
+        typology=_read(folder, "typology"),
+        area_types=_read(folder, "area_types"),
+        kolada=_read(folder, "kolada"),
+        lookup=_read(folder, "lookup"),
         geometry=geometry,
         manifest=manifest,
         synthetic=synthetic,

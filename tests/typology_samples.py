@@ -12,8 +12,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from segindicators.catalogue.builder import labels_as_text
 from segindicators.demo import KOMMUN, SYNTHETIC_LABEL, generate
+from segindicators.tables import labels_as_text
 
 # indicator id -> (variables, numerator category, denominator category or None for a level)
 MAP = {

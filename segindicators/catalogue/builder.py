@@ -47,9 +47,11 @@ from segindicators.catalogue.definitions import (
     load_catalogue,
 )
 from segindicators.scb.metadata import TableSpec, level_of_code, table_spec
+from segindicators.tables import COUNTS_FLAGS, TABLES, labels_as_text
 
 __all__ = [
     "COLUMNS",
+    "labels_as_text",
     "BuildError",
     "TableRequest",
     "build_counts",
@@ -62,46 +64,17 @@ __all__ = [
 ]
 
 KEYS = ["Region", "region_version", "Tid"]
-COLUMNS = [
-    "kommun", "level", "geo_version", "area", "area_name", "year", "indicator", "numerator", "denominator",
-    "value", "unit", "status", "source_table", "table_updated", "flags", "rounding",
-]  # fmt: skip
+#: Columns of the processed counts, in file order (declared in :data:`segindicators.tables.TABLES`).
+COLUMNS = TABLES["counts"].column_names
 #: Levels one build produces (each only where the table publishes it).
 BUILD_LEVELS = ("DeSO", "RegSO", "kommun", "riket")
 RIKET = "00"
-#: Processed-counts columns that hold codes and labels (always text, never missing-as-None).
-LABEL_COLUMNS = (
-    "kommun",
-    "level",
-    "geo_version",
-    "area",
-    "area_name",
-    "indicator",
-    "unit",
-    "source_table",
-    "flags",
-)
-FLAG_ORDER = ("harmonised", "reconstructed", "break", "suppressed", "small_area")
+#: Order in which flag tokens are joined (the declared vocabulary).
+FLAG_ORDER = COUNTS_FLAGS
 AREA_PATTERNS = {"DeSO": re.compile(r"^\d{4}[A-C]\d{4}$"), "RegSO": re.compile(r"^\d{4}R\d{3}$")}
 #: region_version (suffix of a 2025 code) → geography version; no suffix = the 2018 version.
 _VERSION_OF_SUFFIX = {"DeSO2025": "2025", "RegSO2025": "2025"}
 SUPPRESSED = {"..", "."}
-
-
-def labels_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast the processed-counts label columns (:data:`LABEL_COLUMNS`) present in ``frame`` to text, in place.
-
-    Rows built outside the builder (web exports, samples) then compare and concatenate with built rows.
-
-    Examples
-    --------
-    >>> labels_as_text(pd.DataFrame({"kommun": [580], "value": [1.0]}))["kommun"].tolist()
-    ['580']
-    """
-    for c in LABEL_COLUMNS:
-        if c in frame.columns:
-            frame[c] = frame[c].astype("str")
-    return frame
 
 
 class BuildError(ValueError):

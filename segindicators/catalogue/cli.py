@@ -11,6 +11,7 @@ from rich.table import Table
 
 from segindicators.catalogue.definitions import catalogue_table, load_catalogue
 from segindicators.errors import cli_errors
+from segindicators.tables import TABLES
 
 __all__ = ["build", "catalogue"]
 
@@ -46,7 +47,8 @@ def build(
     level: str = typer.Option("RegSO", "--level", help="DeSO or RegSO."),
     offline: bool = typer.Option(False, "--offline", help="Use only cached SCB responses; no network."),
     out: Annotated[
-        Path | None, typer.Option("--out", help="Output file (default data/processed/counts.parquet).")
+        Path | None,
+        typer.Option("--out", help=f"Output file (default data/processed/{TABLES['counts'].parquet})."),
     ] = None,
 ) -> None:
     """Build processed counts for a municipality from SCB (one call per table and geography version)."""
@@ -62,9 +64,10 @@ def build(
     from segindicators.catalogue.validate import validate_counts
     from segindicators.paths import processed_dir, raw_dir
     from segindicators.scb import ScbClient
+    from segindicators.tables import processed_file
 
     client = ScbClient(cache_dir=raw_dir() / "scb", offline=offline)
-    target = out or processed_dir() / "counts.parquet"
+    target = out or processed_file("counts", processed_dir())
     frame = build_counts(client, kommun, wanted, level, out=target)
     report = validate_counts(frame, expected_years=expected_years(load_catalogue(), wanted, level))
     for problem in report.problems:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.paths import is_synthetic
+from segindicators.tables import TABLES, read_table, table_exists
 
 from .export import ExportResult, export, write_index
 from .specs import ChartSpec, standard_chart_specs
@@ -128,22 +129,19 @@ def load_processed(processed_dir: str | Path) -> dict[str, Any]:
     folder carries ``SYNTETISKA_DATA.txt``).
     """
     d = Path(processed_dir)
-    if not (d / "counts.parquet").exists():
+    if not table_exists("counts", d):
         raise FileNotFoundError(
-            f"processed_dir={str(d)!r}: no counts.parquet there; run `segindicators refresh` (or `demo`) first, "
+            f"processed_dir={str(d)!r}: no {TABLES['counts'].parquet} there; run `segindicators refresh` (or `demo`) first, "
             "or pass --processed-dir pointing at data/processed."
         )
-    from segindicators.checks import read_table  # an unreadable file is a Failure naming it
-
     out: dict[str, Any] = {"synthetic": is_synthetic(d)}
     for name in ("counts", "indices", "plan_status", "lookup"):
-        if (d / f"{name}.parquet").exists():
-            out[name] = read_table(d / f"{name}.parquet")
+        if table_exists(name, d):
+            out[name] = read_table(name, d)  # checked against its contract; a broken file names itself
     geometry = {}
     for level in ("deso", "regso"):
-        p = d / f"geometry_{level}.parquet"
-        if p.exists():
-            geometry[level] = read_table(p, geo=True)
+        if table_exists(f"geometry_{level}", d):
+            geometry[level] = read_table(f"geometry_{level}", d)
     out["geometry"] = geometry
     return out
 
@@ -190,7 +188,7 @@ class _Inputs:
 
     def rows(self, indicator: str, levels: Sequence[str]) -> pd.DataFrame:
         if self.counts is None:
-            raise _Skip("processade antal (counts.parquet) saknas")
+            raise _Skip(f"processade antal ({TABLES['counts'].parquet}) saknas")
         c = self.counts
         sub = c[c["indicator"].eq(indicator) & c["level"].isin(list(levels)) & c["year"].le(self.year)]
         own = sub["kommun"].astype(str).eq(self.kommun) | sub["level"].eq("riket")
@@ -375,7 +373,7 @@ def _ranked(inp: _Inputs, spec: ChartSpec) -> Built:
 
 def _index_rows(inp: _Inputs, group: str, names: Sequence[str], level: str = "DeSO") -> pd.DataFrame:
     if inp.indices is None:
-        raise _Skip("segregationsindex (indices.parquet) saknas")
+        raise _Skip(f"segregationsindex ({TABLES['indices'].parquet}) saknas")
     i = inp.indices
     sub = i[
         i["kommun"].astype(str).eq(inp.kommun)
@@ -458,7 +456,7 @@ def _ice(inp: _Inputs, spec: ChartSpec) -> Built:
     from .bars import ice_chart
 
     if inp.counts is None:
-        raise _Skip("processade antal (counts.parquet) saknas")
+        raise _Skip(f"processade antal ({TABLES['counts'].parquet}) saknas")
     try:
         group = inp.catalogue.group(spec.indicator)
     except KeyError:
@@ -492,7 +490,7 @@ def _ice(inp: _Inputs, spec: ChartSpec) -> Built:
 
 def _peer_frame(inp: _Inputs, spec: ChartSpec) -> tuple[pd.DataFrame, str]:
     if inp.indices is None:
-        raise _Skip("segregationsindex (indices.parquet) saknas")
+        raise _Skip(f"segregationsindex ({TABLES['indices'].parquet}) saknas")
     i = inp.indices
     sub = i[i["index"].eq(spec.options.get("index", "dissimilarity")) & i["year"].le(inp.year)]
     if "group" in sub.columns:
@@ -615,7 +613,9 @@ def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
 
     ps = inp.plan_status
     if ps is None or ps.empty:
-        raise _Skip("ingen planstatus (plan_status.parquet saknas: kommunen har ingen plan i paketet)")
+        raise _Skip(
+            f"ingen planstatus ({TABLES['plan_status'].parquet} saknas: kommunen har ingen plan i paketet)"
+        )
     ps = ps.dropna(subset=["year", "value"])
     ps = ps[ps["year"].le(inp.year)]
     ps = plan_rows(ps, inp.focus).copy()
@@ -711,7 +711,7 @@ def _measures(inp: _Inputs, spec: ChartSpec) -> Built:
 def _geometry(inp: _Inputs, level: str, geo_version: str) -> Any:
     g = inp.geometry.get(level.lower()) if inp.geometry else None
     if g is None or len(g) == 0:
-        raise _Skip(f"geometri för {level} saknas (geometry_{level.lower()}.parquet)")
+        raise _Skip(f"geometri för {level} saknas ({TABLES['geometry_' + level.lower()].parquet})")
     code = "desokod" if level == "DeSO" else "regsokod"
     sub = g[g["geo_version"].astype(str).eq(geo_version)] if "geo_version" in g.columns else g
     if "kommunkod" in sub.columns:

@@ -33,6 +33,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from segindicators.tables import SYNTHETIC_LABEL
+
 from .format import format_number
 
 # --- palette and series styles -------------------------------------------------------------------------
@@ -77,7 +79,7 @@ CM = 1 / 2.54
 HELPER_GID = "segindicators-helper"
 """gid of reference lines (breaks, municipal value, zero line) that do not count as data lines."""
 
-SYNTHETIC_MARK = "Syntetiska exempeldata – inte officiell statistik"
+SYNTHETIC_MARK = SYNTHETIC_LABEL
 MISSING_NOTE = ".. Uppgift saknas eller är för osäker för att redovisas."
 """Footnote added when a chart shows a missing (suppressed) value."""
 

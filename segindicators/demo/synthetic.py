@@ -97,6 +97,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from segindicators.tables import LEVEL_ORDER, SYNTHETIC_LABEL
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -117,7 +119,6 @@ __all__ = [
     "write_demo_data",
 ]
 
-SYNTHETIC_LABEL = "Syntetiska exempeldata – inte officiell statistik"
 DEFAULT_SEED = 20241231
 KOMMUN = "9999"
 KOMMUN_NAME = "Exempelstad (syntetisk)"
@@ -211,7 +212,6 @@ _SMALL_CELL_VARS = (
     *(f"economic_standard_{g}" for g in (*_ES_GROUPS, "all")),
 )
 _ES_MIN_GROUP = 150
-_LEVEL_ORDER = {"DeSO": 0, "RegSO": 1, "kommun": 2, "riket": 3}
 
 
 @dataclass(frozen=True)
@@ -644,7 +644,7 @@ def _counts(
     units = {v: u for v, (_, u) in VARIABLES.items()}
     long["unit"] = long["variable"].map(units)
     long["source"] = SYNTHETIC_LABEL
-    long["rank"] = long["level"].map(_LEVEL_ORDER)
+    long["rank"] = long["level"].map(LEVEL_ORDER)
     long = long.sort_values(["geo_version", "rank", "region", "year"], kind="mergesort").drop(columns="rank")
     cols = ["geo_version", "level", "region", "year", "variable", "category", "value", "unit", "status"]
     long = long[[*cols, "source"]].reset_index(drop=True)

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.geography.aggregate import AGGREGABLE_UNITS, aggregate_counts
+from segindicators.tables import add_flag  # re-exported: the one flag helper lives with the tables
 
 __all__ = [
     "HARMONISED",
@@ -58,20 +59,6 @@ __all__ = [
 
 HARMONISED = "harmonised"
 _DEFAULT_KINDS = ("unchanged", "split")
-
-
-def add_flag(flags: pd.Series, token: str) -> pd.Series:
-    """Add a token to ';'-joined flag strings (vectorised), keeping existing tokens.
-
-    Examples
-    --------
-    >>> add_flag(pd.Series(["", "suppressed", "harmonised"]), "harmonised").tolist()
-    ['harmonised', 'suppressed;harmonised', 'harmonised']
-    """
-    f = flags.fillna("").astype("str")
-    has = f.str.contains(rf"(?:^|;){token}(?:;|$)", regex=True)
-    added = (f + ";" + token).str.strip(";")
-    return f.where(has, added)
 
 
 def deso_crosswalk(lookup: pd.DataFrame) -> pd.DataFrame:

@@ -49,6 +49,7 @@ from segindicators.catalogue.definitions import Catalogue, GroupDefinition, load
 from segindicators.indices.decomposition import nested_decomposition
 from segindicators.indices.inference import BOOTSTRAP_COLUMNS, Resample, bootstrap_indices, bootstrap_nested
 from segindicators.indices.local import ice_summary
+from segindicators.tables import add_flag
 
 __all__ = ["FOCAL_MEMBER", "ICE_DEFINITIONS", "change_between", "citywide_battery", "group_wide"]
 
@@ -125,12 +126,6 @@ def _first_year_of_version(keys: pd.DataFrame) -> np.ndarray:
     first = keys.groupby(["kommun", "level", "geo_version"])["year"].transform("min")
     earliest = keys.groupby(["kommun", "level"])["year"].transform("min")
     return ((keys["year"] == first) & (first > earliest)).to_numpy()
-
-
-def _add_flag(flags: pd.Series, mask: np.ndarray, token: str) -> pd.Series:
-    f = flags.fillna("").astype(str)
-    new = np.where(f == "", token, f + ";" + token)
-    return f.where(~mask, new)
 
 
 def citywide_battery(
@@ -243,7 +238,7 @@ def citywide_battery(
         linear = (res["index"] == "ice").to_numpy()
         res["value_bias_corrected"] = np.where(linear, res["value"], np.nan)
         res["bias"] = np.where(linear & np.isfinite(res["value"]), 0.0, np.nan)
-        res["flags"] = _add_flag(res["flags"], ~linear, "bias_correction_not_applicable")
+        res["flags"] = add_flag(res["flags"], "bias_correction_not_applicable", where=~linear)
         res.insert(4, "group", name)
         pieces.append(_annotate(res, clean, dropped))
     if not pieces:
@@ -256,7 +251,7 @@ def citywide_battery(
     for col in (*BOOTSTRAP_COLUMNS, "expected_random"):
         if col not in out:
             out[col] = np.nan
-    out["flags"] = _add_flag(out["flags"], _first_year_of_version(out), "break")
+    out["flags"] = add_flag(out["flags"], "break", where=_first_year_of_version(out))
     cols = [*KEYS[:3], "year", "group", "index", "value", *BOOTSTRAP_COLUMNS, "expected_random", "units",
             "units_dropped", "flags"]  # fmt: skip
     return out[cols].sort_values([*KEYS[:3], "year", "group", "index"], kind="stable").reset_index(drop=True)

@@ -13,6 +13,7 @@ from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalis
 from segindicators.kolada.elections import carry_forward_conflicts
 from segindicators.kolada.processed import to_processed, write_processed
 from segindicators.paths import processed_dir
+from segindicators.tables import SYNTHETIC_LABEL, TABLES, processed_file, read_table
 
 app = typer.Typer(
     help="Kolada API v3: municipality-level KPIs (verified ids, raw cache, offline mode).",
@@ -95,7 +96,11 @@ def fetch(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Output .parquet/.csv (default data/processed/kolada.parquet)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help=f"Output .parquet/.csv (default data/processed/{TABLES['kolada'].parquet}).",
+        ),
     ] = None,
     riket: Annotated[
         bool, typer.Option("--riket/--no-riket", help="Also fetch Sweden (0000) for the plan's gap to riket.")
@@ -143,9 +148,9 @@ def fetch(
     if not kpis or not munis:
         raise typer.BadParameter("give --kpi and --municipality, or --plan with kolada: indicators")
     munis += ["0000"] if riket else []
-    existing = output if output is not None else processed_dir() / "kolada.parquet"
+    existing = output if output is not None else processed_file("kolada", processed_dir())
     if merge and existing.suffix.lower() == ".parquet" and existing.exists():
-        checks.read_table(existing, hint="Move it away or pass --replace to write a new file.")
+        read_table(existing, hint="Move it away or pass --replace to write a new file.")
     with KoladaClient(
         base_url, cache_dir=cache_dir, offline=offline, max_calls=max_calls, window=window
     ) as client:
@@ -163,8 +168,6 @@ def fetch(
         typer.echo(f"{carried} values repeat the latest election (carried_forward, not new observations)")
     if frame.attrs.get("deleted"):
         typer.echo(f"{frame.attrs['deleted']} values Kolada marks isdeleted were left out")
-    from segindicators.demo.synthetic import SYNTHETIC_LABEL  # the fake Kolada labels each value's status
-
     if processed["status"].eq(SYNTHETIC_LABEL).fillna(False).any():
         typer.echo(
             f"warning: values labelled '{SYNTHETIC_LABEL}' came from {base_url}: a fake server.", err=True

@@ -23,10 +23,11 @@ import pandas as pd
 from segindicators._io import write_frame
 from segindicators.kolada.elections import mark_carried_forward
 from segindicators.paths import processed_dir
+from segindicators.tables import TABLES, normalise, processed_file, read_table
 
-#: Columns of ``kolada.parquet``, in order.
-PROCESSED_COLUMNS = ["kpi", "municipality", "year", "gender", "value", "status", "carried_forward"]
-_KEY = ["kpi", "municipality", "year", "gender"]
+#: Columns of the ``kolada`` table, in order (declared in :data:`segindicators.tables.TABLES`).
+PROCESSED_COLUMNS = TABLES["kolada"].column_names
+_KEY = list(TABLES["kolada"].sort_keys)
 
 
 def to_processed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -102,14 +103,14 @@ def write_processed(
     Path
         The written file.
     """
-    target = Path(path) if path is not None else processed_dir() / "kolada.parquet"
+    target = Path(path) if path is not None else processed_file("kolada", processed_dir())
     new = to_processed(frame)
     if merge and target.exists():
-        old = pd.read_parquet(target) if target.suffix.lower() == ".parquet" else _read_csv(target)
+        old = read_table(target) if target.suffix.lower() == ".parquet" else _read_csv(target)
         old = to_processed(old)
         keep = old.merge(new[_KEY], on=_KEY, how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
         new = to_processed(pd.concat([old.loc[keep], new], ignore_index=True))
-    return write_frame(new, target)
+    return write_frame(normalise("kolada", new), target)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -99,8 +99,8 @@ def stage_kolada(ctx: Any) -> None:
 
     See the module notes for the failure policy: Kolada problems become warnings, never a failed run.
     """
-    from segindicators.demo.synthetic import SYNTHETIC_LABEL
     from segindicators.pipeline.refresh import _load_plan
+    from segindicators.tables import SYNTHETIC_LABEL, processed_file
 
     opts = ctx.options
     plan = _load_plan(ctx)
@@ -158,7 +158,7 @@ def stage_kolada(ctx: Any) -> None:
             "synthetic: that server is a fake. Do not report these numbers; point --kolada-url at Kolada."
         )
     ctx.extra["kolada"] = frame
-    write_processed(frame, ctx.processed / "kolada.parquet", merge=False)
+    write_processed(frame, processed_file("kolada", ctx.processed), merge=False)
     got = frame.dropna(subset=["value"])
     span = f"{got['year'].min()}–{got['year'].max()}" if len(got) else "–"
     carried = int(got["carried_forward"].eq(True).fillna(False).sum())

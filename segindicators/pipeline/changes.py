@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from segindicators.tables import TABLES
+
 __all__ = ["KEY", "compare_counts"]
 
 #: Columns that identify one figure.
@@ -68,7 +70,7 @@ def compare_counts(
     if missing:
         raise ValueError(
             f"compare_counts: both frames need the processed-counts columns {KEY + ['value']}; "
-            f"missing {missing}. Pass frames read from data/processed/counts.parquet."
+            f"missing {missing}. Pass frames read from data/processed/{TABLES['counts'].parquet}."
         )
     prev = previous[[*KEY, "value"]].rename(columns={"value": "value_previous"})
     curr = current[[*KEY, "value"]].rename(columns={"value": "value_current"})

@@ -65,7 +65,6 @@ import numpy as np
 import pandas as pd
 
 from segindicators._io import atomic_write_text, write_frame
-from segindicators.catalogue.builder import COLUMNS
 from segindicators.charts.standard import stage_charts
 from segindicators.errors import Failure
 from segindicators.http import CacheIntegrityWarning, RetryPolicy
@@ -74,6 +73,7 @@ from segindicators.paths import SYNTHETIC_MARKER, processed_dir, project_home, r
 from segindicators.pipeline.lock import refresh_lock
 from segindicators.pipeline.staging import COMMIT_JOURNAL, recover, staged_directories
 from segindicators.report.stage import stage_report
+from segindicators.tables import SYNTHETIC_LABEL, TABLES, normalise, processed_file, write_table
 from segindicators.typology.stage import stage_typology
 
 __all__ = [
@@ -88,9 +88,9 @@ __all__ = [
     "run_refresh",
 ]
 
-LEVEL_ORDER = {"DeSO": 0, "RegSO": 1, "focus": 2, "kommun": 3, "riket": 4}
-TEXT_COLUMNS = ("kommun", "level", "geo_version", "area", "area_name", "indicator", "unit", "status",
-                "source_table", "table_updated", "flags")  # fmt: skip
+
+#: The processed counts' columns (declared in :data:`segindicators.tables.TABLES`).
+COLUMNS = TABLES["counts"].column_names
 
 
 class RefreshError(Failure, RuntimeError):
@@ -372,16 +372,8 @@ def stage_validate(ctx: RunContext) -> None:
 
 
 def _finish_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame[list(COLUMNS)].copy()
-    for c in TEXT_COLUMNS:
-        out[c] = out[c].astype("string")
-    out.loc[out["flags"].isna(), "flags"] = ""
-    out["year"] = out["year"].astype("int64")
-    for c in ("numerator", "denominator", "value", "rounding"):
-        out[c] = out[c].astype("float64")
-    out["_rank"] = out["level"].map(LEVEL_ORDER).astype("int64")
-    out = out.sort_values(["_rank", "geo_version", "indicator", "area", "year"], kind="mergesort")
-    return out.drop(columns="_rank").reset_index(drop=True)
+    """The processed counts in their declared columns, dtypes and order (:data:`segindicators.tables.TABLES`)."""
+    return normalise("counts", frame)
 
 
 def stage_harmonise(ctx: RunContext) -> None:
@@ -438,15 +430,12 @@ def stage_harmonise(ctx: RunContext) -> None:
 
 def stage_write(ctx: RunContext) -> None:
     """Write the processed tables into the staging folder."""
-    write_frame(ctx.counts, ctx.processed / "counts.parquet")
-    write_frame(ctx.counts, ctx.processed / "counts.csv")
-    write_frame(ctx.lookup, ctx.processed / "lookup.parquet")
-    write_frame(ctx.coverage, ctx.processed / "coverage.csv")
+    write_table("counts", ctx.counts, ctx.processed)
+    write_table("lookup", ctx.lookup, ctx.processed)
+    write_table("coverage", ctx.coverage, ctx.processed)
     for name, gdf in ctx.geometry.items():
-        gdf.to_parquet(ctx.processed / f"geometry_{name}.parquet", index=False, compression="zstd")
+        write_table(f"geometry_{name}", gdf, ctx.processed)
     if ctx.options.synthetic:
-        from segindicators.demo.synthetic import SYNTHETIC_LABEL
-
         note = (
             f"{SYNTHETIC_LABEL}\n\nKommun {ctx.options.kommun} är fiktiv; alla siffror är slumpgenererade.\n"
         )
@@ -479,8 +468,7 @@ def stage_indices(ctx: RunContext) -> None:
         native, lookup=ctx.lookup, rng=ctx.options.seed, draws=ctx.options.bootstrap_draws
     )
     ctx.extra["indices"] = indices
-    write_frame(indices, ctx.processed / "indices.parquet")
-    write_frame(indices, ctx.processed / "indices.csv")
+    write_table("indices", indices, ctx.processed)
     dropped = int(indices.drop_duplicates(["kommun", "level", "year", "group"])["units_dropped"].sum())
     ctx.summary["indices"] = (
         f"{indices['group'].nunique()} groups × {indices['index'].nunique()} indices, "
@@ -505,8 +493,7 @@ def stage_plan(ctx: RunContext) -> None:
         parts.append(series_from_kolada(ctx.extra["kolada"], ctx.options.kommun))
     status = plan_status(plan, pd.concat(parts, ignore_index=True))
     ctx.plan_status = status
-    write_frame(status, ctx.processed / "plan_status.parquet")
-    write_frame(status, ctx.processed / "plan_status.csv")
+    write_table("plan_status", status, ctx.processed)
     latest = status.dropna(subset=["year"]).drop_duplicates(
         ["development_area", "indicator", "level", "area"], keep="last"
     )
@@ -550,7 +537,7 @@ def stage_notebooks(ctx: RunContext) -> None:
 
 
 def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -> str:
-    label = "Syntetiska exempeldata – inte officiell statistik\n\n" if ctx.options.synthetic else ""
+    label = f"{SYNTHETIC_LABEL}\n\n" if ctx.options.synthetic else ""
     head = f"# Förändringar sedan förra körningen – kommun {ctx.options.kommun}\n\n{label}"
     if result is None:
         return head + "Första körningen: det finns inget tidigare resultat att jämföra med.\n"
@@ -591,10 +578,10 @@ def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -
 
 def stage_changes(ctx: RunContext) -> None:
     """Compare with the previous run's counts.parquet; write changes.md, changes.xlsx, changes_moved.csv."""
-    from segindicators.checks import read_table
     from segindicators.pipeline.changes import compare_counts
+    from segindicators.tables import read_table
 
-    previous = ctx.previous_processed / "counts.parquet"
+    previous = processed_file("counts", ctx.previous_processed)
     hint = "Move the broken file away: the next run then writes the change report without a comparison."
     rebasing = [t for t, spec in (ctx.extra.get("specs") or {}).items() if spec.constant_prices]
     result = (
@@ -646,7 +633,6 @@ def raw_inputs(raw: Path, home: Path) -> list[dict[str, Any]]:
 
 def stage_manifest(ctx: RunContext) -> None:
     """Write reports/<year>/manifest.json (inputs with provenance, versions, parameters, output hashes)."""
-    from segindicators.demo.synthetic import SYNTHETIC_LABEL
     from segindicators.pipeline.manifest import build_manifest, report_entries, write_manifest
 
     outputs = {f"data/processed/{p.name}": p for p in sorted(ctx.processed.iterdir()) if p.is_file()}

@@ -11,14 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from segindicators._io import write_frame
-from segindicators.checks import (
-    PROCESSED_FOLDER,
-    check_folder,
-    check_shipped_or_file,
-    check_year,
-    read_table,
-)
+from segindicators.checks import PROCESSED_FOLDER, check_folder, check_shipped_or_file, check_year
 from segindicators.errors import Failure, cli_errors
 from segindicators.paths import processed_dir
 from segindicators.plan.definition import load_plan
@@ -29,6 +22,7 @@ from segindicators.plan.status import (
     series_from_indices,
     series_from_kolada,
 )
+from segindicators.tables import TABLES, read_table, table_exists, write_table
 
 app = typer.Typer(
     help="Follow the municipal plan against segregation: indicator status and measures.", no_args_is_help=True
@@ -52,17 +46,16 @@ def build_status(plan_path: str, processed: Path, *, ckm_sd: float = 0.0) -> pd.
     """Read processed counts (+ ``indices.parquet`` and ``kolada.parquet`` when present) and compute the
     plan status for every year from each indicator's baseline on."""
     plan = load_plan(plan_path)
-    counts_path = processed / "counts.parquet"
-    if not counts_path.exists():
+    if not table_exists("counts", processed):
         raise Failure(
-            f"--processed-dir {str(processed)!r}: no counts.parquet there; run the builder "
+            f"--processed-dir {str(processed)!r}: no {TABLES['counts'].parquet} there; run the builder "
             "(segindicators refresh) first or point --processed-dir at a folder that has it."
         )
-    parts = [series_from_counts(read_table(counts_path), ckm_sd=ckm_sd)]
-    if (processed / "indices.parquet").exists():
-        parts.append(series_from_indices(read_table(processed / "indices.parquet"), plan.municipality))
-    if (processed / "kolada.parquet").exists():
-        parts.append(series_from_kolada(read_table(processed / "kolada.parquet"), plan.municipality))
+    parts = [series_from_counts(read_table("counts", processed), ckm_sd=ckm_sd)]
+    if table_exists("indices", processed):
+        parts.append(series_from_indices(read_table("indices", processed), plan.municipality))
+    if table_exists("kolada", processed):
+        parts.append(series_from_kolada(read_table("kolada", processed), plan.municipality))
     return plan_status(plan, pd.concat(parts, ignore_index=True))
 
 
@@ -78,7 +71,8 @@ def status_command(
     processed: Annotated[
         Path | None,
         typer.Option(
-            "--processed-dir", help="Folder with counts.parquet (default: data/processed under the home)."
+            "--processed-dir",
+            help=f"Folder with {TABLES['counts'].parquet} (default: data/processed under the home).",
         ),
     ] = None,
     ckm_sd: Annotated[
@@ -133,10 +127,8 @@ def status_command(
         )
     Console(width=160).print(table)
     typer.echo("* = förändringen är större än slumpvariation/CKM-brus (intervallet utesluter 0).")
-    out = folder / "plan_status.parquet"
-    write_frame(full, out)
-    write_frame(full, out.with_suffix(".csv"))
-    typer.echo(f"wrote {out} and {out.with_suffix('.csv').name} ({len(full)} rows)")
+    out, csv = write_table("plan_status", full, folder)
+    typer.echo(f"wrote {out} and {csv.name} ({len(full)} rows)")
 
 
 @app.command("measures")

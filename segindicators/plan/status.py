@@ -95,6 +95,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.plan.definition import Plan
+from segindicators.tables import TABLES
 
 STATUS_SV: dict[str, str] = {
     "on track": "i fas",
@@ -269,7 +270,7 @@ def series_from_counts(
     if missing:
         raise ValueError(
             f"counts: missing columns {sorted(missing)}; expected the processed-counts contract "
-            "(data/processed/counts.parquet)."
+            f"(data/processed/{TABLES['counts'].parquet})."
         )
     c = counts.copy()
     for col, default in (

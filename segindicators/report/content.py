@@ -39,6 +39,7 @@ from segindicators.charts.format import (
 from segindicators.charts.specs import ChartSpec, standard_chart_specs
 from segindicators.charts.standard import plan_rows, plan_sources, sources_of
 from segindicators.charts.style import SYNTHETIC_MARK, ChartMeta, Source, source_line
+from segindicators.tables import TABLES
 
 from .load import ChartInfo, ReportInputs
 from .model import BulletList, Figure, Paragraph, Report, Section, Table, Terms
@@ -729,7 +730,9 @@ def build_report(
     if t is None:
         num.table -= 1
         aff.blocks.append(
-            Paragraph("Tabellen kunde inte tas fram: typologin (typology.parquet) saknas.", "note")
+            Paragraph(
+                f"Tabellen kunde inte tas fram: typologin ({TABLES['typology'].parquet}) saknas.", "note"
+            )
         )
     else:
         aff.blocks.append(t)

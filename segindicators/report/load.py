@@ -18,10 +18,13 @@ from typing import Any
 import pandas as pd
 
 from segindicators.paths import is_synthetic
+from segindicators.tables import TABLES as DECLARED
+from segindicators.tables import read_table, table_exists
 
 __all__ = ["ChartInfo", "ReportInputs", "chart_names_in", "load_report_inputs", "read_chart"]
 
 FORMATS = ("png", "svg", "pdf", "xlsx")
+#: The processed tables the report reads (each declared in :data:`segindicators.tables.TABLES`).
 TABLES = ("counts", "plan_status", "typology", "area_types", "kolada")
 KNOWN_PUBLISHERS = ("SCB", "Kolada")
 
@@ -147,11 +150,7 @@ def chart_names_in(reports_dir: str | Path, spec_names: Sequence[str]) -> list[s
 
 
 def _read_tables(processed: Path) -> dict[str, pd.DataFrame]:
-    return {
-        n: pd.read_parquet(processed / f"{n}.parquet")
-        for n in TABLES
-        if (processed / f"{n}.parquet").exists()
-    }
+    return {n: read_table(n, processed) for n in TABLES if table_exists(n, processed)}
 
 
 def load_report_inputs(
@@ -190,9 +189,10 @@ def load_report_inputs(
     from segindicators.charts.style import chart_title
 
     processed, reports = Path(processed_dir), Path(reports_dir)
-    if not (processed / "plan_status.parquet").exists() and not (processed / "counts.parquet").exists():
+    if not table_exists("plan_status", processed) and not table_exists("counts", processed):
+        wanted = f"{DECLARED['counts'].parquet}, {DECLARED['plan_status'].parquet}"
         raise FileNotFoundError(
-            f"processed_dir={str(processed)!r}: no processed tables there (counts.parquet, plan_status.parquet); "
+            f"processed_dir={str(processed)!r}: no processed tables there ({wanted}); "
             "run `segindicators refresh` (or `demo`) first, or pass --processed-dir pointing at data/processed."
         )
     if profile is None:

@@ -77,6 +77,7 @@ import pandas as pd
 
 from segindicators.scb.metadata import LEVEL_CODELISTS, level_of_code, table_spec
 from segindicators.scb.query import expand_expressions
+from segindicators.tables import SYNTHETIC_LABEL
 from segindicators.testing.fake_http import FakeJsonServer, RecordedRequest
 from segindicators.testing.fake_http import HttpProblem as _Problem
 
@@ -93,7 +94,8 @@ __all__ = [
     "total_code",
 ]
 
-SYNTHETIC_SOURCE = "Syntetiska exempeldata – inte officiell statistik"
+#: The label of every synthetic table the fake serves (:data:`segindicators.tables.SYNTHETIC_LABEL`).
+SYNTHETIC_SOURCE = SYNTHETIC_LABEL
 #: First reference year SCB publishes in DeSO 2025 / RegSO 2025 (reference README, lookups.py).
 FIRST_2025_YEAR = 2024
 #: ``updated`` served for a recorded table whose recording has no head (TAB6571, TAB6572, TAB6638) or that is

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from segindicators.http import RawCache, RetryPolicy
+from segindicators.tables import TABLES
 
 __all__ = [
     "FAST_RETRY",
@@ -62,7 +63,7 @@ NETWORK_STAGES: dict[str, tuple[str, str]] = {
 #: ``data/raw`` sub-folder each stage caches into (emptied before its cell, so the stage must ask again).
 RAW_DIRS = {"geometry": "wfs", "fetch": "scb", "kolada": "kolada"}
 #: Files of data/processed that hold Kolada values (they differ when Kolada fails, which is a warning).
-KOLADA_OUTPUTS = ("kolada.parquet", "plan_status.parquet", "plan_status.csv")
+KOLADA_OUTPUTS = (*TABLES["kolada"].files, *TABLES["plan_status"].files)
 
 #: Quick retries for the matrix (same rules, short waits); ``read_timeout`` lets a delay exceed it quickly.
 FAST_RETRY = RetryPolicy(

@@ -20,12 +20,13 @@ from rich.table import Table
 from segindicators._io import atomic_write_bytes, write_frame
 from segindicators.errors import Failure, cli_errors
 from segindicators.paths import is_synthetic, processed_dir, reports_dir
+from segindicators.tables import SYNTHETIC_LABEL, TABLES, read_table
 from segindicators.typology.affluence import Thresholds, affluence_measures
 from segindicators.typology.table import SHARE_MEASURES, affluence_table
 
 app = typer.Typer(help="Concentrated affluence and deprivation for every district.", add_completion=False)
 
-SYNTHETIC_MARK = "Syntetiska exempeldata"
+SYNTHETIC_MARK = SYNTHETIC_LABEL.split(" – ")[0]  # "Syntetiska exempeldata", as source texts begin
 
 
 def _fmt(x: object, heading: str) -> str:
@@ -66,7 +67,7 @@ def _notes(
         f"small_area = bas under {th.small_area_n:g} personer.",
     ]
     if synthetic:
-        notes.insert(0, "Syntetiska exempeldata – inte officiell statistik")
+        notes.insert(0, SYNTHETIC_LABEL)
     return notes
 
 
@@ -102,7 +103,9 @@ def affluence(
     level: Annotated[str, typer.Option("--level", help="RegSO eller DeSO.")] = "RegSO",
     processed: Annotated[
         Path | None,
-        typer.Option("--processed-dir", help="Mapp med counts.parquet (standard: data/processed)."),
+        typer.Option(
+            "--processed-dir", help=f"Mapp med {TABLES['counts'].parquet} (standard: data/processed)."
+        ),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Utmapp (standard: reports/<år>).")
@@ -148,13 +151,13 @@ def affluence(
     checks.check_folder(lookups, "--lookups", must_exist=True, writable=False, expected=checks.LOOKUPS_FOLDER)
     console = Console(width=200)
     folder = processed if processed is not None else processed_dir()
-    path = folder / "counts.parquet"
+    path = folder / TABLES["counts"].parquet
     if not path.exists():
         raise Failure(
-            f"no counts.parquet in {str(folder)!r} (--processed-dir); build processed data first "
+            f"no {path.name} in {str(folder)!r} (--processed-dir); build processed data first "
             "(segindicators build / refresh) or point --processed-dir at a folder that has it."
         )
-    counts = checks.read_table(path)
+    counts = read_table("counts", folder)
     counts = counts[(counts["kommun"] == kommun) | (counts["level"] == "riket")]
     if not (counts["kommun"] == kommun).any():
         raise typer.BadParameter(f"kommun {kommun!r} has no rows in {path}", param_hint="--kommun")

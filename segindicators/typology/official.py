@@ -19,7 +19,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from segindicators.catalogue.builder import labels_as_text
+from segindicators.tables import labels_as_text
 
 __all__ = [
     "AREA_TYPE_LABELS_EN",

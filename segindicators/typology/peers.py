@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from segindicators.catalogue.builder import labels_as_text
 from segindicators.indices import segregation_indices
+from segindicators.tables import labels_as_text
 
 __all__ = ["ASCENDING", "citywide_by_kommun", "foreign_born_counts_from_export", "peer_comparison"]
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators._io import atomic_write_bytes, write_frame
+from segindicators.tables import SYNTHETIC_LABEL, TABLES, add_flag, normalise, write_table
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV, Thresholds, affluence_measures
 from segindicators.typology.official import official_area_types
 from segindicators.typology.socioeconomic import (
@@ -53,11 +54,8 @@ from segindicators.typology.table import affluence_table
 
 __all__ = ["AREA_TYPE_COLUMNS", "band_reference", "combine_area_types", "stage_typology"]
 
-#: Columns of ``area_types.parquet``.
-AREA_TYPE_COLUMNS = [
-    "kommun", "level", "geo_version", "year", "area", "area_name", "index", "value", "z", "mu", "sigma",
-    "rule", "flags",
-]  # fmt: skip
+#: Columns of the ``area_types`` table (declared in :data:`segindicators.tables.TABLES`).
+AREA_TYPE_COLUMNS = TABLES["area_types"].column_names
 NATIVE = ("2018", "2025")
 
 
@@ -73,11 +71,6 @@ def band_reference(index: pd.DataFrame) -> str:
     """
     per_level = index.groupby("level")["kommun"].nunique()
     return "national" if len(per_level) and int(per_level.max()) >= NATIONAL_KOMMUNER else "kommun"
-
-
-def _add_flag(flags: pd.Series, token: str) -> pd.Series:
-    f = flags.astype("string").fillna("")
-    return pd.Series(np.where(f == "", token, f + ";" + token), index=flags.index, dtype="str")
 
 
 def combine_area_types(
@@ -100,17 +93,9 @@ def combine_area_types(
     if official is not None and not official.empty:
         off = official.assign(index="area_type_official", z=np.nan, mu=np.nan, sigma=np.nan, rule=pd.NA)
         parts.append(off)
-    out = pd.concat([p[AREA_TYPE_COLUMNS] for p in parts if len(p)], ignore_index=True)
-    for c in ("kommun", "level", "geo_version", "area", "area_name", "index", "rule", "flags"):
-        out[c] = out[c].astype("string")
-    out["flags"] = out["flags"].fillna("")
-    out["year"] = out["year"].astype("int64")
-    for c in ("value", "z", "mu", "sigma"):
-        out[c] = out[c].astype("float64")
-    order = {"DeSO": 0, "RegSO": 1}
-    out["_l"] = out["level"].map(order).fillna(2).astype("int64")
-    out = out.sort_values(["_l", "geo_version", "index", "area", "year"], kind="mergesort")
-    return out.drop(columns="_l").reset_index(drop=True)
+    return normalise(
+        "area_types", pd.concat([p[AREA_TYPE_COLUMNS] for p in parts if len(p)], ignore_index=True)
+    )
 
 
 def _agreement(types: pd.DataFrame, official: pd.DataFrame | None, year: int) -> dict[str, Agreement] | None:
@@ -145,8 +130,6 @@ def _agreement_sheet(agreements: dict[str, Agreement]) -> pd.DataFrame:
 
 
 def _notes(ctx: Any, year: int, reference: str, th: Thresholds, agreements: dict | None) -> list[str]:
-    from segindicators.demo.synthetic import SYNTHETIC_LABEL
-
     notes = []
     if ctx.options.synthetic:
         notes.append(SYNTHETIC_LABEL)
@@ -221,7 +204,7 @@ def stage_typology(ctx: Any) -> None:
     reference = band_reference(index)
     types = area_types(index, relative_to=reference)
     if reference == "kommun":
-        types["flags"] = _add_flag(types["flags"], "kommun_relative")
+        types["flags"] = add_flag(types["flags"], "kommun_relative")
     has_official = (counts["indicator"] == "area_type_official").any()
     official = official_area_types(counts) if has_official else None
     combined = combine_area_types(index, types, official)
@@ -237,9 +220,8 @@ def stage_typology(ctx: Any) -> None:
     table = affluence_table(regso, kommun=kommun, year=year, focus=focus, official=official)
     agreements = _agreement(types, official, year)
 
-    write_frame(measures, ctx.processed / "typology.parquet")
-    write_frame(measures, ctx.processed / "typology.csv")
-    write_frame(combined, ctx.processed / "area_types.parquet")
+    write_table("typology", measures, ctx.processed)
+    write_table("area_types", combined, ctx.processed)
     notes = _notes(ctx, year, reference, th, agreements)
     sheet = _agreement_sheet(agreements) if agreements else None
     atomic_write_bytes(ctx.reports / "affluence.xlsx", _xlsx(table, sheet, notes))
