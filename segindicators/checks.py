@@ -184,9 +184,9 @@ def check_years(
     *,
     param: str = "--years",
     catalogue: Any = None,
-    synthetic: bool = False,
+    synthetic_years: Iterable[int] | None = None,
 ) -> tuple[int, ...]:
-    """Years that the catalogue's tables cover (and the demo's data, when ``synthetic``).
+    """Years that the catalogue's tables cover (and the demo's data, when ``synthetic_years`` are given).
 
     Parameters
     ----------
@@ -196,8 +196,9 @@ def check_years(
         Argument name for the message.
     catalogue
         Default: the packaged catalogue (read at run time, so a corrected catalogue is used as is).
-    synthetic
-        The years must also lie in the demo's synthetic years (:data:`segindicators.demo.synthetic.YEARS`).
+    synthetic_years
+        The years must also lie in these: the demo's synthetic years (:data:`segindicators.demo.synthetic.YEARS`,
+        passed by the commands, which sit above the demo).
 
     Returns
     -------
@@ -214,10 +215,8 @@ def check_years(
         raise UsageError(f"{param}: expected at least one reference year, got none.", param=param)
     covered = set(catalogue_years(catalogue))
     source = "the catalogue's SCB tables cover"
-    if synthetic:
-        from segindicators.demo.synthetic import YEARS
-
-        covered &= set(YEARS)
+    if synthetic_years is not None:
+        covered &= {int(y) for y in synthetic_years}
         source = "the demo's synthetic data (covered by the catalogue's tables) cover"
     outside = [y for y in wanted if y not in covered]
     if outside:

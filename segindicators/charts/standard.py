@@ -10,12 +10,12 @@ Provenance: the source line of each chart lists the SCB tables of the plotted ro
 stamps (``source_table``/``table_updated`` of the counts; combined sources such as ``"TAB6685+TAB6574"`` are
 split); series breaks come from the catalogue (indicator ``breaks``) and from the ``break`` flag that the
 index battery sets on the first year of a new geography version; only breaks inside the plotted years are
-kept. :func:`stage_charts` is the refresh stage.
+kept. The refresh's ``charts`` stage (:func:`segindicators.pipeline.stages.stage_charts`) calls
+:func:`render_standard_charts`.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -40,7 +40,6 @@ __all__ = [
     "plan_sources",
     "render_standard_charts",
     "sources_of",
-    "stage_charts",
 ]
 
 INDEX_BREAK_SV = "index beräknade på den nya DeSO-indelningen (DeSO 2025); inte helt jämförbara med åren före"
@@ -1002,45 +1001,3 @@ def _write_index(out: Path, entries: list[Any], inp: _Inputs, *, synthetic: bool
 
         path = atomic_write_text(path, text)
     return path
-
-
-# ------------------------------------------------------------------------------------------------- stage
-
-
-def _retrieved(ctx: Any) -> str | None:
-    try:
-        from segindicators.paths import raw_dir
-        from segindicators.pipeline.refresh import raw_inputs
-
-        stamps = [str(i.get("stored_at", "")) for i in raw_inputs(raw_dir(ctx.home), ctx.home)]
-        stamps = [s for s in stamps if re.match(r"^\d{4}-\d{2}-\d{2}", s)]
-        return max(stamps)[:10] if stamps else None
-    except (OSError, ValueError):
-        return None
-
-
-def stage_charts(ctx: Any) -> None:
-    """Refresh stage: render the standard chart set into the staging ``reports/<year>`` folder."""
-    if not getattr(ctx.options, "charts", True):
-        ctx.summary["charts"] = "skipped (charts switched off for this run)"
-        return
-    frames = {
-        "counts": ctx.counts,
-        "indices": ctx.extra.get("indices"),
-        "plan_status": ctx.plan_status,
-        "lookup": ctx.lookup,
-        "geometry": ctx.geometry,
-    }
-    charts = render_standard_charts(
-        frames,
-        ctx.reports,
-        kommun=ctx.options.kommun,
-        year=ctx.options.year_for_report,
-        profile=ctx.profile,
-        synthetic=ctx.options.synthetic,
-        retrieved=_retrieved(ctx),
-    )
-    ctx.extra["charts"] = charts
-    ctx.summary["charts"] = f"{len(charts)} diagram på {charts.seconds:.1f} s; inte ritade: " + (
-        ", ".join(s.name for s in charts.skipped) or "inga"
-    )

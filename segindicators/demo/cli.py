@@ -52,12 +52,12 @@ def demo(
     from segindicators.demo.kolada import demo_kolada
     from segindicators.demo.profile import demo_plan, demo_profile
     from segindicators.demo.serve import demo_server
-    from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, generate
-    from segindicators.kolada.stage import plan_kpis
+    from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, YEARS, generate
+    from segindicators.kolada.fetch import plan_kpis
     from segindicators.pipeline.cli import print_summary, run_with_progress
     from segindicators.testing.fake_wfs import FakeWfs
 
-    year_list = list(checks.check_years(checks.parse_years_option(years), synthetic=True))
+    year_list = list(checks.check_years(checks.parse_years_option(years), synthetic_years=YEARS))
     checks.check_home(out, "--out")
     checks.check_folder(
         notebooks, "--notebooks", must_exist=True, writable=False, expected="an existing folder of notebooks"

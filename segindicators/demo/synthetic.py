@@ -97,6 +97,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from segindicators.labels import SYNTHETIC_LABEL  # re-exported: the label lives in the lowest layer
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -117,7 +119,6 @@ __all__ = [
     "write_demo_data",
 ]
 
-SYNTHETIC_LABEL = "Syntetiska exempeldata – inte officiell statistik"
 DEFAULT_SEED = 20241231
 KOMMUN = "9999"
 KOMMUN_NAME = "Exempelstad (syntetisk)"

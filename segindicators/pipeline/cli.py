@@ -111,10 +111,13 @@ def refresh(
     """
     from segindicators import checks
     from segindicators.demo.synthetic import KOMMUN as SYNTHETIC_KOMMUN
+    from segindicators.demo.synthetic import YEARS as SYNTHETIC_YEARS
 
     kommun = checks.check_kommun(kommun, synthetic=True)
     synthetic = kommun == SYNTHETIC_KOMMUN
-    year_list = checks.check_years(checks.parse_years_option(years), synthetic=synthetic)
+    year_list = checks.check_years(
+        checks.parse_years_option(years), synthetic_years=SYNTHETIC_YEARS if synthetic else None
+    )
     checks.check_year(report_year, param="--report-year")
     checks.check_home(home)
     for url, param in ((base_url, "--base-url"), (wfs_url, "--wfs-url"), (kolada_url, "--kolada-url")):

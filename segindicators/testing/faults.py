@@ -394,7 +394,7 @@ class FaultLab:
         from segindicators.demo.profile import demo_plan
         from segindicators.demo.serve import demo_server
         from segindicators.demo.synthetic import generate
-        from segindicators.kolada.stage import plan_kpis
+        from segindicators.kolada.fetch import plan_kpis
         from segindicators.testing.fake_wfs import FakeWfs
 
         demo = generate()

@@ -47,7 +47,7 @@ WARM_MODULES = (
     "segindicators.pipeline.refresh", "segindicators.catalogue.builder", "segindicators.catalogue.check",
     "segindicators.catalogue.validate", "segindicators.geography", "segindicators.geography.wfs",
     "segindicators.scb", "segindicators.indices.battery", "segindicators.plan.status",
-    "segindicators.kolada.client", "segindicators.typology.stage", "segindicators.pipeline.manifest",
+    "segindicators.kolada.client", "segindicators.typology.build", "segindicators.pipeline.manifest",
     "segindicators.pipeline.changes", "segindicators.demo.profile", "geopandas", "pyogrio", "openpyxl",
     "pyarrow.parquet",
 )  # fmt: skip
