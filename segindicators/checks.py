@@ -31,7 +31,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from segindicators.catalogue.builder import parse_years
+from segindicators.catalogue.definitions import load_catalogue
 from segindicators.errors import Failure, UsageError
+from segindicators.geography.kommuner import kolada_region_ids, kommuner
+from segindicators.paths import ENV_HOME, project_home
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,8 +91,6 @@ def check_kommun(code: str, *, param: str = "--kommun", synthetic: bool = False)
     UsageError
         Malformed (not four digits) or not a municipality code.
     """
-    from segindicators.geography.kommuner import kommuner
-
     text = str(code).strip()
     if not _FOUR_DIGITS.match(text):
         raise UsageError.bad_value(
@@ -114,8 +116,6 @@ def check_kommun(code: str, *, param: str = "--kommun", synthetic: bool = False)
 
 def check_kolada_municipality(code: str, *, param: str = "--municipality") -> str:
     """A Kolada municipality id: one of the 290 kommun codes, ``"0000"`` (riket) or ``"00LL"`` (a region)."""
-    from segindicators.geography.kommuner import kolada_region_ids
-
     text = str(code).strip()
     if text in kolada_region_ids():
         return text
@@ -135,8 +135,6 @@ def catalogue_years(catalogue: Any = None) -> list[int]:
 
     A source still published (``last`` is None) is taken to cover up to the last completed calendar year.
     """
-    from segindicators.catalogue.definitions import load_catalogue
-
     cat = catalogue if catalogue is not None else load_catalogue()
     covered: set[int] = set()
     for owner in (*cat.indicators, *cat.groups):
@@ -170,8 +168,6 @@ def years_text(years: Iterable[int]) -> str:
 
 def parse_years_option(text: str, *, param: str = "--years") -> list[int]:
     """Parse ``"2015-2024"``/``"2021,2023"`` into years; a malformed value is a :class:`UsageError`."""
-    from segindicators.catalogue.builder import parse_years
-
     try:
         return parse_years(text)
     except ValueError as exc:
@@ -316,8 +312,6 @@ def check_home(home: str | os.PathLike[str] | None, param: str = "--home") -> Pa
         The project folder; ``data``, ``data/raw``, ``data/processed`` and ``reports`` under it are folders
         where they exist.
     """
-    from segindicators.paths import ENV_HOME, project_home
-
     name = (
         param if home is not None else (f"${ENV_HOME}" if os.environ.get(ENV_HOME) else "the current folder")
     )

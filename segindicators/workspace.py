@@ -19,7 +19,14 @@ from typing import Any
 import pandas as pd
 
 from segindicators import __version__
-from segindicators.paths import is_synthetic
+from segindicators.checks import read_table
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.demo.serve import demo_server
+from segindicators.demo.synthetic import SYNTHETIC_LABEL, generate
+from segindicators.geography.profiles import load_profile
+from segindicators.paths import ENV_HOME, is_synthetic
+from segindicators.pipeline.refresh import STAGES, RefreshOptions, replace_stage, run_refresh
+from segindicators.testing.fake_wfs import FakeWfs
 
 __all__ = ["Workspace", "demo_processed_dir", "find_processed_dir", "open_workspace"]
 
@@ -48,8 +55,6 @@ class Workspace:
 
     def profile(self, kommun: str) -> Any:
         """The municipality profile (focus areas, peers); the demo's fictional kommun 9999 has one too."""
-        from segindicators.geography.profiles import load_profile
-
         return load_profile(kommun)
 
     @property
@@ -57,7 +62,6 @@ class Workspace:
         """``"Syntetiska exempeldata – inte officiell statistik"`` for the demo, else an empty string."""
         if not self.synthetic:
             return ""
-        from segindicators.demo.synthetic import SYNTHETIC_LABEL
 
         return SYNTHETIC_LABEL
 
@@ -68,8 +72,6 @@ def _has_counts(folder: Path) -> bool:
 
 def find_processed_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
     """The first ``data/processed`` holding ``counts.parquet`` under $SEGINDICATORS_HOME, ``start`` or its parent."""
-    from segindicators.paths import ENV_HOME
-
     base = Path(start) if start is not None else Path.cwd()
     candidates = []
     if os.environ.get(ENV_HOME):
@@ -113,12 +115,6 @@ def _code_digest() -> str:
 
 
 def _build_demo(home: Path) -> None:
-    from segindicators.demo.profile import demo_plan, demo_profile
-    from segindicators.demo.serve import demo_server
-    from segindicators.demo.synthetic import generate
-    from segindicators.pipeline.refresh import STAGES, RefreshOptions, replace_stage, run_refresh
-    from segindicators.testing.fake_wfs import FakeWfs
-
     def skip(ctx: Any) -> None:
         ctx.summary["skipped"] = "data built for the notebooks, which draw their own charts"
 
@@ -135,15 +131,11 @@ def _build_demo(home: Path) -> None:
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    from segindicators.checks import read_table  # an unreadable file is a Failure naming it
-
     path = folder / name
     return read_table(path) if path.is_file() else None
 
 
 def _read_geo(path: Path) -> Any:
-    from segindicators.checks import read_table
-
     return read_table(path, geo=True)
 
 

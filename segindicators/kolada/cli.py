@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 
 from segindicators import checks
+from segindicators.demo.synthetic import SYNTHETIC_LABEL
 from segindicators.errors import UsageError, cli_errors
 from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalise_ids, normalise_years
 from segindicators.kolada.elections import carry_forward_conflicts
 from segindicators.kolada.processed import to_processed, write_processed
 from segindicators.paths import processed_dir
+from segindicators.plan.definition import load_plan
 
 app = typer.Typer(
     help="Kolada API v3: municipality-level KPIs (verified ids, raw cache, offline mode).",
@@ -133,8 +135,6 @@ def fetch(
             param="--max-calls",
         )
     if plan is not None:
-        from segindicators.plan.definition import load_plan
-
         loaded = load_plan(plan)  # a PlanError is reported (exit 1)
         kpis += [ind.id.removeprefix("kolada:") for _, ind in loaded.indicators() if ind.kind == "kolada"]
         munis = munis or [
@@ -163,7 +163,6 @@ def fetch(
         typer.echo(f"{carried} values repeat the latest election (carried_forward, not new observations)")
     if frame.attrs.get("deleted"):
         typer.echo(f"{frame.attrs['deleted']} values Kolada marks isdeleted were left out")
-    from segindicators.demo.synthetic import SYNTHETIC_LABEL  # the fake Kolada labels each value's status
 
     if processed["status"].eq(SYNTHETIC_LABEL).fillna(False).any():
         typer.echo(

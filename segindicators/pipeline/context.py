@@ -175,7 +175,7 @@ class RunContext:
     typology: Typology | None = None
     charts: ChartSet | None = None
     report: ReportFiles | None = None
-    manifest: dict[str, Any] | None = None
+    manifest: dict[str, object] | None = None  # JSON, as written to manifest.json
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, str] = field(default_factory=dict)
 

@@ -34,6 +34,8 @@ from typing import Any
 
 import yaml
 
+from segindicators.geography.profiles import load_profile
+
 CATALOGUE_IDS: frozenset[str] = frozenset(
     {
         "population",
@@ -262,8 +264,6 @@ def _parse_subgoal(raw: Mapping[str, Any], baseline_year: int, where: str) -> Su
 
 def _profile_focus_areas(municipality: str) -> dict[str, str]:
     """Focus areas of the municipality's geography profile (one source of truth for area codes)."""
-    from segindicators.geography.profiles import load_profile
-
     profile = load_profile(municipality)
     return {code: fa.name for fa in profile.focus_areas for code in fa.areas}
 

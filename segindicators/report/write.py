@@ -22,6 +22,10 @@ from typing import Any
 
 from segindicators._io import atomic_write_bytes, atomic_write_text
 
+from .content import build_report
+from .html import render_html
+from .load import load_report_inputs
+
 __all__ = ["HTML_NAME", "ReportFiles", "docx_name", "write_report"]
 
 HTML_NAME = "index.html"
@@ -64,10 +68,8 @@ def write_report(
 
     Parameters are those of :func:`segindicators.report.load.load_report_inputs`.
     """
-    from .content import build_report
+    # deferred: python-docx (lxml) is heavy, needed only when the Word draft is written
     from .docx import render_docx
-    from .html import render_html
-    from .load import load_report_inputs
 
     t0 = time.perf_counter()
     inputs = load_report_inputs(

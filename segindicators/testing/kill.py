@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.pipeline.refresh import RefreshOptions, run_refresh
+
 __all__ = ["RefreshForker", "Trial", "main"]
 
 
 def _options(spec: dict[str, Any], home: str) -> Any:
-    from segindicators.demo.profile import demo_plan, demo_profile
-    from segindicators.pipeline.refresh import RefreshOptions
-
     kw = dict(spec)
     if kw.pop("demo", True):
         kw.update(profile=demo_profile(), plan=demo_plan(), synthetic=True)
@@ -72,8 +72,6 @@ def main(argv: list[str] | None = None) -> int:
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:  # the child: one refresh, then exit without running the parent's clean-up
-            from segindicators.pipeline.refresh import run_refresh
-
             code = 0
             try:
                 run_refresh(_options(spec, cmd["home"]))

@@ -82,8 +82,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from segindicators.scb.metadata import TableSpec, level_of_code, table_spec
-from segindicators.testing.fake_pxweb import FIRST_2025_YEAR, SYNTHETIC_SOURCE, total_code
+from segindicators.scb.metadata import TableSpec, level_of_code, recorded_metadata, table_spec
+from segindicators.testing.fake_pxweb import FIRST_2025_YEAR, SYNTHETIC_SOURCE, FakePxWeb, total_code
 
 if TYPE_CHECKING:
     from segindicators.testing.fake_pxweb import FakePxWeb, FakeTable
@@ -664,9 +664,6 @@ def synthetic_server(
     -------
     FakePxWeb
     """
-    from segindicators.scb.metadata import recorded_metadata
-    from segindicators.testing.fake_pxweb import FakePxWeb
-
     docs = recorded_metadata()
     unknown = sorted(set(tables or ()) - set(docs))
     if unknown:
