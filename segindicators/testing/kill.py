@@ -42,7 +42,8 @@ def _options(spec: dict[str, Any], home: str) -> Any:
     return RefreshOptions(home=Path(home), **kw)
 
 
-#: Modules the refresh's stages import lazily; imported once in the parent so a child does not pay for them.
+#: Modules a refresh uses (geopandas, pyogrio and openpyxl are imported only when a stage needs them); imported
+#: once in the parent so a forked child does not pay for them.
 WARM_MODULES = (
     "segindicators.pipeline.refresh", "segindicators.catalogue.builder", "segindicators.catalogue.check",
     "segindicators.catalogue.validate", "segindicators.geography", "segindicators.geography.wfs",
