@@ -31,7 +31,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from segindicators.catalogue.builder import parse_years
+from segindicators.catalogue.definitions import load_catalogue
 from segindicators.errors import UsageError
+from segindicators.geography.kommuner import kolada_region_ids, kommuner
+from segindicators.paths import ENV_HOME, project_home
 from segindicators.tables import TABLES, read_table
 
 if TYPE_CHECKING:
@@ -88,8 +92,6 @@ def check_kommun(code: str, *, param: str = "--kommun", synthetic: bool = False)
     UsageError
         Malformed (not four digits) or not a municipality code.
     """
-    from segindicators.geography.kommuner import kommuner
-
     text = str(code).strip()
     if not _FOUR_DIGITS.match(text):
         raise UsageError.bad_value(
@@ -115,8 +117,6 @@ def check_kommun(code: str, *, param: str = "--kommun", synthetic: bool = False)
 
 def check_kolada_municipality(code: str, *, param: str = "--municipality") -> str:
     """A Kolada municipality id: one of the 290 kommun codes, ``"0000"`` (riket) or ``"00LL"`` (a region)."""
-    from segindicators.geography.kommuner import kolada_region_ids
-
     text = str(code).strip()
     if text in kolada_region_ids():
         return text
@@ -136,8 +136,6 @@ def catalogue_years(catalogue: Any = None) -> list[int]:
 
     A source still published (``last`` is None) is taken to cover up to the last completed calendar year.
     """
-    from segindicators.catalogue.definitions import load_catalogue
-
     cat = catalogue if catalogue is not None else load_catalogue()
     covered: set[int] = set()
     for owner in (*cat.indicators, *cat.groups):
@@ -171,8 +169,6 @@ def years_text(years: Iterable[int]) -> str:
 
 def parse_years_option(text: str, *, param: str = "--years") -> list[int]:
     """Parse ``"2015-2024"``/``"2021,2023"`` into years; a malformed value is a :class:`UsageError`."""
-    from segindicators.catalogue.builder import parse_years
-
     try:
         return parse_years(text)
     except ValueError as exc:
@@ -185,9 +181,9 @@ def check_years(
     *,
     param: str = "--years",
     catalogue: Any = None,
-    synthetic: bool = False,
+    synthetic_years: Iterable[int] | None = None,
 ) -> tuple[int, ...]:
-    """Years that the catalogue's tables cover (and the demo's data, when ``synthetic``).
+    """Years that the catalogue's tables cover (and the demo's data, when ``synthetic_years`` are given).
 
     Parameters
     ----------
@@ -197,8 +193,9 @@ def check_years(
         Argument name for the message.
     catalogue
         Default: the packaged catalogue (read at run time, so a corrected catalogue is used as is).
-    synthetic
-        The years must also lie in the demo's synthetic years (:data:`segindicators.demo.synthetic.YEARS`).
+    synthetic_years
+        The years must also lie in these: the demo's synthetic years (:data:`segindicators.demo.synthetic.YEARS`,
+        passed by the commands, which sit above the demo).
 
     Returns
     -------
@@ -215,10 +212,8 @@ def check_years(
         raise UsageError(f"{param}: expected at least one reference year, got none.", param=param)
     covered = set(catalogue_years(catalogue))
     source = "the catalogue's SCB tables cover"
-    if synthetic:
-        from segindicators.demo.synthetic import YEARS
-
-        covered &= set(YEARS)
+    if synthetic_years is not None:
+        covered &= {int(y) for y in synthetic_years}
         source = "the demo's synthetic data (covered by the catalogue's tables) cover"
     outside = [y for y in wanted if y not in covered]
     if outside:
@@ -318,8 +313,6 @@ def check_home(home: str | os.PathLike[str] | None, param: str = "--home") -> Pa
         The project folder; ``data``, ``data/raw``, ``data/processed`` and ``reports`` under it are folders
         where they exist.
     """
-    from segindicators.paths import ENV_HOME, project_home
-
     name = (
         param if home is not None else (f"${ENV_HOME}" if os.environ.get(ENV_HOME) else "the current folder")
     )

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from segindicators._io import atomic_write_bytes, write_frame
 from segindicators.errors import Failure
+from segindicators.labels import SYNTHETIC_LABEL
 
 if TYPE_CHECKING:  # pandas and numpy are imported where used: commands import this module before any table
     import pandas as pd
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 #: The label every synthetic number carries (demo, fake servers, charts, manifest).
-SYNTHETIC_LABEL = "Syntetiska exempeldata – inte officiell statistik"
+# the label itself lives in the lowest layer (segindicators.labels); re-exported here for the tables' users
 
 #: Order of area levels in every processed table (finest first; unknown levels sort last).
 LEVEL_ORDER: Mapping[str, int] = {"DeSO": 0, "RegSO": 1, "focus": 2, "kommun": 3, "riket": 4}

@@ -19,8 +19,14 @@ from typing import Any
 import pandas as pd
 
 from segindicators import __version__
-from segindicators.paths import is_synthetic
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.demo.serve import demo_server
+from segindicators.demo.synthetic import generate
+from segindicators.geography.profiles import load_profile
+from segindicators.paths import ENV_HOME, is_synthetic
+from segindicators.pipeline.refresh import STAGES, RefreshOptions, replace_stage, run_refresh
 from segindicators.tables import SYNTHETIC_LABEL, TABLES, read_table, table_exists
+from segindicators.testing.fake_wfs import FakeWfs
 
 __all__ = ["Workspace", "demo_processed_dir", "find_processed_dir", "open_workspace"]
 
@@ -49,8 +55,6 @@ class Workspace:
 
     def profile(self, kommun: str) -> Any:
         """The municipality profile (focus areas, peers); the demo's fictional kommun 9999 has one too."""
-        from segindicators.geography.profiles import load_profile
-
         return load_profile(kommun)
 
     @property
@@ -65,8 +69,6 @@ def _has_counts(folder: Path) -> bool:
 
 def find_processed_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
     """The first ``data/processed`` holding ``counts.parquet`` under $SEGINDICATORS_HOME, ``start`` or its parent."""
-    from segindicators.paths import ENV_HOME
-
     base = Path(start) if start is not None else Path.cwd()
     candidates = []
     if os.environ.get(ENV_HOME):
@@ -110,12 +112,6 @@ def _code_digest() -> str:
 
 
 def _build_demo(home: Path) -> None:
-    from segindicators.demo.profile import demo_plan, demo_profile
-    from segindicators.demo.serve import demo_server
-    from segindicators.demo.synthetic import generate
-    from segindicators.pipeline.refresh import STAGES, RefreshOptions, replace_stage, run_refresh
-    from segindicators.testing.fake_wfs import FakeWfs
-
     def skip(ctx: Any) -> None:
         ctx.summary["skipped"] = "data built for the notebooks, which draw their own charts"
 

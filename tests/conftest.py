@@ -58,7 +58,7 @@ def demo_refresh(tmp_path_factory):
     from segindicators.demo.profile import demo_plan, demo_profile
     from segindicators.demo.serve import demo_server
     from segindicators.http import RetryPolicy
-    from segindicators.kolada.stage import plan_kpis
+    from segindicators.kolada.fetch import plan_kpis
     from segindicators.pipeline import refresh as rf
     from segindicators.testing.fake_wfs import FakeWfs
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 import httpx
 import numpy as np
@@ -27,8 +26,9 @@ from segindicators.kolada import (
     UnknownKpiError,
     write_processed,
 )
-from segindicators.kolada.stage import plan_kpis, stage_kolada
-from segindicators.pipeline.refresh import RefreshOptions
+from segindicators.kolada.fetch import plan_kpis
+from segindicators.pipeline.context import RefreshOptions, RunContext
+from segindicators.pipeline.stages import stage_kolada
 from segindicators.plan import load_plan
 from segindicators.plan.definition import plan_from_dict
 from segindicators.plan.status import series_from_kolada
@@ -547,8 +547,8 @@ def test_no_shipped_plan_follows_a_kpi_gone_from_v3():
 def _ctx(tmp_path, plan, kolada_url, **kw):
     opts = RefreshOptions(kommun=plan.municipality, years=tuple(YEARS), kolada_url=kolada_url, plan=plan,
                           home=tmp_path, retry=RetryPolicy(max_tries=1), **kw)  # fmt: skip
-    return SimpleNamespace(options=opts, home=tmp_path, processed=tmp_path / "processed", warnings=[],
-                           summary={}, extra={})  # fmt: skip
+    return RunContext(options=opts, home=tmp_path, processed=tmp_path / "processed", reports=tmp_path / "reports",
+                      previous_processed=tmp_path / "processed")  # fmt: skip
 
 
 def _plan_with(kpi_ids):
@@ -573,7 +573,7 @@ def test_stage_unknown_kpi_is_a_recorded_warning_naming_it_and_the_successor(fak
     assert "N00914" in warning and "N02243" in warning and "Sysselsatta invånare 20-65 år" in warning
     assert "okända KPI: N00914" in ctx.summary["kolada"]
     assert "upprepar senaste valet" in ctx.summary["kolada"]
-    assert set(ctx.extra["kolada"]["kpi"]) == {"N05401", "N15428"}
+    assert set(ctx.kolada["kpi"]) == {"N05401", "N15428"}
     # the fake's numbers are labelled synthetic, and this run is not: a warning says so
     assert any("labelled 'Syntetiska exempeldata" in w and "fake" in w for w in ctx.warnings)
     # one /kpi request: the known records of the first answer are kept, the unknown id is left out

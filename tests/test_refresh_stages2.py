@@ -13,7 +13,7 @@ from segindicators.demo.cli import processed_digests
 from segindicators.demo.kolada import demo_kolada
 from segindicators.demo.profile import demo_plan, demo_profile
 from segindicators.demo.serve import demo_server
-from segindicators.kolada.stage import plan_kpis
+from segindicators.kolada.fetch import plan_kpis
 from segindicators.pipeline import refresh as rf
 from segindicators.testing.fake_wfs import FakeWfs
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV
@@ -32,9 +32,19 @@ def servers():
 
 def _options(servers, home, **kw) -> rf.RefreshOptions:
     fake, wfs, kolada = servers
-    base = dict(kommun="9999", years=YEARS, base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url,
-                home=home, profile=demo_profile(), plan=demo_plan(), synthetic=True, retry=FAST,
-                charts=False)  # fmt: skip  (the chart stage has its own tests)
+    base = dict(
+        kommun="9999",
+        years=YEARS,
+        base_url=fake.url,
+        wfs_url=wfs.url,
+        kolada_url=kolada.url,
+        home=home,
+        profile=demo_profile(),
+        plan=demo_plan(),
+        synthetic=True,
+        retry=FAST,
+        charts=False,
+    )  # fmt: skip  (the chart stage has its own tests)
     base.update(kw)
     return rf.RefreshOptions(**base)
 
@@ -51,7 +61,7 @@ def first(servers, tmp_path_factory):
     charts = next(s.run for s in rf.STAGES if s.name == "charts")
 
     def capture(ctx: rf.RunContext) -> None:
-        seen.update(ctx.extra["typology"])
+        seen.update(vars(ctx.typology))
         charts(ctx)
 
     before = _counts(servers)

@@ -36,6 +36,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from segindicators._io import write_frame
+from segindicators.catalogue.check import assert_catalogue_matches
 from segindicators.catalogue.definitions import (
     LEVELS,
     WILDCARD,
@@ -592,8 +594,6 @@ def build_counts(
         ``unvouched_tables`` (tables whose metadata says ``aggregallowed: false``), ``requests`` (the calls),
         ``tables`` (every table whose metadata was read).
     """
-    from segindicators.catalogue.check import assert_catalogue_matches
-
     levels = (levels,) if isinstance(levels, str) else tuple(levels)
     unknown = sorted(set(levels) - set(BUILD_LEVELS))
     if unknown:
@@ -667,8 +667,6 @@ def build_counts(
         "tables": sorted(specs),
     }
     if out is not None:
-        from segindicators._io import write_frame
-
         write_frame(result, out)
     return result
 

@@ -9,9 +9,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from segindicators import (
+    checks,
+    scb,  # the module, so `scb.ScbClient` is looked up at call time (tests replace it)
+)
+from segindicators.catalogue.builder import build_counts, expected_years
 from segindicators.catalogue.definitions import catalogue_table, load_catalogue
+from segindicators.catalogue.validate import validate_counts
 from segindicators.errors import cli_errors
-from segindicators.tables import TABLES
+from segindicators.paths import processed_dir, raw_dir
+from segindicators.tables import TABLES, processed_file
 
 __all__ = ["build", "catalogue"]
 
@@ -52,21 +59,14 @@ def build(
     ] = None,
 ) -> None:
     """Build processed counts for a municipality from SCB (one call per table and geography version)."""
-    from segindicators import checks
-
     if level not in ("DeSO", "RegSO"):
         raise typer.BadParameter(f"--level must be DeSO or RegSO, got {level!r}")
     kommun = checks.check_kommun(kommun)
     wanted = list(checks.check_years(checks.parse_years_option(years)))
     checks.check_home(None)
     checks.check_output_file(out, "--out")
-    from segindicators.catalogue.builder import build_counts, expected_years
-    from segindicators.catalogue.validate import validate_counts
-    from segindicators.paths import processed_dir, raw_dir
-    from segindicators.scb import ScbClient
-    from segindicators.tables import processed_file
 
-    client = ScbClient(cache_dir=raw_dir() / "scb", offline=offline)
+    client = scb.ScbClient(cache_dir=raw_dir() / "scb", offline=offline)
     target = out or processed_file("counts", processed_dir())
     frame = build_counts(client, kommun, wanted, level, out=target)
     report = validate_counts(frame, expected_years=expected_years(load_catalogue(), wanted, level))

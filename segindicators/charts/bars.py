@@ -23,7 +23,7 @@ from .style import (
     mark_breaks,
     new_figure,
 )
-from .trends import _require
+from .trends import _legend_top, _require, _style_year_axis
 
 OTHER_COLOR = "#A6A6A6"
 FOCUS_COLOR = PALETTE["blue"]
@@ -326,7 +326,6 @@ def decomposition_chart(
         dec = 3 if float(totals.max()) < 0.2 else 2
         for xi, t in zip(x, totals, strict=True):
             ax.text(xi, t, format_value(t, "index", dec), ha="center", va="bottom", fontsize=8)
-        from .trends import _legend_top, _style_year_axis
 
         _style_year_axis(ax, list(x))
         ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
@@ -502,7 +501,6 @@ def measures_status_chart(frame: pd.DataFrame, meta: ChartMeta, *, height_cm: fl
                         color="black",
                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
                     )
-        from .trends import _legend_top, _style_year_axis
 
         _style_year_axis(ax, list(x))
         ax.set_xlim(x.min() - 0.6, x.max() + 0.6)

@@ -15,7 +15,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from segindicators import checks
 from segindicators.errors import Failure, cli_errors
+from segindicators.paths import processed_dir as default_processed
+from segindicators.paths import reports_dir
+from segindicators.report import write_report
+
+from .standard import render_standard_charts
 
 __all__ = ["charts_command"]
 
@@ -50,12 +56,6 @@ def charts_command(
 ) -> None:
     """Render the standard chart set (PNG, SVG, PDF + xlsx per chart, and index.md) from processed data, and the
     report built from them: index.html and the Word draft uppfoljning_<kommun>_<year>.docx."""
-    from segindicators import checks
-    from segindicators.paths import processed_dir as default_processed
-    from segindicators.paths import reports_dir
-
-    from .standard import render_standard_charts
-
     kommun = checks.check_kommun(kommun, synthetic=True)
     checks.check_year(year, param="--year")
     checks.check_folder(
@@ -78,7 +78,6 @@ def charts_command(
     for s in charts.skipped:
         console.print(f"  – {s.name}: inte ritat – {escape(s.reason)}")
     console.print(f"{len(charts)} diagram på {charts.seconds:.1f} s → {target} (förteckning: {charts.index})")
-    from segindicators.report import write_report
 
     try:
         files = write_report(src, target, kommun=kommun, year=year, charts=charts)

@@ -10,12 +10,12 @@ Provenance: the source line of each chart lists the SCB tables of the plotted ro
 stamps (``source_table``/``table_updated`` of the counts; combined sources such as ``"TAB6685+TAB6574"`` are
 split); series breaks come from the catalogue (indicator ``breaks``) and from the ``break`` flag that the
 index battery sets on the first year of a new geography version; only breaks inside the plotted years are
-kept. :func:`stage_charts` is the refresh stage.
+kept. The refresh's ``charts`` stage (:func:`segindicators.pipeline.stages.stage_charts`) calls
+:func:`render_standard_charts`.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,12 +25,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segindicators.catalogue.definitions import load_catalogue
+from segindicators.geography.profiles import load_profile
+from segindicators.indices import ice
+from segindicators.indices.battery import ICE_DEFINITIONS, group_wide
 from segindicators.paths import is_synthetic
+from segindicators.plan.measures import STATUSES, UNKNOWN, load_register, summary_by_year
 from segindicators.tables import TABLES, read_table, table_exists
+from segindicators.typology.affluence import AFFLUENCE_SV, affluence_measures
 
+from .._io import atomic_write_text
+from .bars import decomposition_chart, ice_chart, measures_status_chart, peer_rank_chart, ranked_bar_chart
 from .export import ExportResult, export, write_index
+from .maps import choropleth_map
+from .plan import plan_status_chart
 from .specs import ChartSpec, standard_chart_specs
 from .style import ChartMeta, SeriesBreak, Source, chart_title, year_span
+from .trends import index_trend_chart, peer_trend_chart, trend_chart
 
 __all__ = [
     "ChartSet",
@@ -41,7 +52,6 @@ __all__ = [
     "plan_sources",
     "render_standard_charts",
     "sources_of",
-    "stage_charts",
 ]
 
 INDEX_BREAK_SV = "index beräknade på den nya DeSO-indelningen (DeSO 2025); inte helt jämförbara med åren före"
@@ -197,8 +207,6 @@ class _Inputs:
     def affluent_areas(self, year: int) -> list[str] | None:
         """RegSO with concentrated affluence in ``year`` (segindicators.typology.affluence); None if not computable."""
         if self._affluent is None:
-            from segindicators.typology.affluence import AFFLUENCE_SV, affluence_measures
-
             c = self.counts
             c = c[c["kommun"].astype(str).eq(self.kommun) | c["level"].eq("riket")]
             try:
@@ -270,8 +278,6 @@ Built = list[tuple[str, Any, str | None]]  # (name, figure, caption)
 
 
 def _trend(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .trends import trend_chart
-
     rows = inp.rows(spec.indicator, ["focus", "kommun", "riket", "RegSO", "DeSO"])
     if rows.empty:
         raise _Skip(f"inga rader för indikatorn {spec.indicator} i processade data")
@@ -328,8 +334,6 @@ def _trend(inp: _Inputs, spec: ChartSpec) -> Built:
 
 
 def _ranked(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .bars import ranked_bar_chart
-
     rows = _native_latest(inp.rows(spec.indicator, ["RegSO"]))
     rows = rows[rows["kommun"].astype(str).eq(inp.kommun)]
     if rows.empty:
@@ -406,8 +410,6 @@ def _index_breaks(frame: pd.DataFrame) -> tuple[SeriesBreak, ...]:
 
 
 def _index_trend(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .trends import index_trend_chart
-
     names = spec.options.get("indices", ["dissimilarity", "theil_h"])
     rows = _index_rows(inp, spec.indicator, names)
     present = [n for n in names if rows["index"].eq(n).any()]
@@ -425,8 +427,6 @@ def _index_trend(inp: _Inputs, spec: ChartSpec) -> Built:
 
 
 def _decomposition(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .bars import decomposition_chart
-
     rows = _index_rows(inp, spec.indicator, ["theil_h_between", "theil_h_within"])
     frame = pd.DataFrame(
         {
@@ -450,11 +450,6 @@ def _decomposition(inp: _Inputs, spec: ChartSpec) -> Built:
 
 
 def _ice(inp: _Inputs, spec: ChartSpec) -> Built:
-    from segindicators.indices import ice
-    from segindicators.indices.battery import group_wide
-
-    from .bars import ice_chart
-
     if inp.counts is None:
         raise _Skip(f"processade antal ({TABLES['counts'].parquet}) saknas")
     try:
@@ -534,16 +529,12 @@ def _peer_meta(inp: _Inputs, spec: ChartSpec, frame: pd.DataFrame, level: str) -
 
 
 def _peer_trend(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .trends import peer_trend_chart
-
     frame, level = _peer_frame(inp, spec)
     meta = _peer_meta(inp, spec, frame, level)
     return [(spec.name, peer_trend_chart(frame, meta, focus=inp.kommun_name), None)]
 
 
 def _peer_rank(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .bars import peer_rank_chart
-
     frame, level = _peer_frame(inp, spec)
     meta = _peer_meta(inp, spec, frame, level)
     return [(spec.name, peer_rank_chart(frame, meta, focus=inp.kommun_name), None)]
@@ -590,8 +581,6 @@ def plan_sources(counts: pd.DataFrame | None, kommun: str, indicators: Iterable[
     >>> [(s.publisher, s.table) for s in plan_sources(c, "0580", ["x", "index:dissimilarity:background", "kolada:N1"])]
     [('SCB', 'TAB1'), ('SCB', 'TAB6571'), ('Kolada', 'N1')]
     """
-    from segindicators.indices.battery import ICE_DEFINITIONS
-
     ids = [str(i) for i in indicators]
     kolada = tuple(Source(i.split(":", 1)[1], None, "Kolada") for i in ids if i.startswith("kolada:"))
     if counts is None or counts.empty:
@@ -609,8 +598,6 @@ def plan_sources(counts: pd.DataFrame | None, kommun: str, indicators: Iterable[
 
 
 def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .plan import plan_status_chart
-
     ps = inp.plan_status
     if ps is None or ps.empty:
         raise _Skip(
@@ -675,10 +662,6 @@ def _plan(inp: _Inputs, spec: ChartSpec) -> Built:
 
 
 def _measures(inp: _Inputs, spec: ChartSpec) -> Built:
-    from segindicators.plan.measures import STATUSES, UNKNOWN, summary_by_year
-
-    from .bars import measures_status_chart
-
     reg = inp.measures
     if reg is None:
         raise _Skip(f"inget åtgärdsregister för kommun {inp.kommun} i paketet")
@@ -722,8 +705,6 @@ def _geometry(inp: _Inputs, level: str, geo_version: str) -> Any:
 
 
 def _map(inp: _Inputs, spec: ChartSpec) -> Built:
-    from .maps import choropleth_map
-
     categorical = bool(spec.options.get("categorical"))
     level = "RegSO" if categorical or "RegSO" in spec.population else "DeSO"
     rows = _native_latest(inp.rows(spec.indicator, [level]))
@@ -792,8 +773,6 @@ def shipped_register(kommun: str) -> Any:
     """The measures register shipped in the package for ``kommun`` (``*_measures.yaml``), or None."""
     from importlib import resources
 
-    from segindicators.plan.measures import load_register
-
     folder = resources.files("segindicators.plan") / "plans"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith("_measures.yaml"):
@@ -815,12 +794,8 @@ def _inputs(
     catalogue: Any,
 ) -> _Inputs:
     """Read the processed tables (or take the given frames) and resolve profile, register and catalogue."""
-    from segindicators.catalogue.definitions import load_catalogue
-
     frames: Mapping[str, Any] = load_processed(processed) if isinstance(processed, str | Path) else processed
     if profile is None:
-        from segindicators.geography.profiles import load_profile
-
         profile = load_profile(kommun)
     if synthetic is None:
         synthetic = bool(frames.get("synthetic", False))
@@ -998,49 +973,6 @@ def _write_index(out: Path, entries: list[Any], inp: _Inputs, *, synthetic: bool
         for s in skipped:
             lines.append(f"- `{s.name}` – {s.title}. Inte ritat (not drawn): {s.reason}.")
         text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-        from .._io import atomic_write_text
 
         path = atomic_write_text(path, text)
     return path
-
-
-# ------------------------------------------------------------------------------------------------- stage
-
-
-def _retrieved(ctx: Any) -> str | None:
-    try:
-        from segindicators.paths import raw_dir
-        from segindicators.pipeline.refresh import raw_inputs
-
-        stamps = [str(i.get("stored_at", "")) for i in raw_inputs(raw_dir(ctx.home), ctx.home)]
-        stamps = [s for s in stamps if re.match(r"^\d{4}-\d{2}-\d{2}", s)]
-        return max(stamps)[:10] if stamps else None
-    except (OSError, ValueError):
-        return None
-
-
-def stage_charts(ctx: Any) -> None:
-    """Refresh stage: render the standard chart set into the staging ``reports/<year>`` folder."""
-    if not getattr(ctx.options, "charts", True):
-        ctx.summary["charts"] = "skipped (charts switched off for this run)"
-        return
-    frames = {
-        "counts": ctx.counts,
-        "indices": ctx.extra.get("indices"),
-        "plan_status": ctx.plan_status,
-        "lookup": ctx.lookup,
-        "geometry": ctx.geometry,
-    }
-    charts = render_standard_charts(
-        frames,
-        ctx.reports,
-        kommun=ctx.options.kommun,
-        year=ctx.options.year_for_report,
-        profile=ctx.profile,
-        synthetic=ctx.options.synthetic,
-        retrieved=_retrieved(ctx),
-    )
-    ctx.extra["charts"] = charts
-    ctx.summary["charts"] = f"{len(charts)} diagram på {charts.seconds:.1f} s; inte ritade: " + (
-        ", ".join(s.name for s in charts.skipped) or "inga"
-    )

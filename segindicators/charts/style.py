@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 
 from segindicators.tables import SYNTHETIC_LABEL
 
-from .format import format_number
+from .format import format_number, format_value
 
 # --- palette and series styles -------------------------------------------------------------------------
 
@@ -565,8 +565,6 @@ def small_texts(fig: Figure, min_pt: float = MIN_TEXT_PT) -> list[str]:
 
 def label_value(x: float, unit: str) -> str:
     """Short value label for bar ends (one decimal for shares, none for counts)."""
-    from .format import format_value
-
     return format_value(x, unit)
 
 

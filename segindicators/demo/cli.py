@@ -16,16 +16,23 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from segindicators import checks
+from segindicators.demo.kolada import demo_kolada
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.demo.serve import demo_server
+from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, YEARS, generate
 from segindicators.errors import Failure, cli_errors
+from segindicators.kolada.fetch import plan_kpis
+from segindicators.pipeline.cli import print_summary, run_with_progress
+from segindicators.pipeline.manifest import file_sha256
 from segindicators.pipeline.refresh import RefreshOptions
+from segindicators.testing.fake_wfs import FakeWfs
 
 __all__ = ["demo", "processed_digests"]
 
 
 def processed_digests(folder: Path) -> dict[str, str]:
     """sha256 of every file in a processed folder (to show two runs wrote the same bytes)."""
-    from segindicators.pipeline.manifest import file_sha256
-
     return {p.name: file_sha256(p) for p in sorted(Path(folder).iterdir()) if p.is_file()}
 
 
@@ -48,16 +55,7 @@ def demo(
     ] = None,
 ) -> None:
     """Run the full refresh on a synthetic municipality (kommun 9999) served by in-process fake SCB servers."""
-    from segindicators import checks
-    from segindicators.demo.kolada import demo_kolada
-    from segindicators.demo.profile import demo_plan, demo_profile
-    from segindicators.demo.serve import demo_server
-    from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, generate
-    from segindicators.kolada.stage import plan_kpis
-    from segindicators.pipeline.cli import print_summary, run_with_progress
-    from segindicators.testing.fake_wfs import FakeWfs
-
-    year_list = list(checks.check_years(checks.parse_years_option(years), synthetic=True))
+    year_list = list(checks.check_years(checks.parse_years_option(years), synthetic_years=YEARS))
     checks.check_home(out, "--out")
     checks.check_folder(
         notebooks, "--notebooks", must_exist=True, writable=False, expected="an existing folder of notebooks"

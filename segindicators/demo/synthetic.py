@@ -97,7 +97,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from segindicators.tables import LEVEL_ORDER, SYNTHETIC_LABEL
+from segindicators._io import atomic_write_bytes, atomic_write_text, write_frame
+from segindicators.labels import SYNTHETIC_LABEL  # re-exported: the label lives in the lowest layer
+from segindicators.tables import LEVEL_ORDER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -824,8 +826,6 @@ def write_demo_data(out_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED) -
      'SYNTETISKA_DATA.txt']
     """
     import io
-
-    from segindicators._io import atomic_write_bytes, atomic_write_text, write_frame
 
     out = Path(out_dir)
     demo = generate(seed)

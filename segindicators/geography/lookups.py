@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from segindicators.geography.labels import parse_regso_label
+from segindicators.geography.wfs import LAYERS
 
 __all__ = [
     "LOOKUP_COLUMNS",
@@ -213,8 +214,6 @@ class RegsoNameError(ValueError):
 
 
 def _layer(level: str, geo_version: str) -> str:
-    from segindicators.geography.wfs import LAYERS
-
     return LAYERS[(level, geo_version)]
 
 

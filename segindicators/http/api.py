@@ -13,6 +13,7 @@ from typing import Any
 
 from segindicators.http.cache import RawCache
 from segindicators.http.client import HttpClient
+from segindicators.paths import raw_dir
 
 __all__ = ["ApiClient"]
 
@@ -39,8 +40,6 @@ class ApiClient:
         **http_kwargs: Any,
     ) -> None:
         """Store the settings; ``http_kwargs`` go to :class:`HttpClient` when the first request is made."""
-        from segindicators.paths import raw_dir
-
         self.base_url = base_url.rstrip("/")
         self.offline = offline
         # A cached file that fails its sha256 check: offline it is an error naming the file; online it is

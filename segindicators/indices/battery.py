@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 
 from segindicators.catalogue.definitions import Catalogue, GroupDefinition, load_catalogue
+from segindicators.indices.change import change_decomposition
+from segindicators.indices.citywide import segregation_indices
 from segindicators.indices.decomposition import nested_decomposition
 from segindicators.indices.inference import BOOTSTRAP_COLUMNS, Resample, bootstrap_indices, bootstrap_nested
 from segindicators.indices.local import ice_summary
@@ -279,8 +281,6 @@ def _complete_units(wide: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, 
 
 
 def _run(clean: pd.DataFrame, *, group: str | list[str], draws: int, rng, resample: Resample) -> pd.DataFrame:
-    from segindicators.indices.citywide import segregation_indices
-
     if draws and draws > 0:
         return bootstrap_indices(
             clean, group=group, total="total", by=KEYS, draws=draws, rng=rng, resample=resample
@@ -386,8 +386,6 @@ def change_between(
         ``kommun``, ``index``, ``component`` (``total``, ``unit_marginal``, ``group_marginal``,
         ``structural``; the parts sum to ``total``), ``value``, ``flags`` and the ``geo_version`` used.
     """
-    from segindicators.indices.change import change_decomposition
-
     cat = catalogue or load_catalogue()
     g = next((x for x in cat.groups if x.id == group), None)
     if g is None:

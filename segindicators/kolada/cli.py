@@ -13,6 +13,7 @@ from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalis
 from segindicators.kolada.elections import carry_forward_conflicts
 from segindicators.kolada.processed import to_processed, write_processed
 from segindicators.paths import processed_dir
+from segindicators.plan.definition import load_plan
 from segindicators.tables import SYNTHETIC_LABEL, TABLES, processed_file, read_table
 
 app = typer.Typer(
@@ -138,8 +139,6 @@ def fetch(
             param="--max-calls",
         )
     if plan is not None:
-        from segindicators.plan.definition import load_plan
-
         loaded = load_plan(plan)  # a PlanError is reported (exit 1)
         kpis += [ind.id.removeprefix("kolada:") for _, ind in loaded.indicators() if ind.kind == "kolada"]
         munis = munis or [

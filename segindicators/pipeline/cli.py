@@ -12,6 +12,10 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from segindicators import checks
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.demo.synthetic import KOMMUN as SYNTHETIC_KOMMUN
+from segindicators.demo.synthetic import YEARS as SYNTHETIC_YEARS
 from segindicators.errors import cli_errors
 from segindicators.pipeline.refresh import (
     STAGES,
@@ -109,12 +113,11 @@ def refresh(
     Arguments are checked before any cache or network access (bad arguments exit with code 2), and only one
     refresh runs at a time on a project folder (data/.refresh.lock).
     """
-    from segindicators import checks
-    from segindicators.demo.synthetic import KOMMUN as SYNTHETIC_KOMMUN
-
     kommun = checks.check_kommun(kommun, synthetic=True)
     synthetic = kommun == SYNTHETIC_KOMMUN
-    year_list = checks.check_years(checks.parse_years_option(years), synthetic=synthetic)
+    year_list = checks.check_years(
+        checks.parse_years_option(years), synthetic_years=SYNTHETIC_YEARS if synthetic else None
+    )
     checks.check_year(report_year, param="--report-year")
     checks.check_home(home)
     for url, param in ((base_url, "--base-url"), (wfs_url, "--wfs-url"), (kolada_url, "--kolada-url")):
@@ -126,8 +129,6 @@ def refresh(
     console = Console()
     extra: dict = {}
     if synthetic:  # the fictional demo municipality: its profile, plan and label
-        from segindicators.demo.profile import demo_plan, demo_profile
-
         extra = {"profile": demo_profile(), "plan": plan or demo_plan(), "synthetic": True}
     options = RefreshOptions(
         kommun=kommun, years=year_list, report_year=report_year, offline=offline, base_url=base_url,

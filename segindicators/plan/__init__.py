@@ -15,6 +15,7 @@ from segindicators.plan.definition import (
     SubGoal,
     load_plan,
     plan_from_dict,
+    resolve_plan,
     shipped_plans,
 )
 from segindicators.plan.measures import (
@@ -51,6 +52,7 @@ __all__ = [
     "load_plan",
     "load_register",
     "plan_from_dict",
+    "resolve_plan",
     "plan_status",
     "save_register",
     "series_from_counts",

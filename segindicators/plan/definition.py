@@ -34,6 +34,8 @@ from typing import Any
 
 import yaml
 
+from segindicators.geography.profiles import load_profile
+
 CATALOGUE_IDS: frozenset[str] = frozenset(
     {
         "population",
@@ -262,8 +264,6 @@ def _parse_subgoal(raw: Mapping[str, Any], baseline_year: int, where: str) -> Su
 
 def _profile_focus_areas(municipality: str) -> dict[str, str]:
     """Focus areas of the municipality's geography profile (one source of truth for area codes)."""
-    from segindicators.geography.profiles import load_profile
-
     profile = load_profile(municipality)
     return {code: fa.name for fa in profile.focus_areas for code in fa.areas}
 
@@ -423,3 +423,36 @@ def shipped_plans() -> list[str]:
     return sorted(
         f.name[:-5] for f in folder.iterdir() if f.name.endswith(".yaml") and "measures" not in f.name
     )
+
+
+def resolve_plan(plan: Plan | str | os.PathLike[str] | None, kommun: str) -> Plan | None:
+    """The plan a run follows: ``plan`` itself, the file or shipped plan it names, else the kommun's shipped plan.
+
+    Parameters
+    ----------
+    plan
+        A :class:`Plan`, a plan file or shipped plan name, or None.
+    kommun
+        Four-digit municipality code; with ``plan=None`` the first shipped plan of this municipality is used.
+
+    Returns
+    -------
+    Plan or None
+        None when no plan is given and none is shipped for ``kommun``.
+
+    Examples
+    --------
+    >>> resolve_plan(None, "0580").municipality
+    '0580'
+    >>> resolve_plan(None, "9998") is None
+    True
+    """
+    if isinstance(plan, Plan):
+        return plan
+    if plan is not None:
+        return load_plan(plan)
+    for name in shipped_plans():
+        candidate = load_plan(name)
+        if candidate.municipality == kommun:
+            return candidate
+    return None

@@ -94,6 +94,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from segindicators.kolada.elections import mark_carried_forward
 from segindicators.plan.definition import Plan
 from segindicators.tables import TABLES
 
@@ -405,8 +406,6 @@ def series_from_kolada(kolada: pd.DataFrame, municipality: str) -> pd.DataFrame:
     >>> series_from_kolada(k, "0580")[["indicator", "level"]].values.tolist()
     [['kolada:N15428', 'kommun'], ['kolada:N15428', 'riket']]
     """
-    from segindicators.kolada.elections import mark_carried_forward
-
     k = kolada
     if "gender" in k.columns:
         k = k[k["gender"].astype("string") == "T"]

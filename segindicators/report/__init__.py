@@ -5,9 +5,9 @@
   :mod:`segindicators.charts.format`), :mod:`~segindicators.report.model` its data types,
   :mod:`~segindicators.report.texts` and ``method_sv.yaml`` the Swedish reader texts and glossary;
 * :mod:`~segindicators.report.html` and :mod:`~segindicators.report.docx` — the two renderers;
-* :mod:`~segindicators.report.stage` — :func:`write_report` and the refresh's ``report`` stage.
+* :mod:`~segindicators.report.write` — :func:`write_report` (the refresh's ``report`` stage calls it).
 """
 
-from .stage import HTML_NAME, ReportFiles, docx_name, stage_report, write_report
+from .write import HTML_NAME, ReportFiles, docx_name, write_report
 
-__all__ = ["HTML_NAME", "ReportFiles", "docx_name", "stage_report", "write_report"]
+__all__ = ["HTML_NAME", "ReportFiles", "docx_name", "write_report"]

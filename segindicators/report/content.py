@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from segindicators.catalogue.definitions import load_catalogue
 from segindicators.charts.format import (
     MISSING,
     format_number,
@@ -40,6 +41,9 @@ from segindicators.charts.specs import ChartSpec, standard_chart_specs
 from segindicators.charts.standard import plan_rows, plan_sources, sources_of
 from segindicators.charts.style import SYNTHETIC_MARK, ChartMeta, Source, source_line
 from segindicators.tables import TABLES
+from segindicators.typology.affluence import _INPUTS
+from segindicators.typology.official import official_area_types
+from segindicators.typology.table import affluence_table
 
 from .load import ChartInfo, ReportInputs
 from .model import BulletList, Figure, Paragraph, Report, Section, Table, Terms
@@ -117,8 +121,6 @@ def unit_of(indicator: str, catalogue: Any = None) -> str:
     if ind.startswith("kolada:"):
         return "as_published"
     if catalogue is None:
-        from segindicators.catalogue.definitions import load_catalogue
-
         catalogue = load_catalogue()
     try:
         return str(catalogue.indicator(ind).unit)
@@ -455,8 +457,6 @@ def _summary_table(rows: pd.DataFrame, titles: dict[int, str], inp: ReportInputs
 def affluence_frame(inp: ReportInputs) -> pd.DataFrame | None:
     """The MP note's table (affluent areas next to the focus areas) from ``typology.parquet``, as the
     typology stage writes it to ``affluence.xlsx`` (:func:`segindicators.typology.table.affluence_table`)."""
-    from segindicators.typology.table import affluence_table
-
     typ = inp.tables.get("typology")
     if typ is None or typ.empty:
         return None
@@ -469,8 +469,6 @@ def affluence_frame(inp: ReportInputs) -> pd.DataFrame | None:
     counts = inp.tables.get("counts")
     official = None
     if counts is not None and counts["indicator"].astype(str).eq("area_type_official").any():
-        from segindicators.typology.official import official_area_types
-
         official = official_area_types(counts[counts["kommun"].astype(str).eq(inp.kommun)])
     focus = {a: fa.name for fa in inp.focus if fa.level == "RegSO" for a in fa.areas}
     return affluence_table(regso, kommun=inp.kommun, year=year, focus=focus, official=official)
@@ -516,8 +514,6 @@ def affluence_rows(table: pd.DataFrame, kommun_name: str) -> list[tuple[str, ...
 
 
 def _affluence_table(inp: ReportInputs, n: int) -> Table | None:
-    from segindicators.typology.affluence import _INPUTS  # the indicators the typology reads
-
     frame = affluence_frame(inp)
     if frame is None:
         return None
@@ -642,8 +638,6 @@ def build_report(
 ) -> Report:
     """The report's content from its inputs (no I/O)."""
     if catalogue is None:
-        from segindicators.catalogue.definitions import load_catalogue
-
         catalogue = load_catalogue()
     specs = list(specs) if specs is not None else standard_chart_specs()
     num = _Numbers()

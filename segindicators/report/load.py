@@ -17,7 +17,12 @@ from typing import Any
 
 import pandas as pd
 
+from segindicators.charts.specs import standard_chart_specs
+from segindicators.charts.standard import shipped_register
+from segindicators.charts.style import chart_title
+from segindicators.geography.profiles import load_profile
 from segindicators.paths import is_synthetic
+from segindicators.plan.measures import summary_by_year
 from segindicators.tables import TABLES as DECLARED
 from segindicators.tables import read_table, table_exists
 
@@ -184,10 +189,6 @@ def load_report_inputs(
     synthetic
         Default: the processed folder carries ``SYNTETISKA_DATA.txt``.
     """
-    from segindicators.charts.specs import standard_chart_specs
-    from segindicators.charts.standard import shipped_register
-    from segindicators.charts.style import chart_title
-
     processed, reports = Path(processed_dir), Path(reports_dir)
     if not table_exists("plan_status", processed) and not table_exists("counts", processed):
         wanted = f"{DECLARED['counts'].parquet}, {DECLARED['plan_status'].parquet}"
@@ -196,8 +197,6 @@ def load_report_inputs(
             "run `segindicators refresh` (or `demo`) first, or pass --processed-dir pointing at data/processed."
         )
     if profile is None:
-        from segindicators.geography.profiles import load_profile
-
         profile = load_profile(kommun)
     specs = standard_chart_specs()
     if charts is not None:
@@ -212,8 +211,6 @@ def load_report_inputs(
     register = shipped_register(kommun) if isinstance(measures, str) and measures == "shipped" else measures
     summary, measures_source = None, ""
     if register is not None:
-        from segindicators.plan.measures import summary_by_year
-
         summary = summary_by_year(register)
         summary = summary[summary["year"].le(year)].reset_index(drop=True)
         sources = sorted({t.source for t in register.totals if t.source})

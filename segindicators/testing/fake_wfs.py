@@ -42,7 +42,7 @@ import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from segindicators.geography.wfs import DESO_ATTRIBUTES, LAYERS, REGSO_ATTRIBUTES
@@ -50,8 +50,6 @@ from segindicators.testing.fake_http import FaultInjection, LocalServer
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-    from segindicators.demo.synthetic import SyntheticMunicipality
 
 __all__ = ["REGSO_UNRECORDED", "FakeWfs", "WfsRequest", "deso_layer", "regso_layer"]
 
@@ -65,6 +63,17 @@ _PARAMETERS = ("service", "version", "request", "typeNames", "outputFormat", "sr
 #: filters on it (``CQL_FILTER=kommunkod='0580'``, DESIGN.md "Data sources"), which GeoServer can only answer
 #: when the layer has the attribute. The client does not read it (it takes the kommun from ``regsokod``).
 REGSO_UNRECORDED: tuple[str, ...] = ("kommunkod",)
+
+
+class HasAreas(Protocol):
+    """What :meth:`FakeWfs.from_synthetic` reads: DeSO and RegSO polygons with a ``geo_version`` column (as
+    :class:`~segindicators.demo.synthetic.SyntheticMunicipality`; the fakes sit below the demo)."""
+
+    @property
+    def geometry(self) -> gpd.GeoDataFrame: ...
+
+    @property
+    def regso_geometry(self) -> gpd.GeoDataFrame: ...
 
 
 def deso_layer(areas: gpd.GeoDataFrame, geo_version: str) -> gpd.GeoDataFrame:
@@ -166,7 +175,7 @@ class FakeWfs(FaultInjection, LocalServer):
         self._bytes: dict[tuple[str, str], bytes] = {}
 
     @classmethod
-    def from_synthetic(cls, demo: SyntheticMunicipality) -> FakeWfs:
+    def from_synthetic(cls, demo: HasAreas) -> FakeWfs:
         """Serve the synthetic municipality's DeSO and RegSO polygons as SCB's four layers, shaped as SCB's.
 
         The DeSO layers go through :func:`deso_layer` (the recorded attributes; the synthetic ``regsonamn`` is

@@ -39,8 +39,19 @@ from typing import Any
 
 import numpy as np
 
+from segindicators.catalogue.builder import plan_requests
+from segindicators.catalogue.definitions import load_catalogue
+from segindicators.demo.kolada import demo_kolada
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.demo.serve import demo_server
+from segindicators.demo.synthetic import generate
+from segindicators.geography.lookups import geo_version_for_year
+from segindicators.geography.wfs import LAYERS
 from segindicators.http import RawCache, RetryPolicy
+from segindicators.kolada.fetch import plan_kpis
+from segindicators.pipeline.refresh import RefreshError, RefreshOptions, run_refresh
 from segindicators.tables import TABLES
+from segindicators.testing.fake_wfs import FakeWfs
 
 __all__ = [
     "FAST_RETRY",
@@ -184,9 +195,6 @@ def _vanish(lab: FaultLab, stage: str) -> Injected:
         fired = _logged_since(lab.pxweb, lambda r: r.path.endswith(f"/tables/{table_id}/metadata"))
         return Injected(fired, undo, (table_id, code))
     if stage == "geometry":
-        from segindicators.geography.lookups import geo_version_for_year
-        from segindicators.geography.wfs import LAYERS
-
         layer = LAYERS[("DeSO", geo_version_for_year(max(lab.years)))]
         original = lab.wfs.layers[layer]
         mine = original[original["kommunkod"] == lab.kommun]
@@ -391,13 +399,6 @@ class FaultLab:
     _catalogue_code: tuple[str, str, str] | None = None
 
     def __enter__(self) -> FaultLab:
-        from segindicators.demo.kolada import demo_kolada
-        from segindicators.demo.profile import demo_plan
-        from segindicators.demo.serve import demo_server
-        from segindicators.demo.synthetic import generate
-        from segindicators.kolada.stage import plan_kpis
-        from segindicators.testing.fake_wfs import FakeWfs
-
         demo = generate()
         self._stack = ExitStack()
         self.pxweb = self._stack.enter_context(demo_server(demo=demo))
@@ -414,9 +415,6 @@ class FaultLab:
     # -- runs -----------------------------------------------------------------------------------------------
     def options(self, home: Path, **kw: Any) -> Any:
         """RefreshOptions of a demo run into ``home`` against the fakes (charts off, no notebooks)."""
-        from segindicators.demo.profile import demo_plan, demo_profile
-        from segindicators.pipeline.refresh import RefreshOptions
-
         base = dict(
             kommun=self.kommun, years=self.years, base_url=self.pxweb.url, wfs_url=self.wfs.url,
             kolada_url=self.kolada.url, home=home, profile=demo_profile(), plan=demo_plan(), synthetic=True,
@@ -428,8 +426,6 @@ class FaultLab:
 
     def make_baseline(self) -> Path:
         """Two fault-free runs (online, then offline) into ``workdir/baseline``: the "previous run"."""
-        from segindicators.pipeline.refresh import run_refresh
-
         home = self.workdir / "baseline"
         run_refresh(self.options(home))
         run_refresh(self.options(home, offline=True))
@@ -461,9 +457,6 @@ class FaultLab:
         metadata lists.
         """
         if self._catalogue_code is None:
-            from segindicators.catalogue.builder import plan_requests
-            from segindicators.catalogue.definitions import load_catalogue
-
             for req in plan_requests(load_catalogue(), self.kommun, self.years):
                 table = self.pxweb.tables.get(req.table)
                 if table is None:
@@ -502,8 +495,6 @@ class FaultLab:
     # -- one cell -------------------------------------------------------------------------------------------
     def run_cell(self, stage: str, fault: Fault) -> Cell:
         """Run the refresh with ``fault`` injected on ``stage``; check outcome, outputs and raw cache."""
-        from segindicators.pipeline.refresh import RefreshError, run_refresh
-
         assert self.baseline is not None, "make_baseline() first"
         home = self.fresh_home(f"{stage}-{fault.id}", drop_raw=[RAW_DIRS[stage]])
         before_processed = self.baseline / "data" / "processed"
@@ -558,8 +549,6 @@ class FaultLab:
         stage. Every stage's fault must fire and the run must complete with the fault-free run's outputs; a
         run that fails instead gives cells that are not clean (run the stages one by one to see which).
         """
-        from segindicators.pipeline.refresh import RefreshError, run_refresh
-
         assert self.baseline is not None, "make_baseline() first"
         home = self.fresh_home(f"all-{fault.id}", drop_raw=[RAW_DIRS[s] for s in stages])
         t0 = time.perf_counter()

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+from segindicators.demo.profile import demo_plan, demo_profile
+from segindicators.pipeline.refresh import RefreshOptions, run_refresh
+
 __all__ = ["RefreshForker", "Trial", "main"]
 
 
 def _options(spec: dict[str, Any], home: str) -> Any:
-    from segindicators.demo.profile import demo_plan, demo_profile
-    from segindicators.pipeline.refresh import RefreshOptions
-
     kw = dict(spec)
     if kw.pop("demo", True):
         kw.update(profile=demo_profile(), plan=demo_plan(), synthetic=True)
@@ -42,12 +42,13 @@ def _options(spec: dict[str, Any], home: str) -> Any:
     return RefreshOptions(home=Path(home), **kw)
 
 
-#: Modules the refresh's stages import lazily; imported once in the parent so a child does not pay for them.
+#: Modules a refresh uses (geopandas, pyogrio and openpyxl are imported only when a stage needs them); imported
+#: once in the parent so a forked child does not pay for them.
 WARM_MODULES = (
     "segindicators.pipeline.refresh", "segindicators.catalogue.builder", "segindicators.catalogue.check",
     "segindicators.catalogue.validate", "segindicators.geography", "segindicators.geography.wfs",
     "segindicators.scb", "segindicators.indices.battery", "segindicators.plan.status",
-    "segindicators.kolada.client", "segindicators.typology.stage", "segindicators.pipeline.manifest",
+    "segindicators.kolada.client", "segindicators.typology.build", "segindicators.pipeline.manifest",
     "segindicators.pipeline.changes", "segindicators.demo.profile", "geopandas", "pyogrio", "openpyxl",
     "pyarrow.parquet",
 )  # fmt: skip
@@ -72,8 +73,6 @@ def main(argv: list[str] | None = None) -> int:
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:  # the child: one refresh, then exit without running the parent's clean-up
-            from segindicators.pipeline.refresh import run_refresh
-
             code = 0
             try:
                 run_refresh(_options(spec, cmd["home"]))

@@ -44,6 +44,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from segindicators._io import atomic_write_bytes
+
 __all__ = ["RECORDS_FILE", "build_records", "load_records", "write_records"]
 
 #: File name of the shipped copy (inside :mod:`segindicators.testing`).
@@ -167,8 +169,6 @@ def write_records(reference_dir: str | Path, target: str | Path | None = None) -
     Path
         The written file.
     """
-    from segindicators._io import atomic_write_bytes
-
     path = Path(target) if target is not None else Path(__file__).with_name(RECORDS_FILE)
     text = json.dumps(build_records(reference_dir), ensure_ascii=False, indent=1) + "\n"
     return atomic_write_bytes(path, text.encode("utf-8"))

@@ -77,16 +77,19 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from segindicators.scb.metadata import TableSpec, level_of_code, table_spec
-from segindicators.testing.fake_pxweb import FIRST_2025_YEAR, SYNTHETIC_SOURCE, total_code
-
-if TYPE_CHECKING:
-    from segindicators.testing.fake_pxweb import FakePxWeb, FakeTable
+from segindicators.scb.metadata import TableSpec, level_of_code, recorded_metadata, table_spec
+from segindicators.testing.fake_pxweb import (
+    FIRST_2025_YEAR,
+    SYNTHETIC_SOURCE,
+    FakePxWeb,
+    FakeTable,
+    total_code,
+)
 
 __all__ = [
     "RIKET_LABEL",
@@ -664,9 +667,6 @@ def synthetic_server(
     -------
     FakePxWeb
     """
-    from segindicators.scb.metadata import recorded_metadata
-    from segindicators.testing.fake_pxweb import FakePxWeb
-
     docs = recorded_metadata()
     unknown = sorted(set(tables or ()) - set(docs))
     if unknown:

@@ -17,11 +17,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from segindicators import checks
 from segindicators._io import atomic_write_bytes, write_frame
 from segindicators.errors import Failure, cli_errors
+from segindicators.geography import load_profile, read_reference_lookups
 from segindicators.paths import is_synthetic, processed_dir, reports_dir
 from segindicators.tables import SYNTHETIC_LABEL, TABLES, read_table
 from segindicators.typology.affluence import Thresholds, affluence_measures
+from segindicators.typology.official import official_area_types
 from segindicators.typology.table import SHARE_MEASURES, affluence_table
 
 app = typer.Typer(help="Concentrated affluence and deprivation for every district.", add_completion=False)
@@ -81,8 +84,6 @@ def _xlsx(table: pd.DataFrame, notes: list[str]) -> bytes:
 
 def focus_deso(profile, lookups: Path) -> dict[str, str]:
     """DeSO of the profile's RegSO focus areas → ``"<focus name> (<DeSO>)"`` from SCB's kopplingstabeller."""
-    from segindicators.geography import read_reference_lookups
-
     lk = read_reference_lookups(lookups)
     out: dict[str, str] = {}
     for fa in profile.focus_areas:
@@ -135,10 +136,6 @@ def affluence(
 ) -> None:
     """Koncentrerat välstånd: områden med oproportionerligt många socioekonomiskt starka invånare, bredvid
     fokusområdena (svar på MP:s protokollsanteckning)."""
-    from segindicators import checks
-    from segindicators.geography import load_profile
-    from segindicators.typology.official import official_area_types
-
     kommun = checks.check_kommun(kommun, synthetic=True)
     checks.check_year(year, param="--year")
     if level not in ("RegSO", "DeSO"):

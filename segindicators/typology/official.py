@@ -19,6 +19,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from segindicators.geography import join_regso_labels
+from segindicators.scb import read_export_csv
 from segindicators.tables import labels_as_text
 
 __all__ = [
@@ -148,9 +150,6 @@ def read_official_area_types(
     ValueError
         If a value is not a class 1–5.
     """
-    from segindicators.geography import join_regso_labels
-    from segindicators.scb import read_export_csv
-
     raw = read_export_csv(path)
     stubs = [c for c in raw.columns if c not in ("contents", "year", "value", "status")]
     if len(stubs) != 1:

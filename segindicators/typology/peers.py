@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from segindicators.geography import join_regso_labels, load_profile
 from segindicators.indices import segregation_indices
 from segindicators.tables import labels_as_text
 
@@ -49,8 +50,6 @@ def foreign_born_counts_from_export(
     DataFrame
         Processed-counts contract rows: ``numerator`` foreign-born, ``denominator`` total, ``value`` share.
     """
-    from segindicators.geography import join_regso_labels
-
     need = {"region", "födelseregion", "year", "value"}
     if not need <= set(export.columns):
         raise KeyError(f"export: expected columns {sorted(need)}, got {list(export.columns)}")
@@ -160,8 +159,6 @@ def peer_comparison(
     if missing:
         raise KeyError(f"indices: no column(s) {missing}; pass citywide_by_kommun() output")
     if peers is None:
-        from segindicators.geography import load_profile
-
         peers = list(load_profile(kommun).peers)
     peers = [p for p in peers if p != kommun]
     valid = indices.loc[np.isfinite(indices["value"].to_numpy(float))].copy()

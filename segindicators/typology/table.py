@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from segindicators.geography import geo_version_for_year
 from segindicators.typology.affluence import AFFLUENCE_SV, MEASURES
 
 __all__ = ["affluence_table", "SHARE_MEASURES", "ICE_MEASURES"]
@@ -70,8 +71,6 @@ def affluence_table(
             f"year: no {kommun} rows for {year}; years available for kommun {kommun}: {have or 'none'}"
         )
     if sel["geo_version"].nunique() > 1:  # e.g. "2018" and "harmonised": keep the year's own geography
-        from segindicators.geography import geo_version_for_year
-
         own = geo_version_for_year(int(year))
         keep = own if (sel["geo_version"] == own).any() else sorted(sel["geo_version"].unique())[0]
         sel = sel[sel["geo_version"] == keep]

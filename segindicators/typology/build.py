@@ -1,6 +1,6 @@
-"""The refresh run's ``typology`` stage: every district on one scale, written for the report and the charts.
+"""Every district on one scale: :func:`build_typology`, the domain function of the refresh's ``typology`` stage.
 
-From the run's processed counts (``ctx.counts``), for the municipality and every year (each year in its own
+From the processed counts, for the municipality and every year (each year in its own
 geography version and in the harmonised series):
 
 * concentrated affluence and deprivation at RegSO and DeSO level
@@ -27,19 +27,22 @@ municipal-relative bands the comparison is between a local and a national classi
 how well the local ranking lines up with SCB's types, not how well SCB's method is reproduced; on the
 synthetic demo the figure says nothing about real data (its official types are synthetic too).
 
-Results for the charts stage are in ``ctx.extra["typology"]`` (see :func:`stage_typology`).
+:func:`build_typology` takes values and returns a :class:`Typology`; the stage adapter
+(:func:`segindicators.pipeline.stages.stage_typology`) writes the files named above.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from segindicators._io import atomic_write_bytes, write_frame
-from segindicators.tables import SYNTHETIC_LABEL, TABLES, add_flag, normalise, write_table
+from segindicators.geography import geo_version_for_year
+from segindicators.labels import SYNTHETIC_LABEL
+from segindicators.tables import TABLES, add_flag, normalise
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV, Thresholds, affluence_measures
 from segindicators.typology.official import official_area_types
 from segindicators.typology.socioeconomic import (
@@ -52,7 +55,14 @@ from segindicators.typology.socioeconomic import (
 )
 from segindicators.typology.table import affluence_table
 
-__all__ = ["AREA_TYPE_COLUMNS", "band_reference", "combine_area_types", "stage_typology"]
+__all__ = [
+    "AREA_TYPE_COLUMNS",
+    "Typology",
+    "band_reference",
+    "build_typology",
+    "combine_area_types",
+    "typology_summary",
+]
 
 #: Columns of the ``area_types`` table (declared in :data:`segindicators.tables.TABLES`).
 AREA_TYPE_COLUMNS = TABLES["area_types"].column_names
@@ -129,12 +139,14 @@ def _agreement_sheet(agreements: dict[str, Agreement]) -> pd.DataFrame:
     return pd.concat([summary, conf.reset_index(names="Urval")], ignore_index=True)
 
 
-def _notes(ctx: Any, year: int, reference: str, th: Thresholds, agreements: dict | None) -> list[str]:
+def _notes(
+    kommun: str, synthetic: bool, year: int, reference: str, th: Thresholds, agreements: dict | None
+) -> list[str]:
     notes = []
-    if ctx.options.synthetic:
+    if synthetic:
         notes.append(SYNTHETIC_LABEL)
     notes += [
-        f"Kommun {ctx.options.kommun}, RegSO, år {year}. Bearbetning: segindicators (refresh, steget typology).",
+        f"Kommun {kommun}, RegSO, år {year}. Bearbetning: segindicators (refresh, steget typology).",
         f"Koncentrerat välstånd / koncentrerad fattigdom: EB-ICE minst {th.ice_margin} över / under "
         f"referensen ({th.reference}) på minst {th.min_dimensions} av 3 dimensioner (inkomst, utbildning, bakgrund).",
         "Kvartils-ICE: personer 20+ i rikets högsta minus lägsta inkomstkvartil (andelar × personer, rekonstruerat).",
@@ -153,11 +165,7 @@ def _notes(ctx: Any, year: int, reference: str, th: Thresholds, agreements: dict
         notes.append(
             f"Överensstämmelse med officiell områdestyp (RegSO, alla år): {a.share_agreeing:.0%} lika, "
             f"kappa {a.kappa:.2f}, n = {a.n}"
-            + (
-                " – syntetiska officiella typer, säger inget om verkliga data."
-                if ctx.options.synthetic
-                else "."
-            )
+            + (" – syntetiska officiella typer, säger inget om verkliga data." if synthetic else ".")
         )
     return notes
 
@@ -182,19 +190,81 @@ def _table_year(measures: pd.DataFrame, kommun: str, wanted: int) -> int:
     return int(earlier[-1] if earlier else years[-1])
 
 
-def stage_typology(ctx: Any) -> None:
+@dataclass(frozen=True)
+class Typology:
+    """What :func:`build_typology` computed: the tables of the ``typology`` stage and what the charts use.
+
+    Attributes
+    ----------
+    measures
+        RegSO + DeSO affluence measures (``typology.parquet``).
+    index
+        The socio-economic index and its components.
+    area_types
+        The :data:`AREA_TYPE_COLUMNS` frame (``area_types.parquet``).
+    official
+        SCB's official area types, or None when the counts hold none.
+    table
+        The MP note's table (``affluence.xlsx`` / ``affluence.csv``).
+    table_year
+        The year the table shows.
+    reference
+        ``"national"`` or ``"kommun"`` (band variant, see :func:`band_reference`).
+    agreement
+        :class:`~segindicators.typology.socioeconomic.Agreement` keyed ``"all_years"`` and the year, or None.
+    thresholds
+        The :class:`Thresholds` used.
+    workbook
+        ``affluence.xlsx`` as bytes (sheets *Välstånd*, *Överensstämmelse* when computed, *Noter*).
+    warnings
+        Notes for the run's warnings (e.g. the table shows another year than the report year).
+    summary
+        One line (:func:`typology_summary`).
+    """
+
+    measures: pd.DataFrame
+    index: pd.DataFrame
+    area_types: pd.DataFrame
+    official: pd.DataFrame | None
+    table: pd.DataFrame
+    table_year: int
+    reference: str
+    agreement: dict[str, Agreement] | None
+    thresholds: Thresholds
+    workbook: bytes
+    warnings: tuple[str, ...]
+    summary: str
+
+
+def build_typology(
+    counts: pd.DataFrame,
+    *,
+    kommun: str,
+    report_year: int,
+    focus: Mapping[str, str],
+    synthetic: bool = False,
+) -> Typology:
     """Affluence measures, socio-economic index and area types, agreement, and the MP-note table.
 
-    Writes ``typology.parquet``/``.csv`` and ``area_types.parquet`` into ``ctx.processed`` and
-    ``affluence.xlsx``/``.csv`` into ``ctx.reports``. Fills ``ctx.summary["typology"]`` and
-    ``ctx.extra["typology"]``: a dict with ``measures`` (RegSO + DeSO affluence measures), ``index``,
-    ``area_types`` (the :data:`AREA_TYPE_COLUMNS` frame), ``official`` (or None), ``table`` (the MP-note
-    table), ``table_year``, ``reference`` (``"national"``/``"kommun"``), ``agreement`` (dict of
-    :class:`~segindicators.typology.socioeconomic.Agreement` keyed ``"all_years"`` and the year, or None),
-    ``thresholds``.
+    Parameters
+    ----------
+    counts
+        Processed counts (``counts.parquet``); rows of ``kommun`` and the ``riket`` rows are used.
+    kommun
+        Four-digit municipality code.
+    report_year
+        The year the MP-note table should show (the last earlier year with measures when it has none).
+    focus
+        RegSO code → focus area name (the profile's RegSO focus areas).
+    synthetic
+        The data are synthetic: the notes sheet carries the label.
+
+    Returns
+    -------
+    Typology
+        Every table; nothing is written.
     """
-    kommun = ctx.options.kommun
-    counts = ctx.counts[(ctx.counts["kommun"] == kommun) | (ctx.counts["level"] == "riket")]
+    counts = counts[(counts["kommun"] == kommun) | (counts["level"] == "riket")]
     th = Thresholds()
     measures = pd.concat(
         [affluence_measures(counts, level=level, thresholds=th) for level in ("RegSO", "DeSO")],
@@ -209,29 +279,23 @@ def stage_typology(ctx: Any) -> None:
     official = official_area_types(counts) if has_official else None
     combined = combine_area_types(index, types, official)
 
-    year = _table_year(measures, kommun, ctx.options.year_for_report)
-    if year != ctx.options.year_for_report:
-        ctx.warnings.append(
-            f"typology: no affluence measures for the report year {ctx.options.year_for_report}; "
+    year = _table_year(measures, kommun, report_year)
+    warnings: list[str] = []
+    if year != report_year:
+        warnings.append(
+            f"typology: no affluence measures for the report year {report_year}; "
             f"the affluence table shows {year} instead."
         )
-    focus = {a: fa.name for fa in ctx.profile.focus_areas if fa.level == "RegSO" for a in fa.areas}
     regso = measures[measures["level"] == "RegSO"]
-    table = affluence_table(regso, kommun=kommun, year=year, focus=focus, official=official)
+    table = affluence_table(regso, kommun=kommun, year=year, focus=dict(focus), official=official)
     agreements = _agreement(types, official, year)
-
-    write_table("typology", measures, ctx.processed)
-    write_table("area_types", combined, ctx.processed)
-    notes = _notes(ctx, year, reference, th, agreements)
+    notes = _notes(kommun, synthetic, year, reference, th, agreements)
     sheet = _agreement_sheet(agreements) if agreements else None
-    atomic_write_bytes(ctx.reports / "affluence.xlsx", _xlsx(table, sheet, notes))
-    write_frame(table, ctx.reports / "affluence.csv")
-
-    ctx.extra["typology"] = {
-        "measures": measures, "index": index, "area_types": combined, "official": official, "table": table,
-        "table_year": year, "reference": reference, "agreement": agreements, "thresholds": th,
-    }  # fmt: skip
-    ctx.summary["typology"] = typology_summary(measures, year, reference, agreements)
+    return Typology(
+        measures=measures, index=index, area_types=combined, official=official, table=table, table_year=year,
+        reference=reference, agreement=agreements, thresholds=th, workbook=_xlsx(table, sheet, notes),
+        warnings=tuple(warnings), summary=typology_summary(measures, year, reference, agreements),
+    )  # fmt: skip
 
 
 def typology_summary(
@@ -246,8 +310,6 @@ def typology_summary(
     >>> typology_summary(m, 2024, "kommun", None)
     '2024: RegSO 1 koncentrerat välstånd / 0 koncentrerad fattigdom, DeSO 0 / 1; områdestyper kommunrelativa'
     """
-    from segindicators.geography import geo_version_for_year
-
     own = geo_version_for_year(int(year))
     parts = []
     for level in ("RegSO", "DeSO"):

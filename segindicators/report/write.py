@@ -1,4 +1,4 @@
-"""Write the report files and the refresh's ``report`` stage.
+"""Write the report files (:func:`write_report`, the domain function of the refresh's ``report`` stage).
 
 :func:`write_report` reads (:mod:`~segindicators.report.load`), builds
 (:func:`~segindicators.report.content.build_report`), renders (:mod:`~segindicators.report.html`,
@@ -8,7 +8,7 @@
 * ``reports/<year>/uppfoljning_<kommun>_<year>.docx`` — the Word draft.
 
 Both come from the processed tables and the exported charts only: no SCB or Kolada call, no index
-recomputed. :func:`stage_report` runs it inside the refresh, after ``charts``; ``segindicators charts`` calls
+recomputed. :func:`segindicators.pipeline.stages.stage_report` runs it inside the refresh, after ``charts``; ``segindicators charts`` calls
 :func:`write_report` after drawing the charts.
 """
 
@@ -22,7 +22,11 @@ from typing import Any
 
 from segindicators._io import atomic_write_bytes, atomic_write_text
 
-__all__ = ["HTML_NAME", "ReportFiles", "docx_name", "stage_report", "write_report"]
+from .content import build_report
+from .html import render_html
+from .load import load_report_inputs
+
+__all__ = ["HTML_NAME", "ReportFiles", "docx_name", "write_report"]
 
 HTML_NAME = "index.html"
 
@@ -64,10 +68,8 @@ def write_report(
 
     Parameters are those of :func:`segindicators.report.load.load_report_inputs`.
     """
-    from .content import build_report
+    # deferred: python-docx (lxml) is heavy, needed only when the Word draft is written
     from .docx import render_docx
-    from .html import render_html
-    from .load import load_report_inputs
 
     t0 = time.perf_counter()
     inputs = load_report_inputs(
@@ -80,27 +82,3 @@ def write_report(
     images = {c.name: c.png for c in inputs.charts if c.png}
     docx = atomic_write_bytes(out / docx_name(kommun, year), render_docx(report, images))
     return ReportFiles(html, docx, len(report.figures()), len(report.tables()), time.perf_counter() - t0)
-
-
-def stage_report(ctx: Any) -> None:
-    """Refresh stage: the HTML report and the Word draft in the staging ``reports/<year>`` folder."""
-    if not getattr(ctx.options, "charts", True):
-        ctx.summary["report"] = "skipped (charts switched off for this run, and the report shows them)"
-        return
-    if ctx.extra.get("charts") is None:
-        ctx.summary["report"] = "skipped (the charts stage drew no chart set in this run)"
-        return
-    files = write_report(
-        ctx.processed,
-        ctx.reports,
-        kommun=ctx.options.kommun,
-        year=ctx.options.year_for_report,
-        profile=ctx.profile,
-        charts=ctx.extra.get("charts"),
-        synthetic=ctx.options.synthetic,
-    )
-    ctx.extra["report"] = files
-    ctx.summary["report"] = (
-        f"{files.html.name} och {files.docx.name}: {files.figures} figurer, {files.tables} tabeller "
-        f"på {files.seconds:.1f} s"
-    )

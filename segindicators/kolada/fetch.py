@@ -1,28 +1,28 @@
-"""The refresh run's ``kolada`` stage: the plan's municipality-level KPIs, fetched before the plan status.
+"""The plan's municipality-level KPIs from Kolada: :func:`fetch_plan_kpis`, behind the refresh's ``kolada`` stage.
 
 The plan's indicators ``kolada:<KPI>`` are fetched with :class:`~segindicators.kolada.KoladaClient` for the
 municipality and for Sweden (``"0000"``, the plan's gap to riket), for the run's years, with the raw cache
 under ``data/raw/kolada`` (``--offline``: cache only, zero HTTP calls). The values go to
-``data/processed/kolada.parquet`` (:func:`~segindicators.kolada.processed.write_processed`) and to
-``ctx.extra["kolada"]``, which the ``plan`` stage reads with
-:func:`~segindicators.plan.status.series_from_kolada`.
+``data/processed/kolada.parquet`` (the stage adapter :func:`segindicators.pipeline.stages.stage_kolada` writes
+it with :func:`~segindicators.kolada.processed.write_processed`) and to the run context's ``kolada``, which the
+``plan`` stage reads with :func:`~segindicators.plan.status.series_from_kolada`.
 
 Failure policy. The Kolada KPIs are optional to the district statistics: the segregation indices, typology
 and the plan's SCB indicators do not depend on them. So a Kolada failure does **not** fail the run, and it
 does not vanish either:
 
 * an unknown KPI id (Kolada v3 answers ``/kpi/{id}`` with 200 and no record for it, or 404) is left out,
-  named in ``ctx.warnings`` (with the successor of a KPI gone from v3, such as N00914 → N02243) and in the
+  named in the run's warnings (with the successor of a KPI gone from v3, such as N00914 → N02243) and in the
   summary line; the other KPIs are still fetched;
-* a known KPI with no value for the kommun in the run's years is named in ``ctx.warnings``;
+* a known KPI with no value for the kommun in the run's years is named in the run's warnings;
 * an election KPI's non-election-year value that does not repeat the last election
-  (:func:`~segindicators.kolada.elections.carry_forward_conflicts`) is named in ``ctx.warnings`` (it is not
+  (:func:`~segindicators.kolada.elections.carry_forward_conflicts`) is named in the run's warnings (it is not
   counted as an observation);
 * values labelled synthetic (served by the fake Kolada) in a run that is not synthetic are named in
-  ``ctx.warnings``: a real report must never take them for statistics;
+  the run's warnings: a real report must never take them for statistics;
 * any other failure (network down, HTTP error after the retries, an offline run whose cache lacks the
   answer, an answer in an unexpected shape) leaves out all Kolada values of this run, with the cause in
-  ``ctx.warnings`` and the summary line (``FEL: …``);
+  the run's warnings and the summary line (``FEL: …``);
 * in both cases the plan lists the affected indicators as "otillräckliga data" and the manifest records the
   warnings. Nothing from an earlier run is reused silently.
 
@@ -33,10 +33,14 @@ data for the fictional kommun 9999.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from segindicators.http import RetryPolicy
 from segindicators.kolada.client import (
     DEFAULT_BASE_URL,
     KoladaClient,
@@ -45,10 +49,10 @@ from segindicators.kolada.client import (
     unknown_kpi_hint,
 )
 from segindicators.kolada.elections import carry_forward_conflicts
-from segindicators.kolada.processed import to_processed, write_processed
-from segindicators.paths import raw_dir
+from segindicators.kolada.processed import to_processed
+from segindicators.labels import SYNTHETIC_LABEL
 
-__all__ = ["RIKET", "plan_kpis", "stage_kolada"]
+__all__ = ["RIKET", "KoladaFetch", "fetch_plan_kpis", "plan_kpis"]
 
 #: Kolada's municipality code for Sweden.
 RIKET = "0000"
@@ -94,71 +98,114 @@ def _fetch(
     return frame, sorted(unknown), hint
 
 
-def stage_kolada(ctx: Any) -> None:
-    """Fetch the plan's Kolada KPIs (kommun + riket) → ``kolada.parquet`` and ``ctx.extra["kolada"]``.
+@dataclass(frozen=True)
+class KoladaFetch:
+    """What :func:`fetch_plan_kpis` got: the values (None when Kolada failed or was skipped) and notes.
 
-    See the module notes for the failure policy: Kolada problems become warnings, never a failed run.
+    Attributes
+    ----------
+    frame
+        Processed Kolada values (:func:`~segindicators.kolada.processed.to_processed`), or None.
+    warnings
+        Notes for the run's warnings (see the module notes).
+    summary
+        One line for the run's summary.
+    http_calls
+        HTTP requests the Kolada client sent.
     """
-    from segindicators.pipeline.refresh import _load_plan
-    from segindicators.tables import SYNTHETIC_LABEL, processed_file
 
-    opts = ctx.options
-    plan = _load_plan(ctx)
-    if plan is None:
-        ctx.summary["kolada"] = "skipped: no plan"
-        return
-    kpis = plan_kpis(plan)
+    frame: pd.DataFrame | None
+    warnings: tuple[str, ...]
+    summary: str
+    http_calls: int = 0
+
+
+def fetch_plan_kpis(
+    kpis: Sequence[str],
+    *,
+    plan_name: str,
+    kommun: str,
+    years: Iterable[int],
+    cache_dir: Path,
+    base_url: str | None = None,
+    offline: bool = False,
+    retry: RetryPolicy | None = None,
+    synthetic: bool = False,
+) -> KoladaFetch:
+    """Fetch a plan's Kolada KPIs for the kommun and riket; Kolada problems become warnings, never errors.
+
+    Parameters
+    ----------
+    kpis
+        KPI ids (:func:`plan_kpis`); none: skipped.
+    plan_name
+        The plan's name, for the notes.
+    kommun
+        Four-digit municipality code.
+    years
+        Years asked for.
+    cache_dir
+        Raw cache of the Kolada client (``data/raw/kolada``).
+    base_url
+        Kolada API v3 root (default Kolada production; a synthetic run without one is skipped).
+    offline
+        Cache only, zero HTTP calls.
+    retry
+        Retry policy of the client.
+    synthetic
+        The run is the synthetic demo's (values labelled synthetic are then expected).
+
+    Returns
+    -------
+    KoladaFetch
+        The values and the notes; nothing is written.
+    """
+    kpis = list(kpis)
     if not kpis:
-        ctx.summary["kolada"] = f"skipped: the plan {plan.name!r} has no kolada: indicators"
-        return
-    base_url = getattr(opts, "kolada_url", None)
-    if base_url is None and opts.synthetic:
-        ctx.summary["kolada"] = (
-            "skipped: synthetic run without a Kolada server (kolada_url); Kolada has no data for a fictional kommun"
+        return KoladaFetch(None, (), f"skipped: the plan {plan_name!r} has no kolada: indicators")
+    if base_url is None and synthetic:
+        return KoladaFetch(
+            None,
+            (
+                f"kolada: skipped for the synthetic run (no kolada_url); plan indicators {', '.join(kpis)} have no data.",
+            ),
+            "skipped: synthetic run without a Kolada server (kolada_url); Kolada has no data for a fictional kommun",
         )
-        ctx.warnings.append(
-            f"kolada: skipped for the synthetic run (no kolada_url); plan indicators {', '.join(kpis)} have no data."
-        )
-        return
-    munis = sorted({opts.kommun, RIKET})
-    years = sorted(opts.years)
+    munis = sorted({kommun, RIKET})
+    years = sorted(years)
+    warnings: list[str] = []
     client = KoladaClient(
-        base_url or DEFAULT_BASE_URL, cache_dir=raw_dir(ctx.home) / "kolada", offline=opts.offline,
-        retry=opts.retry,
+        base_url or DEFAULT_BASE_URL, cache_dir=cache_dir, offline=offline, retry=retry,
     )  # fmt: skip
     try:
         frame, unknown, hint = _fetch(client, kpis, munis, years)
     except (KoladaError, ValueError, OSError) as exc:
         # Kolada is optional to the district statistics: record, do not fail (module notes).
-        ctx.extra["kolada_http_calls"] = client.http_calls
-        ctx.warnings.append(
+        warnings.append(
             f"kolada: no Kolada values this run ({type(exc).__name__}: {exc}). The plan's indicators "
             f"{', '.join('kolada:' + k for k in kpis)} show 'otillräckliga data'; rerun when Kolada answers."
         )
-        ctx.summary["kolada"] = f"FEL, inga Kolada-värden: {type(exc).__name__} (se varningar)"
-        return
+        summary = f"FEL, inga Kolada-värden: {type(exc).__name__} (se varningar)"
+        return KoladaFetch(None, tuple(warnings), summary, client.http_calls)
     finally:
         client.close()
-    ctx.extra["kolada_http_calls"] = client.http_calls
     if unknown:
-        ctx.warnings.append(
-            f"kolada: Kolada does not know KPI {', '.join(unknown)} (plan {plan.name!r}); left out, the other "
+        warnings.append(
+            f"kolada: Kolada does not know KPI {', '.join(unknown)} (plan {plan_name!r}); left out, the other "
             f"KPIs were fetched. {hint}"
         )
-    got_kommun = set(frame.loc[(frame["municipality"] == opts.kommun) & frame["value"].notna(), "kpi"])
+    got_kommun = set(frame.loc[(frame["municipality"] == kommun) & frame["value"].notna(), "kpi"])
     for kpi in sorted(set(kpis) - set(unknown) - got_kommun):
-        ctx.warnings.append(
-            f"kolada: KPI {kpi} has no value for kommun {opts.kommun} in {years[0]}–{years[-1]}; the plan shows "
+        warnings.append(
+            f"kolada: KPI {kpi} has no value for kommun {kommun} in {years[0]}–{years[-1]}; the plan shows "
             "it as 'otillräckliga data'. Check on kolada.se whether it is published for the kommun."
         )
-    ctx.warnings.extend(carry_forward_conflicts(frame))
-    if not opts.synthetic and frame["status"].eq(SYNTHETIC_LABEL).fillna(False).any():
-        ctx.warnings.append(
+    warnings.extend(carry_forward_conflicts(frame))
+    if not synthetic and frame["status"].eq(SYNTHETIC_LABEL).fillna(False).any():
+        warnings.append(
             f"kolada: values labelled '{SYNTHETIC_LABEL}' arrived from {client.base_url} in a run that is not "
             "synthetic: that server is a fake. Do not report these numbers; point --kolada-url at Kolada."
         )
-    ctx.extra["kolada"] = frame
-    write_processed(frame, processed_file("kolada", ctx.processed), merge=False)
     got = frame.dropna(subset=["value"])
     span = f"{got['year'].min()}–{got['year'].max()}" if len(got) else "–"
     carried = int(got["carried_forward"].eq(True).fillna(False).sum())
@@ -172,4 +219,4 @@ def stage_kolada(ctx: Any) -> None:
         text += f"; {frame.attrs['deleted']} raderade värden (isdeleted) utelämnade"
     if unknown:
         text += f"; VARNING okända KPI: {', '.join(unknown)}"
-    ctx.summary["kolada"] = text
+    return KoladaFetch(frame, tuple(warnings), text, client.http_calls)

@@ -1,0 +1,198 @@
+"""The refresh's run parameters (:class:`RefreshOptions`), its typed run context (:class:`RunContext`) and
+the :class:`Stage` record.
+
+Every value one stage leaves for a later one is a named, typed field of :class:`RunContext`; which stage
+fills it is said next to it. There is no free-form dict: a stage that needs something new adds a field here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from segindicators.catalogue.definitions import Catalogue
+from segindicators.charts.standard import ChartSet
+from segindicators.geography.profiles import Profile
+from segindicators.geography.wfs import WfsClient
+from segindicators.http import RetryPolicy
+from segindicators.plan.definition import Plan
+from segindicators.report.write import ReportFiles
+from segindicators.scb import ScbClient
+from segindicators.scb.metadata import TableSpec
+from segindicators.typology.build import Typology
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["RefreshOptions", "RunContext", "Stage"]
+
+
+@dataclass(frozen=True)
+class RefreshOptions:
+    """Parameters of a refresh run.
+
+    Parameters
+    ----------
+    kommun
+        Four-digit municipality code.
+    years
+        Reference years.
+    report_year
+        Folder under ``reports/`` (default: the last year).
+    offline
+        Only cached responses; zero HTTP calls.
+    base_url, wfs_url
+        SCB PxWebApi v2 root and WFS endpoint (the demo points them at the fakes).
+    kolada_url
+        Kolada API v3 root for the ``kolada`` stage (default Kolada production; the demo points it at a fake).
+    home
+        Project root holding ``data/`` and ``reports/`` (default :func:`segindicators.paths.project_home`).
+    profile
+        A :class:`~segindicators.geography.profiles.Profile` (default: the packaged profile of the kommun).
+    plan
+        A :class:`~segindicators.plan.definition.Plan`, a plan file or shipped plan name; default: the shipped
+        plan of the kommun, if any (else the stage is skipped).
+    notebooks
+        Folder of notebooks to execute (default ``<home>/notebooks``; skipped when it holds none).
+    charts
+        Render the standard chart set (False skips the stage, e.g. for a quick data-only run).
+    synthetic
+        The data are the synthetic demo's: recorded in the manifest and the change report.
+    retry
+        Retry policy of the HTTP clients.
+    seed
+        Seed of the bootstrap intervals, so a rerun on the same inputs reproduces every figure.
+    bootstrap_draws
+        Bootstrap draws per index (0 = no intervals).
+    """
+
+    kommun: str
+    years: tuple[int, ...]
+    report_year: int | None = None
+    offline: bool = False
+    base_url: str | None = None
+    wfs_url: str | None = None
+    kolada_url: str | None = None
+    home: Path | None = None
+    profile: Profile | None = None
+    plan: Plan | str | Path | None = None
+    notebooks: Path | None = None
+    charts: bool = True
+    synthetic: bool = False
+    retry: RetryPolicy | None = None
+    seed: int = 20241231
+    bootstrap_draws: int = 999
+
+    @property
+    def year_for_report(self) -> int:
+        """The report folder's year."""
+        return self.report_year if self.report_year is not None else max(self.years)
+
+    def parameters(self) -> dict[str, Any]:
+        """The parameters that identify the run's result (recorded in the manifest's run id)."""
+        plan = self.plan if isinstance(self.plan, str | Path | None) else getattr(self.plan, "name", "custom")
+        return {
+            "kommun": self.kommun,
+            "years": list(self.years),
+            "report_year": self.year_for_report,
+            "synthetic": self.synthetic,
+            "profile": getattr(self.profile, "source", None),
+            "plan": None if plan is None else str(plan),
+            "seed": self.seed,
+            "bootstrap_draws": self.bootstrap_draws,
+        }
+
+
+@dataclass
+class RunContext:
+    """Everything a stage may read or fill in; each field names the stage that fills it.
+
+    Attributes
+    ----------
+    options, home, started
+        The run's parameters, project root and start time (set by :func:`~segindicators.pipeline.refresh.run_refresh`).
+    processed, reports
+        Staging folders of ``data/processed`` and ``reports/<year>``.
+    previous_processed
+        The live ``data/processed`` (read-only: the previous run's outputs).
+    scb, wfs, catalogue, profile
+        Clients, catalogue and municipality profile (set by the runner).
+    lookup, geometry
+        DeSO → RegSO → kommun lookup and boundaries (``geometry``).
+    built, kommun_rows, riket_rows, unvouched_tables, specs
+        DeSO/RegSO rows as built, SCB's own kommun and riket rows, the tables whose cell sums SCB does not
+        vouch for, and each source table's :class:`~segindicators.scb.metadata.TableSpec` (``fetch``).
+    coverage
+        Coverage per indicator-year (``validate``).
+    counts
+        The processed counts (``harmonise``).
+    indices
+        Citywide index battery (``indices``).
+    kolada, kolada_http_calls
+        Kolada values (None when skipped or failed) and the Kolada client's HTTP requests (``kolada``).
+    plan_status
+        Plan status (``plan``).
+    typology
+        :class:`~segindicators.typology.build.Typology` (``typology``).
+    charts
+        The exported chart set (``charts``).
+    report
+        The report's two files (``report``).
+    manifest
+        The written manifest (``manifest``).
+    warnings, summary
+        Run warnings (recorded in the manifest) and one summary line per stage.
+    """
+
+    options: RefreshOptions
+    home: Path
+    processed: Path
+    reports: Path
+    previous_processed: Path
+    scb: ScbClient | None = None
+    wfs: WfsClient | None = None
+    catalogue: Catalogue | None = None
+    profile: Profile | None = None
+    started: datetime | None = None
+    lookup: pd.DataFrame | None = None
+    geometry: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    built: pd.DataFrame | None = None
+    kommun_rows: pd.DataFrame | None = None
+    riket_rows: pd.DataFrame | None = None
+    unvouched_tables: list[str] = field(default_factory=list)
+    specs: dict[str, TableSpec] = field(default_factory=dict)
+    coverage: pd.DataFrame | None = None
+    counts: pd.DataFrame | None = None
+    indices: pd.DataFrame | None = None
+    kolada: pd.DataFrame | None = None
+    kolada_http_calls: int = 0
+    plan_status: pd.DataFrame | None = None
+    typology: Typology | None = None
+    charts: ChartSet | None = None
+    report: ReportFiles | None = None
+    manifest: dict[str, object] | None = None  # JSON, as written to manifest.json
+    warnings: list[str] = field(default_factory=list)
+    summary: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def http_calls(self) -> dict[str, int]:
+        """HTTP requests sent so far by the SCB, WFS and Kolada clients."""
+        return {
+            "scb": 0 if self.scb is None else self.scb.http_calls,
+            "wfs": 0 if self.wfs is None else self.wfs.http_calls,
+            "kolada": self.kolada_http_calls,
+        }
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named step: ``run(ctx)`` reads and fills the context; ``title`` is shown in the progress display."""
+
+    name: str
+    title: str
+    run: Callable[[RunContext], None]
