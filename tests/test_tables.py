@@ -172,7 +172,7 @@ def test_no_module_outside_the_declaration_spells_a_processed_file_name():
 
 
 def test_the_package_re_types_no_processed_table_on_its_own():
-    """The old local contracts are gone: one TEXT_COLUMNS/LABEL_COLUMNS/LEVEL_ORDER/add_flag, in tables.py."""
+    """The old local contracts are gone: one TEXT_COLUMNS/LABEL_COLUMNS/LEVEL_ORDER/add_flag, in tables.py (the synthetic label in labels.py)."""
     pattern = re.compile(
         r"^(?:TEXT_COLUMNS|LABEL_COLUMNS|_?LEVEL_ORDER)\s*=|^def _?add_flag\(|^SYNTHETIC_\w+ = \"Syntetiska",
         re.M,
@@ -180,6 +180,6 @@ def test_the_package_re_types_no_processed_table_on_its_own():
     offenders = [
         p.relative_to(PACKAGE).as_posix()
         for p in PACKAGE.rglob("*.py")
-        if p.name != "tables.py" and pattern.search(p.read_text(encoding="utf-8"))
+        if p.name not in ("tables.py", "labels.py") and pattern.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
