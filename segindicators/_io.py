@@ -6,8 +6,12 @@ target with :func:`os.replace`, so a reader never sees half a file and a crash l
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import tempfile
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,3 +116,46 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
             "choose one of those two formats."
         )
     return atomic_write_bytes(target, data)
+
+
+#: Document time written into xlsx/docx files, so the same content always gives the same bytes.
+FIXED_DOC_TIME = "2000-01-01T00:00:00Z"
+_CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def stable_zip(data: bytes) -> bytes:
+    """Re-pack a zip container (xlsx, docx) with fixed timestamps so the same content gives the same bytes.
+
+    The zip entries get a fixed date, and the document's own created/modified times (``docProps/core.xml``,
+    which openpyxl stamps with the time of saving) are set to :data:`FIXED_DOC_TIME`.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _CORE_TIME.sub(rb"\g<1>" + FIXED_DOC_TIME.encode() + rb"\g<2>", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An xlsx workbook of ``sheets`` (sheet name → frame, no index) whose bytes depend only on its content.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = xlsx_bytes({"Data": pd.DataFrame({"x": [1]})})
+    >>> a == xlsx_bytes({"Data": pd.DataFrame({"x": [1]})}), a[:2]
+    (True, b'PK')
+    """
+    import pandas as pd
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        for name, frame in sheets.items():
+            frame.to_excel(xl, sheet_name=name[:31], index=False)
+    return stable_zip(buf.getvalue())

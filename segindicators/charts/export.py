@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .._io import atomic_write_bytes, atomic_write_text
+from .._io import atomic_write_bytes, atomic_write_text, stable_zip
 from .style import SYNTHETIC_MARK, ChartMeta, chart_style, figure_meta, plotted_data, source_line
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -138,18 +138,6 @@ def xlsx_bytes(data: pd.DataFrame, meta: ChartMeta, name: str) -> bytes:
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
     return stable_zip(raw.getvalue())
-
-
-def stable_zip(data: bytes) -> bytes:
-    """Re-pack a zip container (xlsx, docx) with fixed timestamps so the same content gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
 
 
 def export(

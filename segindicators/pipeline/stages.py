@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segindicators._io import atomic_write_bytes, atomic_write_text, write_frame
+from segindicators._io import atomic_write_bytes, atomic_write_text, write_frame, xlsx_bytes
 from segindicators.catalogue.builder import build_counts, expected_years
 from segindicators.catalogue.validate import validate_counts
 from segindicators.charts.standard import render_standard_charts
@@ -477,9 +477,7 @@ def stage_changes(ctx: RunContext) -> None:
     )
     atomic_write_text(ctx.reports / "changes.md", _changes_markdown(result, ctx))
     if result is not None:
-        with pd.ExcelWriter(ctx.reports / "changes.xlsx", engine="openpyxl") as xl:
-            for name, frame in result.items():
-                frame.to_excel(xl, sheet_name=name[:31], index=False)
+        atomic_write_bytes(ctx.reports / "changes.xlsx", xlsx_bytes(result))
         write_frame(result["moved"], ctx.reports / "changes_moved.csv")
         ctx.summary["changes"] = (
             f"{len(result['moved'])} figures moved, {len(result['revised_tables'])} tables revised, "

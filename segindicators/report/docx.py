@@ -33,7 +33,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from segindicators.charts.export import FIXED_TIME, stable_zip
+from segindicators._io import stable_zip
+from segindicators.charts.export import FIXED_TIME
 
 from .model import BulletList, Figure, Paragraph, Report, Section, Table, Terms
 

@@ -7,7 +7,6 @@ as parquet, csv and xlsx (with a notes sheet) to ``reports/<year>/``.
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from segindicators import checks
-from segindicators._io import atomic_write_bytes, write_frame
+from segindicators._io import atomic_write_bytes, write_frame, xlsx_bytes
 from segindicators.errors import Failure, cli_errors
 from segindicators.geography import load_profile, read_reference_lookups
 from segindicators.paths import is_synthetic, processed_dir, reports_dir
@@ -75,11 +74,7 @@ def _notes(
 
 
 def _xlsx(table: pd.DataFrame, notes: list[str]) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        table.to_excel(xl, sheet_name="Välstånd", index=False)
-        pd.DataFrame({"Not": notes}).to_excel(xl, sheet_name="Noter", index=False)
-    return buf.getvalue()
+    return xlsx_bytes({"Välstånd": table, "Noter": pd.DataFrame({"Not": notes})})
 
 
 def focus_deso(profile, lookups: Path) -> dict[str, str]:
