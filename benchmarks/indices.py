@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a source checkout without installing
 
 from segindicators.indices import bootstrap_indices, segregation_indices  # noqa: E402
-from segindicators.scb import read_export_csv  # noqa: E402
+from segindicators.sources.scb import read_export_csv  # noqa: E402
 
 
 def national_frame() -> pd.DataFrame:

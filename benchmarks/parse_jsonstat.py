@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from segindicators.scb.jsonstat import parse_jsonstat2
+from segindicators.sources.scb.jsonstat import parse_jsonstat2
 
 
 def build(n_regions: int = 6250, n_contents: int = 4, n_years: int = 6, seed: int = 1) -> bytes:

@@ -111,10 +111,7 @@ class Failure(SegindicatorsError):
 
 # Domain errors that are known failures, by the qualified name of a class in their MRO (no imports here).
 _KNOWN: dict[str, str] = {
-    "segindicators.scb.client.ScbError": "",
-    "segindicators.http.client.HttpError": "",
-    "segindicators.geography.wfs.WfsError": "",
-    "segindicators.kolada.client.KoladaError": "",
+    "segindicators.sources.errors.SourceError": "",
     "segindicators.catalogue.definitions.CatalogueError": "",
     "segindicators.catalogue.check.CatalogueMismatchError": "",
     "segindicators.catalogue.builder.BuildError": "",

@@ -1,6 +1,6 @@
 """Test helpers for the catalogue tests: SCB's recorded metadata with a few Linköping areas, and a recording stub.
 
-The metadata documents are SCB's own (``segindicators/scb/recorded``, from shared/reference); only the Region
+The metadata documents are SCB's own (``segindicators/sources/scb/recorded``, from shared/reference); only the Region
 list is ours: a handful of real Linköping codes (from SCB's kopplingstabeller) in the spelling SCB's tables use.
 The values the stub answers are synthetic (Syntetiska exempeldata – inte officiell statistik).
 """
@@ -13,9 +13,9 @@ import zlib
 
 import pandas as pd
 
-from segindicators.scb.jsonstat import split_region_code
-from segindicators.scb.metadata import level_of_code, recorded_metadata, table_spec
-from segindicators.scb.query import expand_expressions
+from segindicators.sources.scb.jsonstat import split_region_code
+from segindicators.sources.scb.metadata import level_of_code, recorded_metadata, table_spec
+from segindicators.sources.scb.query import expand_expressions
 
 #: Region codes by level and version, as SCB's tables spell them (2025 codes suffixed); real Linköping codes:
 #: 0580C1190 was split into 0580C1191 + 0580C1192 in 2025 (reference lookups).

@@ -44,7 +44,7 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def born_in_sweden(reference_dir: Path):
     """The national RegSO 2020 export of population by birth region (Sverige / totalt), 2020–2023."""
-    from segindicators.scb import read_export_csv
+    from segindicators.sources.scb import read_export_csv
 
     return read_export_csv(reference_dir / "scb-export-csv" / "regso2020_born_in_sweden_2020_2023.csv")
 
@@ -57,8 +57,8 @@ def demo_refresh(tmp_path_factory):
     from segindicators.demo.kolada import demo_kolada
     from segindicators.demo.profile import demo_plan, demo_profile
     from segindicators.demo.serve import demo_server
-    from segindicators.http import RetryPolicy
-    from segindicators.kolada.fetch import plan_kpis
+    from segindicators.sources.http import RetryPolicy
+    from segindicators.sources.kolada.fetch import plan_kpis
     from segindicators.pipeline import refresh as rf
     from segindicators.testing.fake_wfs import FakeWfs
 

@@ -213,7 +213,7 @@ def test_no_value_comes_from_a_2025_codes_pre_2024_zero(cat):
 
 
 def test_call_plan_merges_indicators_sharing_a_table(cat):
-    from segindicators.scb.metadata import recorded_specs
+    from segindicators.sources.scb.metadata import recorded_specs
 
     reqs = plan_requests(cat, "0580", [2023, 2024], specs=recorded_specs(),
                          indicators=["low_economic_standard_share", "low_economic_standard_0_19"], groups=[])  # fmt: skip

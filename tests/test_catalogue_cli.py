@@ -34,7 +34,7 @@ def test_build_rejects_a_bad_level():
 def test_build_command_uses_the_scb_client_and_writes_counts(monkeypatch, tmp_path):
     import pandas as pd
 
-    import segindicators.scb
+    import segindicators.sources.scb
     from tests.catalogue_stubs import RecordingClient, stub_metadata
 
     made = {}
@@ -44,7 +44,7 @@ def test_build_command_uses_the_scb_client_and_writes_counts(monkeypatch, tmp_pa
         made["client"] = RecordingClient(stub_metadata())
         return made["client"]
 
-    monkeypatch.setattr(segindicators.scb, "ScbClient", fake_client, raising=False)
+    monkeypatch.setattr(segindicators.sources.scb, "ScbClient", fake_client, raising=False)
     out = tmp_path / "counts.parquet"
     args = [
         "build",

@@ -9,7 +9,7 @@ import pytest
 
 from segindicators.catalogue.check import check_catalogue
 from segindicators.catalogue.definitions import load_catalogue
-from segindicators.scb.metadata import read_reference_metadata, recorded_metadata, recorded_specs
+from segindicators.sources.scb.metadata import read_reference_metadata, recorded_metadata, recorded_specs
 
 pytestmark = pytest.mark.reference
 
@@ -41,7 +41,7 @@ def test_only_the_unrecorded_tables_carry_verify(reference_metadata):
 
 
 def test_source_periods_stay_inside_the_years_scb_publishes(reference_metadata):
-    from segindicators.scb.metadata import table_spec
+    from segindicators.sources.scb.metadata import table_spec
 
     cat = load_catalogue()
     for entry in (*cat.indicators, *cat.groups):
@@ -55,7 +55,7 @@ def test_source_periods_stay_inside_the_years_scb_publishes(reference_metadata):
 
 
 def test_every_source_period_names_a_geography_version_the_table_has(reference_metadata):
-    from segindicators.scb.metadata import table_spec
+    from segindicators.sources.scb.metadata import table_spec
 
     cat = load_catalogue()
     for entry in (*cat.indicators, *cat.groups):

@@ -63,7 +63,7 @@ def regso_counts(born_in_sweden) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def area_type_2022(reference_dir) -> pd.Series:
     """Official områdestyp (1–5) per RegSO label, 2022."""
-    from segindicators.scb import read_export_csv
+    from segindicators.sources.scb import read_export_csv
 
     df = read_export_csv(reference_dir / "scb-export-csv" / "regso2020_omradestyp_2022.csv")
     return df.set_index(df["stub0"].str.replace(r"\s+\)$", ")", regex=True))["value"]

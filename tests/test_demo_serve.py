@@ -11,8 +11,8 @@ import pytest
 
 from segindicators.demo import synthetic as syn
 from segindicators.demo.serve import AGE_SPLITS, DEMO_TABLES, demo_server, split_counts
-from segindicators.scb import ScbClient
-from segindicators.scb.metadata import recorded_metadata, table_spec
+from segindicators.sources.scb import ScbClient
+from segindicators.sources.scb.metadata import recorded_metadata, table_spec
 
 DOCS = recorded_metadata()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from segindicators.scb import read_export_csv
+from segindicators.sources.scb import read_export_csv
 
 pytestmark = pytest.mark.reference
 

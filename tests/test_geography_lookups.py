@@ -17,7 +17,7 @@ from segindicators.geography import (
     validate_lookup,
 )
 from segindicators.geography.lookups import RegsoNameError, regso_names
-from segindicators.geography.wfs import WfsClient
+from segindicators.sources.wfs import WfsClient
 from segindicators.testing.fake_wfs import FakeWfs, deso_layer, regso_layer
 
 

@@ -15,7 +15,7 @@ import pyogrio
 import pytest
 
 from segindicators.demo.synthetic import generate
-from segindicators.geography.wfs import (
+from segindicators.sources.wfs import (
     DESO_ATTRIBUTES,
     DESO_REQUIRED,
     REGSO_ATTRIBUTES,
@@ -25,7 +25,7 @@ from segindicators.geography.wfs import (
     WfsError,
     getfeature_params,
 )
-from segindicators.http import RetryPolicy
+from segindicators.sources.http import RetryPolicy
 from segindicators.testing.fake_wfs import REGSO_UNRECORDED, FakeWfs, deso_layer, regso_layer
 
 #: SCB's DeSO layer attributes as written in the recorded DescribeFeatureType (2026-10), copied by hand from
@@ -212,7 +212,7 @@ def test_a_geopackage_cut_short_is_never_cached(tmp_path):
     import pytest as _pytest
     import shapely
 
-    from segindicators.geography.wfs import _validate_gpkg
+    from segindicators.sources.wfs import _validate_gpkg
 
     g = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs=3006)
     path = tmp_path / "x.gpkg"

@@ -7,7 +7,8 @@ Every module of ``segindicators`` is parsed with :mod:`ast`; every ``import``/``
 Layers, lowest first (a module may import its own layer's other units and the layers below, never above)::
 
     base      segindicators (root), _io, errors, paths, labels
-    sources   http, scb, kolada, geography.wfs           clients of the services and their parsers
+    sources   sources (http, scb, kolada, wfs), scb         clients of the services, their parsers, one error base;
+              (``segindicators.scb`` re-exports ``sources.scb`` for the DESIGN contracts)
     areas     geography, catalogue, checks                areas, indicator definitions, table checks
     indices   indices
     analysis  typology, plan
@@ -28,8 +29,8 @@ with more churn and lose the "next to its domain" rule. The same holds for the t
 drive the pipeline and the demo; the rest of ``testing`` (the fake servers) sits below the demo that uses
 it.
 
-Cycles are checked between units (the names in the table; ``geography.wfs`` and the ``apps`` modules are
-their own units): within a layer two units may import each other's modules only one way.
+Cycles are checked between units (the names in the table; ``sources.<service>`` and the ``apps`` modules
+are their own units): within a layer two units may import each other's modules only one way.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ ROOT = Path(segindicators.__file__).parent
 
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("base", frozenset({"<root>", "_io", "errors", "paths", "labels", "tables"})),
-    ("sources", frozenset({"http", "scb", "kolada", "geography.wfs"})),
+    ("sources", frozenset({"sources", "scb", "sources.http", "sources.scb", "sources.kolada", "sources.wfs"})),
     ("areas", frozenset({"geography", "catalogue", "checks"})),
     ("indices", frozenset({"indices"})),
     ("analysis", frozenset({"typology", "plan"})),
@@ -58,6 +59,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("demo", frozenset({"demo"})),
     ("apps", frozenset({"cli", "__main__", "workspace"})),
 )
+#: The service clients under ``sources/``: each its own unit (``sources.errors`` is the shared base, unit ``sources``).
+SERVICES = frozenset({"http", "scb", "kolada", "wfs"})
 RANK = {unit: i for i, (_, units) in enumerate(LAYERS) for unit in units}
 #: Modules of a domain folder that are application code (see the module docstring).
 HARNESS = frozenset({"segindicators.testing.faults", "segindicators.testing.kill"})
@@ -81,16 +84,16 @@ class Edge:
 def unit(module: str) -> str:
     """The unit of a module (a key of :data:`RANK`).
 
-    >>> unit("segindicators.charts.cli"), unit("segindicators.geography.wfs"), unit("segindicators")
-    ('cli', 'geography.wfs', '<root>')
+    >>> unit("segindicators.charts.cli"), unit("segindicators.sources.wfs"), unit("segindicators")
+    ('cli', 'sources.wfs', '<root>')
     """
     parts = module.split(".")[1:]
     if not parts:
         return "<root>"
     if parts[-1] == "cli" or module in HARNESS:
         return "cli"
-    if parts[:2] == ["geography", "wfs"]:
-        return "geography.wfs"
+    if parts[0] == "sources" and len(parts) > 1 and parts[1] in SERVICES:
+        return "sources." + parts[1]
     return parts[0]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from typer.testing import CliRunner
 
-from segindicators.kolada import cli as kolada_cli
+from segindicators.sources.kolada import cli as kolada_cli
 from segindicators.plan.cli import build_status
 from segindicators.testing import FakeKolada
 from tests.test_plan_cli import synthetic_processed

@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segindicators.http import RetryPolicy
-from segindicators.kolada import (
+from segindicators.sources.http import RetryPolicy
+from segindicators.sources.kolada import (
     KoladaCacheMiss,
     KoladaClient,
     KoladaError,
     UnknownKpiError,
     write_processed,
 )
-from segindicators.kolada.fetch import plan_kpis
+from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.pipeline.context import RefreshOptions, RunContext
 from segindicators.pipeline.stages import stage_kolada
 from segindicators.plan import load_plan
@@ -457,7 +457,7 @@ def test_isdeleted_values_are_dropped_and_never_reach_the_processed_table(tmp_pa
 
 
 def test_isdeleted_of_an_unexpected_type_is_an_error_naming_the_record():
-    from segindicators.kolada import parse_data_records
+    from segindicators.sources.kolada import parse_data_records
 
     rec = {"kpi": "N31807", "municipality": "0580", "period": 2024,
            "values": [{"gender": "T", "count": 1, "status": "", "value": 1.0, "isdeleted": "yes"}]}  # fmt: skip
@@ -492,8 +492,8 @@ def test_n05401_is_split_by_gender_and_carried_forward_values_are_marked(fake, t
 
 
 def test_a_non_election_value_that_differs_from_the_election_is_not_an_observation_and_is_warned():
-    from segindicators.kolada import to_processed
-    from segindicators.kolada.elections import carry_forward_conflicts
+    from segindicators.sources.kolada import to_processed
+    from segindicators.sources.kolada.elections import carry_forward_conflicts
 
     frame = pd.DataFrame(
         {

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segindicators.kolada import PROCESSED_COLUMNS, parse_data_records, to_processed, write_processed
-from segindicators.kolada.client import KoladaError, normalise_years
+from segindicators.sources.kolada import PROCESSED_COLUMNS, parse_data_records, to_processed, write_processed
+from segindicators.sources.kolada.client import KoladaError, normalise_years
 from segindicators.plan.status import series_from_kolada
 from segindicators.testing import FakeKolada
 from segindicators.testing.fake_kolada import SYNTHETIC_SOURCE

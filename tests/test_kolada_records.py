@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from segindicators.kolada import KoladaClient, write_processed
+from segindicators.sources.kolada import KoladaClient, write_processed
 from segindicators.testing import FakeKolada
 from segindicators.testing.kolada_records import build_records, load_records
 

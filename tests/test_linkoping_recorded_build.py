@@ -14,7 +14,7 @@ from segindicators.catalogue.builder import build_counts
 from segindicators.catalogue.definitions import load_catalogue
 from segindicators.geography import read_reference_lookups
 from segindicators.geography.kommun import kommun_series
-from segindicators.scb import ScbClient
+from segindicators.sources.scb import ScbClient
 from segindicators.testing import synthetic_server
 
 pytestmark = pytest.mark.reference

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from segindicators.pipeline.changes import compare_counts
-from segindicators.scb.metadata import recorded_specs
+from segindicators.sources.scb.metadata import recorded_specs
 
 
 def _rows(values, updated):

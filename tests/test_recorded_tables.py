@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segindicators.scb.metadata import level_of_code, recorded_metadata, table_spec
+from segindicators.sources.scb.metadata import level_of_code, recorded_metadata, table_spec
 from segindicators.testing import FakePxWeb, synthetic_values, table_regions
 
 pytestmark = pytest.mark.reference
@@ -166,7 +166,7 @@ def test_deterministic_and_served_with_the_trap(lookup):
 
 
 def test_a_linkoping_build_on_real_codes_in_one_call_per_table(lookup, tmp_path):
-    from segindicators.scb import ScbClient
+    from segindicators.sources.scb import ScbClient
     from segindicators.testing import synthetic_server
 
     fake = synthetic_server(lookup, ["0580"], seed=5, max_calls=1000, time_window=1.0)

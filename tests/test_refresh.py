@@ -18,7 +18,7 @@ from segindicators.demo.cli import app as demo_app
 from segindicators.demo.cli import processed_digests
 from segindicators.demo.profile import demo_plan, demo_profile
 from segindicators.demo.serve import demo_server
-from segindicators.http import RetryPolicy
+from segindicators.sources.http import RetryPolicy
 from segindicators.pipeline import refresh as rf
 from segindicators.pipeline.cli import app as refresh_app
 from segindicators.testing.fake_wfs import FakeWfs

@@ -10,7 +10,7 @@ import pytest
 from segindicators.demo.profile import demo_profile
 from segindicators.demo.synthetic import generate
 from segindicators.geography.lookups import LOOKUP_COLUMNS, RegsoNameError
-from segindicators.geography.wfs import WfsClient, WfsError
+from segindicators.sources.wfs import WfsClient, WfsError
 from segindicators.pipeline.refresh import RefreshOptions, RunContext, stage_geometry
 from segindicators.testing.fake_wfs import FakeWfs, deso_layer, regso_layer
 

@@ -13,7 +13,7 @@ from segindicators.demo.cli import processed_digests
 from segindicators.demo.kolada import demo_kolada
 from segindicators.demo.profile import demo_plan, demo_profile
 from segindicators.demo.serve import demo_server
-from segindicators.kolada.fetch import plan_kpis
+from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.pipeline import refresh as rf
 from segindicators.testing.fake_wfs import FakeWfs
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV

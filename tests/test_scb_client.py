@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segindicators.http import RetryPolicy
-from segindicators.scb import ScbCacheMiss, ScbClient, ScbError
+from segindicators.sources.http import RetryPolicy
+from segindicators.sources.scb import ScbCacheMiss, ScbClient, ScbError
 from segindicators.testing import FakePxWeb, region_valueset
 
 # Synthetic district codes: 98 "Linköping" DeSO plus a neighbour's, so a wildcard has something to exclude.

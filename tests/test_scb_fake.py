@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segindicators.scb import ScbClient
+from segindicators.sources.scb import ScbClient
 from segindicators.testing import FakePxWeb, region_valueset
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from segindicators.demo.serve import demo_server
-from segindicators.scb import ScbClient
-from segindicators.scb.metadata import read_reference_metadata, recorded_metadata, table_spec
+from segindicators.sources.scb import ScbClient
+from segindicators.sources.scb.metadata import read_reference_metadata, recorded_metadata, table_spec
 from segindicators.testing import SYNTHETIC_SOURCE, FakePxWeb, add_synthetic_table, table_regions
 
 DOCS = recorded_metadata()

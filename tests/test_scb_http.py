@@ -8,7 +8,7 @@ import random
 import httpx
 import pytest
 
-from segindicators.http import (
+from segindicators.sources.http import (
     HttpClient,
     HttpStatusError,
     HttpTransportError,

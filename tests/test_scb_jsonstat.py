@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segindicators.scb.jsonstat import category_codes, parse_jsonstat2, split_region_code
-from segindicators.scb.query import codelist_codes, metadata_variables
+from segindicators.sources.scb.jsonstat import category_codes, parse_jsonstat2, split_region_code
+from segindicators.sources.scb.query import codelist_codes, metadata_variables
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from segindicators.scb.metadata import (
+from segindicators.sources.scb.metadata import (
     level_of_code,
     read_reference_metadata,
     recorded_metadata,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segindicators.scb.query import (
+from segindicators.sources.scb.query import (
     VariableInfo,
     count_cells,
     expand_expressions,

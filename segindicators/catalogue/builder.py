@@ -48,7 +48,7 @@ from segindicators.catalogue.definitions import (
     SourcePeriod,
     load_catalogue,
 )
-from segindicators.scb.metadata import TableSpec, level_of_code, table_spec
+from segindicators.sources.scb.metadata import TableSpec, level_of_code, table_spec
 from segindicators.tables import COUNTS_FLAGS, TABLES, labels_as_text
 
 __all__ = [
@@ -84,7 +84,7 @@ class BuildError(ValueError):
 
 
 class ClientLike(Protocol):
-    """What the builder needs from :class:`segindicators.scb.ScbClient`."""
+    """What the builder needs from :class:`segindicators.sources.scb.ScbClient`."""
 
     def data(
         self, table_id: str, selection: Mapping[str, list[str]], codelists: Mapping[str, str] | None = None
@@ -180,7 +180,7 @@ def plan_requests(
     years
         Reference years wanted.
     specs
-        Table id → :class:`~segindicators.scb.metadata.TableSpec` from the tables' ``/metadata``: which years
+        Table id → :class:`~segindicators.sources.scb.metadata.TableSpec` from the tables' ``/metadata``: which years
         and levels each table publishes. Without it every requested year a source period covers is asked for,
         with riket.
     indicators, groups
@@ -188,7 +188,7 @@ def plan_requests(
 
     Examples
     --------
-    >>> from segindicators.scb.metadata import recorded_specs
+    >>> from segindicators.sources.scb.metadata import recorded_specs
     >>> cat = load_catalogue()
     >>> reqs = plan_requests(cat, "0580", [2023, 2024, 2025], specs=recorded_specs(),
     ...                      indicators=["employment_rate_20_64"], groups=[])
@@ -501,7 +501,7 @@ def expected_years(
     --------
     >>> expected_years(load_catalogue(), [2018, 2019, 2020], "RegSO")["employment_rate_20_64"]
     [2020]
-    >>> from segindicators.scb.metadata import recorded_specs
+    >>> from segindicators.sources.scb.metadata import recorded_specs
     >>> expected_years(load_catalogue(), [2024, 2025], "DeSO", specs=recorded_specs())["employment_rate_20_64"]
     [2024]
     """
@@ -564,7 +564,7 @@ def build_counts(
     Parameters
     ----------
     client
-        An :class:`segindicators.scb.ScbClient` (or anything with the same ``data``/``metadata``).
+        An :class:`segindicators.sources.scb.ScbClient` (or anything with the same ``data``/``metadata``).
     kommun
         Municipality code, e.g. ``"0580"``.
     years

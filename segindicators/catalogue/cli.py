@@ -9,10 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from segindicators import (
-    checks,
-    scb,  # the module, so `scb.ScbClient` is looked up at call time (tests replace it)
-)
+from segindicators import checks
+from segindicators.sources import scb  # the module, so `scb.ScbClient` is looked up at call time (tests replace it)
 from segindicators.catalogue.builder import build_counts, expected_years
 from segindicators.catalogue.definitions import catalogue_table, load_catalogue
 from segindicators.catalogue.validate import validate_counts

@@ -22,7 +22,7 @@ from segindicators.demo.profile import demo_plan, demo_profile
 from segindicators.demo.serve import demo_server
 from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, YEARS, generate
 from segindicators.errors import Failure, cli_errors
-from segindicators.kolada.fetch import plan_kpis
+from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.pipeline.cli import print_summary, run_with_progress
 from segindicators.pipeline.manifest import file_sha256
 from segindicators.pipeline.refresh import RefreshOptions

@@ -15,7 +15,7 @@ What is real and what is made up:
   (:data:`SPECS`, round invented numbers, loosely of the order of the real KPIs' published levels) plus small
   seeded noise; KPIs divided by gender get ``K`` and ``M`` values around ``T``. Election KPIs (N05401) have
   a value for every year that repeats the latest election's, as Kolada publishes them
-  (:mod:`segindicators.kolada.elections`). The same seed gives the same values, so the demo's second run is
+  (:mod:`segindicators.sources.kolada.elections`). The same seed gives the same values, so the demo's second run is
   byte-identical. A KPI not in :data:`SPECS` gets a generic series (level 50, no trend).
 
 Examples
@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from segindicators.demo.synthetic import DEFAULT_SEED, KOMMUN, KOMMUN_NAME, SYNTHETIC_LABEL
-from segindicators.kolada.elections import ELECTION_KPIS, latest_election
+from segindicators.sources.kolada.elections import ELECTION_KPIS, latest_election
 from segindicators.testing.fake_kolada import FakeKolada
 
 __all__ = ["SPECS", "KpiSpec", "demo_kolada"]

@@ -3,7 +3,7 @@
 **Syntetiska exempeldata – inte officiell statistik.** :func:`demo_server` registers, on a
 :class:`~segindicators.testing.FakePxWeb`, the catalogue's SCB tables as
 :meth:`~segindicators.testing.FakePxWeb.add_recorded_table` generates them from SCB's recorded ``/metadata``
-answers (:func:`segindicators.scb.metadata.recorded_metadata`): every variable, value code, label, unit,
+answers (:func:`segindicators.sources.scb.metadata.recorded_metadata`): every variable, value code, label, unit,
 elimination flag, Region codelist, ``Tid`` list and the table extension are SCB's, so the demo cannot agree
 with a belief SCB contradicts. Only the Region codes (kommun ``9999``, its DeSO and RegSO of the versions the
 table has, and riket ``00`` where the table has riket; :func:`~segindicators.testing.recorded_tables.table_regions`
@@ -82,7 +82,7 @@ from segindicators.demo.synthetic import (
     SyntheticMunicipality,
     generate,
 )
-from segindicators.scb.metadata import level_of_code, recorded_metadata, table_spec
+from segindicators.sources.scb.metadata import level_of_code, recorded_metadata, table_spec
 from segindicators.testing.fake_pxweb import FIRST_2025_YEAR, FakePxWeb
 from segindicators.testing.recorded_tables import table_regions
 

@@ -91,7 +91,7 @@ def join_regso_labels(
     Parameters
     ----------
     labels
-        Region labels, e.g. the ``region`` column of :func:`segindicators.scb.read_export_csv`. Duplicates are
+        Region labels, e.g. the ``region`` column of :func:`segindicators.sources.scb.read_export_csv`. Duplicates are
         allowed (a long frame repeats each label per year); each distinct label must match exactly one RegSO.
     lookup
         A lookup frame (:mod:`segindicators.geography.lookups`).

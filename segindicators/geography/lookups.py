@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from segindicators.geography.labels import parse_regso_label
-from segindicators.geography.wfs import LAYERS
+from segindicators.sources.wfs import LAYERS
 
 __all__ = [
     "LOOKUP_COLUMNS",
@@ -238,7 +238,7 @@ def regso_names(
         The attribute table of ``stat:RegSO_2020`` or ``stat:RegSO_2025`` (GeoDataFrame, DataFrame or feature
         property dicts) with ``regsokod`` and, as recorded for SCB's RegSO layers, ``regsonamn`` (a missing
         attribute or an empty value counts as no name). None: no RegSO layer, names from ``fallback`` only.
-        A frame from :meth:`segindicators.geography.wfs.WfsClient.layer` carries the attributes the layer had in
+        A frame from :meth:`segindicators.sources.wfs.WfsClient.layer` carries the attributes the layer had in
         ``attrs["wfs_attributes"]``; they are what the error message reports as received.
     geo_version
         ``"2018"`` (RegSO 2020) or ``"2025"``.
@@ -349,7 +349,7 @@ def lookup_from_wfs(
     """Build the lookup frame from SCB's DeSO WFS layer, with RegSO names from the RegSO layer.
 
     SCB's DeSO layers carry ``desokod``, ``regsokod`` and ``kommunkod`` but no RegSO name (recorded
-    DescribeFeatureType, see :data:`segindicators.geography.wfs.DESO_ATTRIBUTES`); names come from the RegSO layer,
+    DescribeFeatureType, see :data:`segindicators.sources.wfs.DESO_ATTRIBUTES`); names come from the RegSO layer,
     joined on ``regsokod``, else from ``fallback`` (see :func:`regso_names`).
 
     Parameters

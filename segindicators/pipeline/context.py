@@ -18,12 +18,12 @@ import pandas as pd
 from segindicators.catalogue.definitions import Catalogue
 from segindicators.charts.standard import ChartSet
 from segindicators.geography.profiles import Profile
-from segindicators.geography.wfs import WfsClient
-from segindicators.http import RetryPolicy
+from segindicators.sources.wfs import WfsClient
+from segindicators.sources.http import RetryPolicy
 from segindicators.plan.definition import Plan
 from segindicators.report.write import ReportFiles
-from segindicators.scb import ScbClient
-from segindicators.scb.metadata import TableSpec
+from segindicators.sources.scb import ScbClient
+from segindicators.sources.scb.metadata import TableSpec
 from segindicators.typology.build import Typology
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class RunContext:
         DeSO → RegSO → kommun lookup and boundaries (``geometry``).
     built, kommun_rows, riket_rows, unvouched_tables, specs
         DeSO/RegSO rows as built, SCB's own kommun and riket rows, the tables whose cell sums SCB does not
-        vouch for, and each source table's :class:`~segindicators.scb.metadata.TableSpec` (``fetch``).
+        vouch for, and each source table's :class:`~segindicators.sources.scb.metadata.TableSpec` (``fetch``).
     coverage
         Coverage per indicator-year (``validate``).
     counts

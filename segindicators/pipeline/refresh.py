@@ -6,9 +6,9 @@ one), a thin adapter in :mod:`segindicators.pipeline.stages` over a domain funct
 returns values. :func:`replace_stage` swaps one (tests, fault injection). The stages, in the order they run:
 
 1. ``geometry`` — DeSO/RegSO boundaries of each geography version the years need, from SCB's WFS
-   (:mod:`segindicators.geography.wfs`); the lookup DeSO → RegSO → kommun is built from their attributes.
+   (:mod:`segindicators.sources.wfs`); the lookup DeSO → RegSO → kommun is built from their attributes.
 2. ``fetch`` — :func:`segindicators.catalogue.builder.build_counts` for DeSO and RegSO (each year in the
-   geography version SCB publishes it in), one :class:`~segindicators.scb.ScbClient` for both; plus the
+   geography version SCB publishes it in), one :class:`~segindicators.sources.scb.ScbClient` for both; plus the
    kommun and the national comparison rows (``level == "riket"``, Region ``"00"``) through the same builder.
 3. ``validate`` — :func:`segindicators.catalogue.validate.validate_counts` against the lookup's codes and the
    catalogue's expected years; any problem stops the run (missing years are reported, not fatal).
@@ -21,7 +21,7 @@ returns values. :func:`replace_stage` swaps one (tests, fault injection). The st
 6. ``indices`` — citywide segregation indices (:func:`segindicators.indices.battery.citywide_battery`) →
    ``data/processed/indices.parquet`` (+ csv).
 7. ``kolada`` — the plan's ``kolada:`` KPIs for the kommun and riket
-   (:func:`segindicators.kolada.fetch.fetch_plan_kpis`) → ``data/processed/kolada.parquet``; a Kolada failure
+   (:func:`segindicators.sources.kolada.fetch.fetch_plan_kpis`) → ``data/processed/kolada.parquet``; a Kolada failure
    is a warning, not a failed run.
 8. ``plan`` — plan status (:mod:`segindicators.plan.status`, from SCB series, indices and Kolada) →
    ``data/processed/plan_status.parquet`` (+ csv).
@@ -78,8 +78,8 @@ from segindicators.catalogue.builder import COLUMNS
 from segindicators.catalogue.definitions import load_catalogue
 from segindicators.errors import Failure
 from segindicators.geography.profiles import load_profile
-from segindicators.geography.wfs import DEFAULT_WFS_URL, WfsClient
-from segindicators.http import CacheIntegrityWarning
+from segindicators.sources.wfs import DEFAULT_WFS_URL, WfsClient
+from segindicators.sources.http import CacheIntegrityWarning
 from segindicators.paths import processed_dir, project_home, raw_dir, reports_dir
 from segindicators.pipeline.context import RefreshOptions, RunContext, Stage
 from segindicators.pipeline.lock import refresh_lock
@@ -101,7 +101,7 @@ from segindicators.pipeline.stages import (
     stage_write,
 )
 from segindicators.pipeline.staging import COMMIT_JOURNAL, recover, staged_directories
-from segindicators.scb import DEFAULT_BASE_URL, ScbClient
+from segindicators.sources.scb import DEFAULT_BASE_URL, ScbClient
 
 __all__ = [
     "COLUMNS",

@@ -44,8 +44,8 @@ from segindicators.geography.lookups import (
     regso_names,
 )
 from segindicators.indices.battery import citywide_battery
-from segindicators.kolada.fetch import fetch_plan_kpis, plan_kpis
-from segindicators.kolada.processed import write_processed
+from segindicators.sources.kolada.fetch import fetch_plan_kpis, plan_kpis
+from segindicators.sources.kolada.processed import write_processed
 from segindicators.labels import SYNTHETIC_LABEL
 from segindicators.paths import SYNTHETIC_MARKER, raw_dir
 from segindicators.pipeline.changes import compare_counts
@@ -54,7 +54,7 @@ from segindicators.pipeline.manifest import build_manifest, report_entries, writ
 from segindicators.plan.definition import Plan, resolve_plan
 from segindicators.plan.status import plan_status, series_from_counts, series_from_indices, series_from_kolada
 from segindicators.report.write import write_report
-from segindicators.scb.metadata import table_spec
+from segindicators.sources.scb.metadata import table_spec
 from segindicators.tables import normalise, processed_file, write_table
 from segindicators.typology.build import build_typology
 
@@ -291,7 +291,7 @@ def stage_plan(ctx: RunContext) -> None:
 
 
 def stage_kolada(ctx: RunContext) -> None:
-    """The plan's Kolada KPIs (kommun + riket, :func:`~segindicators.kolada.fetch.fetch_plan_kpis`) →
+    """The plan's Kolada KPIs (kommun + riket, :func:`~segindicators.sources.kolada.fetch.fetch_plan_kpis`) →
     ``kolada.parquet`` and ``ctx.kolada``; Kolada problems become warnings, never a failed run."""
     opts = ctx.options
     plan = _load_plan(ctx)

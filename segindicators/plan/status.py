@@ -94,7 +94,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segindicators.kolada.elections import mark_carried_forward
+from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.plan.definition import Plan
 from segindicators.tables import TABLES
 
@@ -396,7 +396,7 @@ def series_from_kolada(kolada: pd.DataFrame, municipality: str) -> pd.DataFrame:
     becomes level ``riket``. Kolada gives no counts, so the noise basis is ``none``. If a ``gender`` column
     exists only ``"T"`` (total) rows are used. Only new observations are used: rows whose
     ``carried_forward`` is False (election KPIs such as N05401 repeat the last election in the years between,
-    see :mod:`segindicators.kolada.elections`; a frame without the column, e.g. an older ``kolada.parquet``,
+    see :mod:`segindicators.sources.kolada.elections`; a frame without the column, e.g. an older ``kolada.parquet``,
     gets it computed here).
 
     Examples

@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from segindicators.kolada.elections import latest_election
+from segindicators.sources.kolada.elections import latest_election
 from segindicators.testing.fake_http import FakeJsonServer, HttpProblem, RecordedRequest
 from segindicators.testing.fake_pxweb import SYNTHETIC_SOURCE
 from segindicators.testing.kolada_records import load_records
@@ -134,7 +134,7 @@ class FakeKolada(FakeJsonServer):
                 f"kpi_id={kpi_id!r}: the recorded v3 catalogue has no such KPI (rkolada_v3_kpi_records.json: "
                 "null), so the fake does not serve it; expected a KPI that exists in v3. /kpi/"
                 f"{kpi_id} answers with no record, as the real service does. See "
-                "segindicators.kolada.client.RETIRED_KPIS for its successor."
+                "segindicators.sources.kolada.client.RETIRED_KPIS for its successor."
             )
 
     def add_recorded_kpi(self, kpi_id: str) -> dict[str, Any]:
@@ -286,7 +286,7 @@ class FakeKolada(FakeJsonServer):
         """Add an election KPI's synthetic values as Kolada publishes them: every year carries the latest election.
 
         For each of ``years`` the value is that of the latest election year ``<= year`` in
-        ``election_values`` (see :mod:`segindicators.kolada.elections` for the evidence that Kolada's
+        ``election_values`` (see :mod:`segindicators.sources.kolada.elections` for the evidence that Kolada's
         "valdeltagande i senaste …valet" KPIs have values in non-election years that repeat the last
         election). A year whose latest election is not in ``election_values`` gets no record.
         """

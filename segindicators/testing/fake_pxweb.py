@@ -12,7 +12,7 @@ request is logged; unknown routes answer 404 and are listed in :attr:`FakePxWeb.
 Two ways to define a table:
 
 * :meth:`FakePxWeb.add_recorded_table` — **the rule for anything that stands in for an SCB table**: the table is
-  generated from SCB's recorded ``/metadata`` answer (:func:`segindicators.scb.metadata.recorded_metadata`), so
+  generated from SCB's recorded ``/metadata`` answer (:func:`segindicators.sources.scb.metadata.recorded_metadata`), so
   its variables, value codes, labels, units, elimination flags, codelists, ``extension.px`` and notes cannot
   disagree with SCB. Only the Region codes (left out of the recordings) and the values are supplied.
 * :meth:`FakePxWeb.add_table` — a free-form table for tests of the client's plumbing (splitting, retries,
@@ -75,8 +75,8 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
-from segindicators.scb.metadata import LEVEL_CODELISTS, level_of_code, table_spec
-from segindicators.scb.query import expand_expressions
+from segindicators.sources.scb.metadata import LEVEL_CODELISTS, level_of_code, table_spec
+from segindicators.sources.scb.query import expand_expressions
 from segindicators.tables import SYNTHETIC_LABEL
 from segindicators.testing.fake_http import FakeJsonServer, RecordedRequest
 from segindicators.testing.fake_http import HttpProblem as _Problem
@@ -199,7 +199,7 @@ def recorded_valueset(codelist_id: str, label: str, regions: Mapping[str, str]) 
     if codelist_id not in LEVEL_CODELISTS:
         raise ValueError(
             f"codelist {codelist_id!r}: not a Region valueset the fake knows; expected one of "
-            f"{sorted(LEVEL_CODELISTS)} (segindicators.scb.metadata.LEVEL_CODELISTS). Add it there with the "
+            f"{sorted(LEVEL_CODELISTS)} (segindicators.sources.scb.metadata.LEVEL_CODELISTS). Add it there with the "
             "level and geography version SCB's metadata gives it."
         )
     level, version = LEVEL_CODELISTS[codelist_id]
@@ -443,7 +443,7 @@ class FakePxWeb(FakeJsonServer):
         Parameters
         ----------
         doc
-            A recorded metadata document (:func:`segindicators.scb.metadata.recorded_metadata`), Region codes
+            A recorded metadata document (:func:`segindicators.sources.scb.metadata.recorded_metadata`), Region codes
             left out (any recorded Region codes are replaced).
         regions
             Region code (as the table spells it: ``0580C1160_DeSO2025``) → label, in table order; see

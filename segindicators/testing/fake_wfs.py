@@ -12,11 +12,11 @@ report, unknown paths a 404, so a client request that was not recorded fails. Ev
 Layer shapes. The layers :meth:`FakeWfs.from_synthetic` serves are shaped as SCB's, from what is recorded and
 nothing else (a fake written from belief proves nothing about the real service):
 
-* DeSO layers carry exactly :data:`segindicators.geography.wfs.DESO_ATTRIBUTES` (a recorded DescribeFeatureType,
+* DeSO layers carry exactly :data:`segindicators.sources.wfs.DESO_ATTRIBUTES` (a recorded DescribeFeatureType,
   see there) and the geometry, built by :func:`deso_layer`; no ``regsonamn``. Only the attribute *names* are
   recorded: the values of the attributes the client does not read (``objectid``, ``objektidentitet``,
   ``objekttyp``, ``lanskod``, ``version``, ``ansvarig_organisation``, ``referensdatum``) are placeholders.
-* RegSO layers carry the recorded :data:`segindicators.geography.wfs.REGSO_ATTRIBUTES` (``regsokod``,
+* RegSO layers carry the recorded :data:`segindicators.sources.wfs.REGSO_ATTRIBUTES` (``regsokod``,
   ``regsonamn``) plus :data:`REGSO_UNRECORDED` (built by :func:`regso_layer`).
 
 The constructor serves whatever frames it is given, so a test can serve an off-shape layer.
@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from segindicators.geography.wfs import DESO_ATTRIBUTES, LAYERS, REGSO_ATTRIBUTES
+from segindicators.sources.wfs import DESO_ATTRIBUTES, LAYERS, REGSO_ATTRIBUTES
 from segindicators.testing.fake_http import FaultInjection, LocalServer
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class HasAreas(Protocol):
 
 
 def deso_layer(areas: gpd.GeoDataFrame, geo_version: str) -> gpd.GeoDataFrame:
-    """A DeSO layer shaped as SCB's: exactly :data:`~segindicators.geography.wfs.DESO_ATTRIBUTES` + geometry.
+    """A DeSO layer shaped as SCB's: exactly :data:`~segindicators.sources.wfs.DESO_ATTRIBUTES` + geometry.
 
     Parameters
     ----------

@@ -17,7 +17,7 @@ A cell passes when
   run's (for a Kolada failure, which the refresh records as a warning, only the Kolada-derived tables
   differ) and ``reports/<year>`` holds the same files with the same content (its ``manifest.json`` records
   the same output hashes, parameters and versions, xlsx files hold the same cells);
-- ``data/raw`` holds no invalid entry (:meth:`~segindicators.http.RawCache.verify`) and no staging folder,
+- ``data/raw`` holds no invalid entry (:meth:`~segindicators.sources.http.RawCache.verify`) and no staging folder,
   old output or commit journal is left behind.
 
 ``benchmarks/fault_matrix.py`` prints the matrix; ``tests/test_refresh_faults.py`` asserts every cell.
@@ -46,9 +46,9 @@ from segindicators.demo.profile import demo_plan, demo_profile
 from segindicators.demo.serve import demo_server
 from segindicators.demo.synthetic import generate
 from segindicators.geography.lookups import geo_version_for_year
-from segindicators.geography.wfs import LAYERS
-from segindicators.http import RawCache, RetryPolicy
-from segindicators.kolada.fetch import plan_kpis
+from segindicators.sources.wfs import LAYERS
+from segindicators.sources.http import RawCache, RetryPolicy
+from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.pipeline.refresh import RefreshError, RefreshOptions, run_refresh
 from segindicators.tables import TABLES
 from segindicators.testing.fake_wfs import FakeWfs

@@ -46,9 +46,9 @@ def _options(spec: dict[str, Any], home: str) -> Any:
 #: once in the parent so a forked child does not pay for them.
 WARM_MODULES = (
     "segindicators.pipeline.refresh", "segindicators.catalogue.builder", "segindicators.catalogue.check",
-    "segindicators.catalogue.validate", "segindicators.geography", "segindicators.geography.wfs",
-    "segindicators.scb", "segindicators.indices.battery", "segindicators.plan.status",
-    "segindicators.kolada.client", "segindicators.typology.build", "segindicators.pipeline.manifest",
+    "segindicators.catalogue.validate", "segindicators.geography", "segindicators.sources.wfs",
+    "segindicators.sources.scb", "segindicators.indices.battery", "segindicators.plan.status",
+    "segindicators.sources.kolada.client", "segindicators.typology.build", "segindicators.pipeline.manifest",
     "segindicators.pipeline.changes", "segindicators.demo.profile", "geopandas", "pyogrio", "openpyxl",
     "pyarrow.parquet",
 )  # fmt: skip

@@ -61,7 +61,7 @@ The numbers are deterministic for a seed.
 
 Examples
 --------
->>> from segindicators.scb.metadata import recorded_metadata, table_spec
+>>> from segindicators.sources.scb.metadata import recorded_metadata, table_spec
 >>> import pandas as pd
 >>> lookup = pd.DataFrame({"geo_version": ["2018", "2025"], "deso": ["0580C1010", "0580C1010"],
 ...     "regso": ["0580R001", "0580R001"], "regso_name": ["Berga", "Berga"], "kommun": ["0580", "0580"],
@@ -82,7 +82,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segindicators.scb.metadata import TableSpec, level_of_code, recorded_metadata, table_spec
+from segindicators.sources.scb.metadata import TableSpec, level_of_code, recorded_metadata, table_spec
 from segindicators.testing.fake_pxweb import (
     FIRST_2025_YEAR,
     SYNTHETIC_SOURCE,
@@ -126,7 +126,7 @@ def table_regions(
     Parameters
     ----------
     spec
-        The table's :class:`~segindicators.scb.metadata.TableSpec` (or its metadata document).
+        The table's :class:`~segindicators.sources.scb.metadata.TableSpec` (or its metadata document).
     lookup
         A lookup frame (:data:`segindicators.geography.lookups.LOOKUP_COLUMNS`) holding both geography
         versions, e.g. ``read_reference_lookups(reference_dir / "lookups")`` or the demo's lookup.
@@ -337,7 +337,7 @@ def synthetic_values(
     Parameters
     ----------
     doc
-        The table's recorded metadata document (:func:`segindicators.scb.metadata.recorded_metadata`).
+        The table's recorded metadata document (:func:`segindicators.sources.scb.metadata.recorded_metadata`).
     regions
         Region code → label, as from :func:`table_regions`.
     lookup
@@ -624,7 +624,7 @@ def add_synthetic_table(
 
     Examples
     --------
-    >>> from segindicators.scb.metadata import recorded_metadata
+    >>> from segindicators.sources.scb.metadata import recorded_metadata
     >>> from segindicators.testing import FakePxWeb
     >>> lookup = pd.DataFrame({"geo_version": ["2018", "2025"], "deso": ["0580C1010", "0580C1010"],
     ...     "regso": ["0580R001", "0580R001"], "regso_name": ["Berga", "Berga"], "kommun": ["0580", "0580"],
@@ -659,7 +659,7 @@ def synthetic_server(
     lookup, kommuner, seed, rest_of_country
         As :func:`add_synthetic_table`.
     tables
-        Table ids to serve (default: every document of :func:`segindicators.scb.metadata.recorded_metadata`).
+        Table ids to serve (default: every document of :func:`segindicators.sources.scb.metadata.recorded_metadata`).
     **server
         Passed to :class:`~segindicators.testing.fake_pxweb.FakePxWeb` (``max_calls``, ``max_cells``, …).
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.geography import join_regso_labels
-from segindicators.scb import read_export_csv
+from segindicators.sources.scb import read_export_csv
 from segindicators.tables import labels_as_text
 
 __all__ = [

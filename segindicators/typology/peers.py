@@ -40,7 +40,7 @@ def foreign_born_counts_from_export(
     Parameters
     ----------
     export
-        :func:`segindicators.scb.read_export_csv` of the export (columns ``region``, ``födelseregion``, ``year``,
+        :func:`segindicators.sources.scb.read_export_csv` of the export (columns ``region``, ``födelseregion``, ``year``,
         ``value``; region labels ``"Kommun (RegSO-namn)"``).
     lookup
         Lookup frame for joining labels to RegSO and kommun codes (:mod:`segindicators.geography`).

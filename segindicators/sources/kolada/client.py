@@ -24,7 +24,7 @@ records of the live v3 API as rKolada cached them, March 2026; the v2 documentat
   in the error, so the analyst knows what to follow instead. The two are not the same measure (20-64 vs
   20-65 years, RAMS vs BAS): the successor is a suggestion, never substituted silently.
 
-Everything else is the shared HTTP layer (:mod:`segindicators.http`): pacing with a sliding window
+Everything else is the shared HTTP layer (:mod:`segindicators.sources.http`): pacing with a sliding window
 (configurable; Kolada publishes no limit, the default is a polite 5 calls per second), 429 + ``Retry-After``,
 5xx/connect backoff, explicit timeouts, and the immutable raw cache with provenance (default
 ``data/raw/kolada``). ``offline=True`` answers from that cache only and never opens a connection.
@@ -43,7 +43,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 
-from segindicators.http import (
+from segindicators.sources.errors import CacheMiss, SourceError
+from segindicators.sources.http import (
     HttpError,
     HttpResponse,
     HttpStatusError,
@@ -51,8 +52,8 @@ from segindicators.http import (
     SlidingWindowLimiter,
     cache_key,
 )
-from segindicators.http.api import ApiClient
-from segindicators.http.cache import canonical_json
+from segindicators.sources.http.api import ApiClient
+from segindicators.sources.http.cache import canonical_json
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 #: Kolada's cap on ``per_page``.
@@ -101,7 +102,7 @@ def unknown_kpi_hint(kpis: Iterable[str]) -> str:
     return " ".join(parts)
 
 
-class KoladaError(RuntimeError):
+class KoladaError(SourceError):
     """A request to Kolada failed; the message names the request, HTTP status and the server's text."""
 
     def __init__(self, message: str, *, status: int | None = None, detail: str | None = None) -> None:
@@ -110,7 +111,7 @@ class KoladaError(RuntimeError):
         self.detail = detail
 
 
-class KoladaCacheMiss(KoladaError):
+class KoladaCacheMiss(KoladaError, CacheMiss):
     """Offline mode and the cache holds no answer for the request."""
 
 
@@ -307,7 +308,7 @@ def _check_counts(pages: Sequence[Mapping[str, Any]], what: str) -> None:
     >>> _check_counts([{"doc": {"count": 5, "values": [1, 2]}}], "x")
     Traceback (most recent call last):
     ...
-    segindicators.kolada.client.KoladaError: x: Kolada reported count 5 but 2 records arrived in 1 page(s); ...
+    segindicators.sources.kolada.client.KoladaError: x: Kolada reported count 5 but 2 records arrived in 1 page(s); ...
     """
     counts = [p["doc"].get("count") for p in pages]
     if any(not isinstance(c, int) or isinstance(c, bool) for c in counts):
@@ -342,7 +343,7 @@ class KoladaClient(ApiClient):
         Records asked per page (at most 5000).
     max_calls, window
         Pacing: at most ``max_calls`` calls per ``window`` seconds (less a safety margin, see
-        :class:`~segindicators.http.SlidingWindowLimiter`).
+        :class:`~segindicators.sources.http.SlidingWindowLimiter`).
     timeout
         ``(connect, read)`` seconds passed to httpx.
     retry

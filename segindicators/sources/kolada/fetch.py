@@ -1,10 +1,10 @@
 """The plan's municipality-level KPIs from Kolada: :func:`fetch_plan_kpis`, behind the refresh's ``kolada`` stage.
 
-The plan's indicators ``kolada:<KPI>`` are fetched with :class:`~segindicators.kolada.KoladaClient` for the
+The plan's indicators ``kolada:<KPI>`` are fetched with :class:`~segindicators.sources.kolada.KoladaClient` for the
 municipality and for Sweden (``"0000"``, the plan's gap to riket), for the run's years, with the raw cache
 under ``data/raw/kolada`` (``--offline``: cache only, zero HTTP calls). The values go to
 ``data/processed/kolada.parquet`` (the stage adapter :func:`segindicators.pipeline.stages.stage_kolada` writes
-it with :func:`~segindicators.kolada.processed.write_processed`) and to the run context's ``kolada``, which the
+it with :func:`~segindicators.sources.kolada.processed.write_processed`) and to the run context's ``kolada``, which the
 ``plan`` stage reads with :func:`~segindicators.plan.status.series_from_kolada`.
 
 Failure policy. The Kolada KPIs are optional to the district statistics: the segregation indices, typology
@@ -16,7 +16,7 @@ does not vanish either:
   summary line; the other KPIs are still fetched;
 * a known KPI with no value for the kommun in the run's years is named in the run's warnings;
 * an election KPI's non-election-year value that does not repeat the last election
-  (:func:`~segindicators.kolada.elections.carry_forward_conflicts`) is named in the run's warnings (it is not
+  (:func:`~segindicators.sources.kolada.elections.carry_forward_conflicts`) is named in the run's warnings (it is not
   counted as an observation);
 * values labelled synthetic (served by the fake Kolada) in a run that is not synthetic are named in
   the run's warnings: a real report must never take them for statistics;
@@ -40,16 +40,16 @@ from typing import Any
 
 import pandas as pd
 
-from segindicators.http import RetryPolicy
-from segindicators.kolada.client import (
+from segindicators.sources.http import RetryPolicy
+from segindicators.sources.kolada.client import (
     DEFAULT_BASE_URL,
     KoladaClient,
     KoladaError,
     UnknownKpiError,
     unknown_kpi_hint,
 )
-from segindicators.kolada.elections import carry_forward_conflicts
-from segindicators.kolada.processed import to_processed
+from segindicators.sources.kolada.elections import carry_forward_conflicts
+from segindicators.sources.kolada.processed import to_processed
 from segindicators.labels import SYNTHETIC_LABEL
 
 __all__ = ["RIKET", "KoladaFetch", "fetch_plan_kpis", "plan_kpis"]
@@ -105,7 +105,7 @@ class KoladaFetch:
     Attributes
     ----------
     frame
-        Processed Kolada values (:func:`~segindicators.kolada.processed.to_processed`), or None.
+        Processed Kolada values (:func:`~segindicators.sources.kolada.processed.to_processed`), or None.
     warnings
         Notes for the run's warnings (see the module notes).
     summary

@@ -10,7 +10,7 @@ Three sources give a metadata document:
 * the live service (``ScbClient.metadata``), with the full Region list;
 * the recorded answers in ``shared/reference/scb-api-v2/metadata/`` (verbatim head/tail excerpts without the
   Region codes), read by :func:`read_reference_metadata`;
-* the copies shipped with the package (``segindicators/scb/recorded/*.json``, :func:`recorded_metadata`),
+* the copies shipped with the package (``segindicators/sources/scb/recorded/*.json``, :func:`recorded_metadata`),
   made from the reference by :func:`ship_reference_metadata` so the offline demo runs on a machine without
   the reference folder. A test checks they still equal the reference. Tables without recorded metadata
   (TAB6679, TAB5880) are shipped from the evidence the reference README quotes and carry ``x-verify``: the
@@ -325,7 +325,7 @@ def read_reference_metadata(folder: str | Path) -> dict[str, dict[str, Any]]:
 
 
 def _recorded_dir() -> Any:
-    return resources.files("segindicators.scb").joinpath("recorded")
+    return resources.files("segindicators.sources.scb").joinpath("recorded")
 
 
 def recorded_metadata() -> dict[str, dict[str, Any]]:
@@ -345,7 +345,7 @@ def recorded_specs() -> dict[str, TableSpec]:
 def ship_reference_metadata(reference: str | Path, out: str | Path | None = None) -> list[Path]:
     """Write the reference's metadata documents into the package's ``recorded/`` folder (one JSON a table).
 
-    Run after the reference folder changes (``python -m segindicators.scb.metadata <reference>``); the test
+    Run after the reference folder changes (``python -m segindicators.sources.scb.metadata <reference>``); the test
     ``tests/test_scb_metadata.py`` fails while the shipped copies differ from the reference. Documents not
     in the reference (the ``x-verify`` ones) are left as they are.
     """

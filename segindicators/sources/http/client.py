@@ -26,10 +26,11 @@ from typing import Any
 
 import httpx
 
-from segindicators.http.ratelimit import SlidingWindowLimiter
+from segindicators.sources.errors import SourceError
+from segindicators.sources.http.ratelimit import SlidingWindowLimiter
 
 
-class HttpError(RuntimeError):
+class HttpError(SourceError):
     """Base class of errors raised by :class:`HttpClient`."""
 
     def __init__(self, message: str, *, method: str, url: str, attempts: int) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from segindicators.scb.jsonstat import category_codes
+from segindicators.sources.scb.jsonstat import category_codes
 
 _FUNC = re.compile(r"^(TOP|BOTTOM|FROM|TO|RANGE)\((.*)\)$", re.IGNORECASE)
 

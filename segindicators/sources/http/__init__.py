@@ -1,20 +1,20 @@
 """Generic HTTP plumbing shared by the API clients (SCB PxWebApi, later Kolada).
 
-- :mod:`~segindicators.http.ratelimit`: a sliding-window pacer that keeps a client under a server's call limit.
-- :mod:`~segindicators.http.client`: an httpx wrapper with explicit timeouts, 429/5xx retries and body checks.
-- :mod:`~segindicators.http.cache`: an immutable raw-response cache with provenance records.
+- :mod:`~segindicators.sources.http.ratelimit`: a sliding-window pacer that keeps a client under a server's call limit.
+- :mod:`~segindicators.sources.http.client`: an httpx wrapper with explicit timeouts, 429/5xx retries and body checks.
+- :mod:`~segindicators.sources.http.cache`: an immutable raw-response cache with provenance records.
 
 Nothing here knows about SCB; the API-specific clients build on these pieces.
 """
 
-from segindicators.http.cache import (
+from segindicators.sources.http.cache import (
     CacheEntry,
     CacheIntegrityError,
     CacheIntegrityWarning,
     RawCache,
     cache_key,
 )
-from segindicators.http.client import (
+from segindicators.sources.http.client import (
     HttpClient,
     HttpError,
     HttpResponse,
@@ -22,7 +22,7 @@ from segindicators.http.client import (
     HttpTransportError,
     RetryPolicy,
 )
-from segindicators.http.ratelimit import SlidingWindowLimiter
+from segindicators.sources.http.ratelimit import SlidingWindowLimiter
 
 __all__ = [
     "CacheEntry",

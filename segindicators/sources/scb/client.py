@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segindicators.http import (
+from segindicators.sources.errors import CacheMiss, SourceError
+from segindicators.sources.http import (
     HttpError,
     HttpResponse,
     HttpStatusError,
@@ -25,10 +26,10 @@ from segindicators.http import (
     SlidingWindowLimiter,
     cache_key,
 )
-from segindicators.http.api import ApiClient
-from segindicators.http.cache import canonical_json
-from segindicators.scb.jsonstat import parse_jsonstat2
-from segindicators.scb.query import (
+from segindicators.sources.http.api import ApiClient
+from segindicators.sources.http.cache import canonical_json
+from segindicators.sources.scb.jsonstat import parse_jsonstat2
+from segindicators.sources.scb.query import (
     Chunk,
     codelist_codes,
     count_cells,
@@ -43,7 +44,7 @@ DEFAULT_BASE_URL = "https://statistikdatabasen.scb.se/api/v2"
 DEFAULT_LIMITS = {"maxDataCells": 150_000, "maxCallsPerTimeWindow": 30, "timeWindow": 10}
 
 
-class ScbError(RuntimeError):
+class ScbError(SourceError):
     """A request to SCB failed; the message names table, selection, HTTP status and the server's text."""
 
     def __init__(self, message: str, *, status: int | None = None, detail: str | None = None) -> None:
@@ -52,7 +53,7 @@ class ScbError(RuntimeError):
         self.detail = detail
 
 
-class ScbCacheMiss(ScbError):
+class ScbCacheMiss(ScbError, CacheMiss):
     """Offline mode and the cache holds no answer for the request."""
 
 
@@ -334,7 +335,7 @@ class ScbClient(ApiClient):
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> pd.DataFrame:
-        """Fetch a selection of a table as a long DataFrame (see :func:`~segindicators.scb.jsonstat.parse_jsonstat2`).
+        """Fetch a selection of a table as a long DataFrame (see :func:`~segindicators.sources.scb.jsonstat.parse_jsonstat2`).
 
         Parameters
         ----------

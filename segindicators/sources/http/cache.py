@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from segindicators._io import atomic_write_bytes
-from segindicators.errors import Failure
+from segindicators.sources.errors import SourceError
 
 
-class CacheIntegrityError(Failure, ValueError):
+class CacheIntegrityError(SourceError, ValueError):
     """A raw cache file no longer matches its provenance record (offline: nothing else to read)."""
 
 

@@ -7,7 +7,7 @@ reads: one row per KPI × municipality × year × gender with columns
 ``gender`` (``"T"`` total, ``"K"`` women, ``"M"`` men), ``value`` (float, NaN when Kolada has no value),
 ``status`` (Kolada's status text or NA), ``carried_forward`` (nullable boolean: False for a new observation,
 True for an election KPI's non-election-year value that carries the last election forward, NA for one that
-contradicts that; see :mod:`segindicators.kolada.elections`).
+contradicts that; see :mod:`segindicators.sources.kolada.elections`).
 
 The plan uses only ``gender == "T"`` rows with ``carried_forward == False``; the others are kept for charts.
 Values are never filled in. Values Kolada marks ``isdeleted`` never get here (the client drops them).
@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from segindicators._io import write_frame
-from segindicators.kolada.elections import mark_carried_forward
+from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.paths import processed_dir
 from segindicators.tables import TABLES, normalise, processed_file, read_table
 
@@ -31,13 +31,13 @@ _KEY = list(TABLES["kolada"].sort_keys)
 
 
 def to_processed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Select and type the processed columns of a :meth:`~segindicators.kolada.KoladaClient.data` frame.
+    """Select and type the processed columns of a :meth:`~segindicators.sources.kolada.KoladaClient.data` frame.
 
     ``kpi`` loses a ``kolada:`` prefix if it has one; a frame without ``gender`` is taken as totals (``T``);
     ``status`` is optional. ``carried_forward`` is always recomputed from the rows
-    (:func:`~segindicators.kolada.elections.mark_carried_forward`), so a merge with older rows gets it too;
+    (:func:`~segindicators.sources.kolada.elections.mark_carried_forward`), so a merge with older rows gets it too;
     values that contradict the carry-forward are named by
-    :func:`~segindicators.kolada.elections.carry_forward_conflicts` (the refresh and the CLI report them).
+    :func:`~segindicators.sources.kolada.elections.carry_forward_conflicts` (the refresh and the CLI report them).
 
     Examples
     --------
@@ -90,7 +90,7 @@ def write_processed(
     Parameters
     ----------
     frame
-        A :meth:`~segindicators.kolada.KoladaClient.data` frame (or any frame with kpi, municipality, year,
+        A :meth:`~segindicators.sources.kolada.KoladaClient.data` frame (or any frame with kpi, municipality, year,
         value and optionally gender, status).
     path
         Target file (``.parquet`` or ``.csv``).

@@ -10,7 +10,7 @@ import typer
 from segindicators import checks
 from segindicators._io import write_frame
 from segindicators.errors import UsageError, cli_errors
-from segindicators.scb.client import DEFAULT_BASE_URL, ScbClient
+from segindicators.sources.scb.client import DEFAULT_BASE_URL, ScbClient
 
 app = typer.Typer(
     help="SCB PxWebApi v2: search tables and fetch selections (cached, rate-limited).", no_args_is_help=True

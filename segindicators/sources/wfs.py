@@ -18,8 +18,8 @@ and ``kommunkod`` of a DeSO layer (all three required) and ``regsokod`` (require
 RegSO names can also come from SCB's kopplingstabeller, see
 :func:`segindicators.geography.lookups.regso_names`) of a RegSO layer; nothing else.
 
-The transport is :class:`segindicators.http.HttpClient` (pacing, retries, body checks) and every answer is
-kept byte for byte in a :class:`segindicators.http.RawCache` with its provenance record (URL, retrieval time,
+The transport is :class:`segindicators.sources.http.HttpClient` (pacing, retries, body checks) and every answer is
+kept byte for byte in a :class:`segindicators.sources.http.RawCache` with its provenance record (URL, retrieval time,
 sha256), exactly as the SCB client keeps its responses. Cache policy: boundaries of a published geography
 version do not change, so a cached layer is used without asking the server again (``refresh=True``
 re-downloads; a changed answer is stored as a new entry, the old one is kept). ``offline=True`` never makes
@@ -34,8 +34,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segindicators.http import HttpError, RetryPolicy, SlidingWindowLimiter, cache_key
-from segindicators.http.api import ApiClient
+from segindicators.sources.errors import CacheMiss, SourceError
+from segindicators.sources.http import HttpError, RetryPolicy, SlidingWindowLimiter, cache_key
+from segindicators.sources.http.api import ApiClient
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -90,11 +91,11 @@ _GPKG_MAGIC = b"SQLite format 3\x00"
 _KOMMUN = re.compile(r"^\d{4}$")
 
 
-class WfsError(RuntimeError):
+class WfsError(SourceError):
     """The WFS request failed or its answer is not a GeoPackage; the message names layer and kommun."""
 
 
-class WfsCacheMiss(WfsError):
+class WfsCacheMiss(WfsError, CacheMiss):
     """Offline and the layer was never fetched for this municipality."""
 
 
@@ -180,7 +181,7 @@ class WfsClient(ApiClient):
     refresh
         Ask the server even when the layer is cached.
     retry, transport, sleep
-        Passed to :class:`~segindicators.http.HttpClient` (tests inject fakes).
+        Passed to :class:`~segindicators.sources.http.HttpClient` (tests inject fakes).
     """
 
     offline_error = WfsCacheMiss
@@ -302,7 +303,7 @@ class WfsClient(ApiClient):
             raise WfsError(
                 f"WFS layer {name} for kommun {kommun}: attribute(s) {missing} missing; expected {list(required)} "
                 f"among the attributes, received {received}. SCB may have changed the layer: compare with "
-                f"DescribeFeatureType of {name} and update segindicators.geography.wfs (DESO_ATTRIBUTES / "
+                f"DescribeFeatureType of {name} and update segindicators.sources.wfs (DESO_ATTRIBUTES / "
                 "REGSO_ATTRIBUTES and the reading code)."
             )
         if frame.crs is None or frame.crs.to_epsg() != 3006:

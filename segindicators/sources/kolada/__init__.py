@@ -1,6 +1,6 @@
 """Kolada (RKA): municipality-level KPIs from the API v3, cached with provenance, written for the plan."""
 
-from segindicators.kolada.client import (
+from segindicators.sources.kolada.client import (
     DEFAULT_BASE_URL,
     RETIRED_KPIS,
     KoladaCacheMiss,
@@ -10,13 +10,13 @@ from segindicators.kolada.client import (
     UnknownKpiError,
     parse_data_records,
 )
-from segindicators.kolada.elections import (
+from segindicators.sources.kolada.elections import (
     ELECTION_KPIS,
     ELECTION_YEARS,
     carry_forward_conflicts,
     mark_carried_forward,
 )
-from segindicators.kolada.processed import PROCESSED_COLUMNS, to_processed, write_processed
+from segindicators.sources.kolada.processed import PROCESSED_COLUMNS, to_processed, write_processed
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -9,9 +9,9 @@ import typer
 
 from segindicators import checks
 from segindicators.errors import UsageError, cli_errors
-from segindicators.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalise_ids, normalise_years
-from segindicators.kolada.elections import carry_forward_conflicts
-from segindicators.kolada.processed import to_processed, write_processed
+from segindicators.sources.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalise_ids, normalise_years
+from segindicators.sources.kolada.elections import carry_forward_conflicts
+from segindicators.sources.kolada.processed import to_processed, write_processed
 from segindicators.paths import processed_dir
 from segindicators.plan.definition import load_plan
 from segindicators.tables import SYNTHETIC_LABEL, TABLES, processed_file, read_table

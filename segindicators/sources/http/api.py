@@ -1,7 +1,7 @@
 """Plumbing shared by the service clients (SCB PxWebApi, Kolada, SCB WFS).
 
 Each client keeps its own endpoints, cache keys and parsing; what is the same for all of them lives here:
-the lazily created :class:`~segindicators.http.HttpClient` (no network in a constructor), the refusal to
+the lazily created :class:`~segindicators.sources.http.HttpClient` (no network in a constructor), the refusal to
 create one in offline mode, the request counter that the refresh reports, and closing the connection pool.
 """
 
@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from segindicators.http.cache import RawCache
-from segindicators.http.client import HttpClient
+from segindicators.sources.http.cache import RawCache
+from segindicators.sources.http.client import HttpClient
 from segindicators.paths import raw_dir
 
 __all__ = ["ApiClient"]
@@ -43,7 +43,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.offline = offline
         # A cached file that fails its sha256 check: offline it is an error naming the file; online it is
-        # reported and the answer fetched again (see segindicators.http.cache).
+        # reported and the answer fetched again (see segindicators.sources.http.cache).
         self.cache = RawCache(
             Path(cache_dir) if cache_dir is not None else raw_dir() / cache_subdir,
             on_corrupt="raise" if offline else "refetch",

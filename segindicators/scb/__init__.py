@@ -1,7 +1,0 @@
-"""Statistics Sweden (SCB): PxWebApi v2 client, JSON-stat2 parsing, raw cache and web-export CSV reader."""
-
-from segindicators.scb.client import DEFAULT_BASE_URL, ScbCacheMiss, ScbClient, ScbError
-from segindicators.scb.export_csv import read_export_csv
-from segindicators.scb.jsonstat import parse_jsonstat2
-
-__all__ = ["DEFAULT_BASE_URL", "ScbCacheMiss", "ScbClient", "ScbError", "parse_jsonstat2", "read_export_csv"]
