@@ -36,7 +36,7 @@ missing value on either side leaves the pair out, never counts it as 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +46,7 @@ from segindicators.typology._wide import wide_indicators
 from segindicators.typology.official import INDICATOR as PUBLISHED_TYPE
 from segindicators.typology.official import official_area_types
 from segindicators.typology.socioeconomic import (
+    CLASSES,
     COMPONENTS,
     INDEX_NAME,
     NATIONAL_KOMMUNER,
@@ -217,12 +218,12 @@ def _type_rows(off: np.ndarray, cmp: np.ndarray) -> tuple[Agreement | None, list
         return None, []
     a = agreement_from_values(off, cmp)
     rows = [{"measure": m, "value": float(getattr(a, m)), "n": a.n} for m in _KAPPAS]
-    per = a.per_type()
-    rows += [{"measure": "agreement_in_type", "type": k, "value": float(per.loc[k, "share_agreeing"]),
-              "n": int(per.loc[k, "n"])} for k in per.index]  # fmt: skip
-    conf = a.confusion
-    rows += [{"measure": "confusion", "type": i, "type_compared": j, "value": float(conf.loc[i, j]), "n": a.n}
-             for i in conf.index for j in conf.columns]  # fmt: skip
+    per = a.per_type().to_numpy(dtype=float)  # columns n, share_agreeing; rows types 1–5
+    rows += [{"measure": "agreement_in_type", "type": k, "value": float(per[k - 1, 1]), "n": int(per[k - 1, 0])}
+             for k in CLASSES]  # fmt: skip
+    conf = a.confusion.to_numpy()
+    rows += [{"measure": "confusion", "type": i, "type_compared": j, "value": float(conf[i - 1, j - 1]),
+              "n": a.n} for i in CLASSES for j in CLASSES]  # fmt: skip
     return a, rows
 
 
@@ -242,33 +243,42 @@ def _difference_rows(rep: np.ndarray, pub: np.ndarray) -> list[dict]:
     return [{"measure": m, "value": v, "n": n} for m, v in values.items()]
 
 
-def _measure(w: pd.DataFrame, rule: BandRule, flags: dict[str, str]) -> tuple[list[dict], dict]:
-    """Every figure of one subset of pairs (one scope and year)."""
+def _arrays(w: pd.DataFrame) -> dict[str, np.ndarray]:
+    cols = ["pub_type", "rep_type", "band_type", *[f"{s}_{c}" for c in _VALUES for s in ("rep", "pub")]]
+    out = {c: w[c].to_numpy(dtype=float) for c in cols}
+    out["ambiguous"] = w["rounding_ambiguous"].to_numpy(dtype=bool, na_value=False)
+    return out
+
+
+def _measure(cols: dict[str, np.ndarray], sel: np.ndarray, rule: BandRule, flags: dict[str, str]) -> tuple[
+    list[dict], dict[str, Agreement | None]
+]:  # fmt: skip
+    """Every figure of one subset of pairs (``sel``: row positions of one scope and year)."""
     out: list[dict] = []
     agreements: dict[str, Agreement | None] = {}
-    pub_type = w["pub_type"].to_numpy(float)
-    counts = pd.Series(pub_type[np.isfinite(pub_type)]).value_counts()
-    n_pub = int(np.isfinite(pub_type).sum())
-    out += [{"comparison": "published", "measure": "areas", "type": k, "value": float(counts.get(float(k), 0)),
-             "n": n_pub} for k in range(1, 6)]  # fmt: skip
+    rule_name = rule.name
+    pub_type = cols["pub_type"][sel]
+    valid = np.isfinite(pub_type)
+    counts = np.bincount(pub_type[valid].astype(int), minlength=6)
+    out += [{"comparison": "published", "measure": "areas", "type": k, "value": float(counts[k]),
+             "n": int(valid.sum())} for k in CLASSES]  # fmt: skip
     for comparison, col in (("area_type", "rep_type"), ("band_rule", "band_type")):
-        a, rows = _type_rows(pub_type, w[col].to_numpy(float))
+        compared = cols[col][sel]
+        a, rows = _type_rows(pub_type, compared)
         agreements[comparison] = a
         if comparison == "band_rule" and a is not None:
-            paired = np.isfinite(pub_type) & np.isfinite(w[col].to_numpy(float))
-            amb = w["rounding_ambiguous"].to_numpy(dtype=bool, na_value=False) & paired
+            paired = valid & np.isfinite(compared)
+            amb = cols["ambiguous"][sel] & paired
             clear = paired & ~amb
-            same = (pub_type == w[col].to_numpy(float)) & clear
+            same = (pub_type == compared) & clear
             rows.append({"measure": "rounding_ambiguous_share", "value": float(amb.sum() / paired.sum()),
                          "n": int(paired.sum())})  # fmt: skip
             rows.append({"measure": "share_agreeing_unambiguous",
                          "value": float(same.sum() / clear.sum()) if clear.any() else float("nan"),
                          "n": int(clear.sum())})  # fmt: skip
-        out += [{"comparison": comparison, "rule": rule.name, **r} for r in rows]
+        out += [{"comparison": comparison, "rule": rule_name, **r} for r in rows]
     for comparison in _VALUES:
-        rows = _difference_rows(
-            w[f"rep_{comparison}"].to_numpy(float), w[f"pub_{comparison}"].to_numpy(float)
-        )
+        rows = _difference_rows(cols[f"rep_{comparison}"][sel], cols[f"pub_{comparison}"][sel])
         out += [{"comparison": comparison, **r} for r in rows]
     for r in out:
         r["flags"] = flags.get(r["comparison"], "")
@@ -276,18 +286,19 @@ def _measure(w: pd.DataFrame, rule: BandRule, flags: dict[str, str]) -> tuple[li
 
 
 def _subsets(
-    w: pd.DataFrame, scope: str, kommuner: Iterable[str]
-) -> Iterator[tuple[str, object, pd.DataFrame]]:
-    yield scope, pd.NA, w
-    by = dict(tuple(w.groupby("kommun", sort=True)))
-    missing = [k for k in kommuner if k not in by]
+    w: pd.DataFrame, scope: str, kommuner: Sequence[str]
+) -> Iterator[tuple[str, object, np.ndarray]]:
+    codes = w["kommun"].to_numpy(dtype=object, na_value=None)
+    present = set(codes.tolist()) - {None}
+    missing = [k for k in kommuner if k not in present]
     if missing:
         raise ValueError(
-            f"kommuner: {missing} have no RegSO in the compared data (it holds {len(by)} municipalities, e.g. "
-            f"{sorted(by)[:3]}); pass four-digit codes present in the published rows."
+            f"kommuner: {missing} have no RegSO in the compared data (it holds {len(present)} municipalities, "
+            f"e.g. {sorted(present)[:3]}); pass four-digit codes present in the published rows."
         )
+    yield scope, pd.NA, np.arange(len(w))
     for k in kommuner:
-        yield "kommun", k, by[k]
+        yield "kommun", k, np.flatnonzero(codes == k)
 
 
 def _table(records: list[dict]) -> pd.DataFrame:
@@ -365,11 +376,12 @@ def compare_with_published(
              COMPONENTS[2]: "v3_proxy"}  # fmt: skip
     records: list[dict] = []
     overall: dict[str, Agreement | None] = {"area_type": None, "band_rule": None}
-    years = sorted(w["year"].dropna().unique().tolist())
+    cols, year_of = _arrays(w), w["year"].to_numpy(dtype="int64")
+    years = sorted(set(year_of.tolist()))
     for sc, kommun, sub in _subsets(w, scope, kommuner):
         for year in [pd.NA, *years]:
-            part = sub if year is pd.NA else sub.loc[sub["year"] == year]
-            rows, agreements = _measure(part, rule, flags)
+            part = sub if year is pd.NA else sub[year_of[sub] == year]
+            rows, agreements = _measure(cols, part, rule, flags)
             if sc == scope and year is pd.NA:
                 overall = agreements
             records += [{"scope": sc, "kommun": kommun, "year": year, **r} for r in rows]
