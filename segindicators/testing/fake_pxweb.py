@@ -75,11 +75,12 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
-from segindicators.sources.scb.metadata import LEVEL_CODELISTS, level_of_code, table_spec
+from segindicators.sources.scb.metadata import LEVEL_CODELISTS, table_spec
 from segindicators.sources.scb.query import expand_expressions
 from segindicators.tables import SYNTHETIC_LABEL
 from segindicators.testing.fake_http import FakeJsonServer, RecordedRequest
 from segindicators.testing.fake_http import HttpProblem as _Problem
+from segindicators.testing.region_codes import region_levels
 
 __all__ = [
     "FIRST_2025_YEAR",
@@ -203,10 +204,11 @@ def recorded_valueset(codelist_id: str, label: str, regions: Mapping[str, str]) 
             "level and geography version SCB's metadata gives it."
         )
     level, version = LEVEL_CODELISTS[codelist_id]
+    codes = list(regions)
+    levels, versions = region_levels(codes)
+    mine = (levels == level) & (versions == version if version else np.equal(versions, None))
     values = [
-        {"code": code, "label": lab, "valueMap": [code]}
-        for code, lab in regions.items()
-        if level_of_code(code) == (level, version)
+        {"code": code, "label": regions[code], "valueMap": [code]} for code in np.asarray(codes, object)[mine]
     ]
     return {
         "id": codelist_id,
@@ -221,7 +223,7 @@ def recorded_valueset(codelist_id: str, label: str, regions: Mapping[str, str]) 
 
 
 def _is_none(a: np.ndarray) -> np.ndarray:
-    return np.frompyfunc(lambda x: x is None, 1, 1)(a).astype(bool)
+    return np.equal(a, None)
 
 
 def _year(code: str) -> int | None:
@@ -255,18 +257,18 @@ def _fill_cube(
         if "status" in frame:
             stat[pos] = frame["status"].astype(object).where(frame["status"].notna(), None).to_numpy()
     elif values is not None:
-        arr = np.array(values, dtype=float)
+        arr = np.asarray(values, dtype=float)
         if arr.size != n:
             raise ValueError(
                 f"values: expected {n} cells (sizes {dict(zip([v.code for v in vars_], shape, strict=True))}), "
                 f"got {arr.size}."
             )
-        cube[:] = arr.ravel()
+        cube = np.array(arr.reshape(n), dtype=float, copy=True)  # one copy: the caller's array is not changed
     if isinstance(status, np.ndarray):
         if status.size != n:
             raise ValueError(f"status: expected {n} cells like values, got {status.size}.")
-        flat = status.ravel()
-        set_ = np.array([x is not None for x in flat])
+        flat = status.reshape(n)
+        set_ = ~_is_none(flat)
         stat[set_] = flat[set_]
     else:
         for i, sym in (status or {}).items():
@@ -485,15 +487,18 @@ class FakePxWeb(FakeJsonServer):
                 f"dimension, got table id {spec.id!r} and dimensions {order}. Use recorded_metadata()[table]."
             )
         region_map = dict(regions)
-        bad = []
-        for code in region_map:
-            level, version = level_of_code(code)
-            if (
-                level is None
-                or not spec.has_level(level, version)
-                or (level in ("DeSO", "RegSO") and not version)
-            ):
-                bad.append(code)
+        levels, versions = region_levels(list(region_map))
+        pairs = set(zip(levels.tolist(), versions.tolist(), strict=True))  # a handful of (level, version)
+        wrong = {
+            p
+            for p in pairs
+            if p[0] is None or not spec.has_level(*p) or (p[0] in ("DeSO", "RegSO") and not p[1])
+        }
+        bad = (
+            [c for c, lv, ve in zip(region_map, levels, versions, strict=True) if (lv, ve) in wrong]
+            if wrong
+            else []
+        )
         if bad:
             raise ValueError(
                 f"regions: {spec.id} publishes levels {sorted(spec.levels)} in geography versions "
@@ -564,21 +569,16 @@ class FakePxWeb(FakeJsonServer):
         if "Tid" not in names:
             return
         r_axis, t_axis = names.index("Region"), names.index("Tid")
-        years = [_year(c) for c in vars_[t_axis].codes]
-        for i, code in enumerate(vars_[r_axis].codes):
-            version = level_of_code(code)[1]
-            for j, year in enumerate(years):
-                if year is None or version is None:
-                    continue
-                index: list[Any] = [slice(None)] * cube.ndim
-                index[r_axis], index[t_axis] = i, j
-                if version == "2025" and year < FIRST_2025_YEAR:
-                    cube[tuple(index)] = 0.0  # SCB's answer, not a real zero (reference README)
-                    stat[tuple(index)] = None
-                elif version == "2018" and year >= FIRST_2025_YEAR:
-                    # verify: nothing recorded for a 2018-version code in a year ≥ 2024; null ".." chosen
-                    cube[tuple(index)] = np.nan
-                    stat[tuple(index)] = ".."
+        years = np.array([_year(c) or -1 for c in vars_[t_axis].codes])
+        versions = region_levels(vars_[r_axis].codes)[1][:, None]
+        known = (years >= 0)[None, :]
+        zero = (versions == "2025") & (years < FIRST_2025_YEAR)[None, :] & known
+        null = (versions == "2018") & (years >= FIRST_2025_YEAR)[None, :] & known
+        v = np.moveaxis(cube, (r_axis, t_axis), (0, 1))  # views: assignments reach the cubes
+        s = np.moveaxis(stat, (r_axis, t_axis), (0, 1))
+        v[zero], s[zero] = 0.0, None  # SCB's answer, not a real zero (reference README)
+        # verify: nothing recorded for a 2018-version code in a year ≥ 2024; null ".." chosen
+        v[null], s[null] = np.nan, ".."
 
     # -- log ----------------------------------------------------------------------------------------------
     def data_requests(self) -> list[RecordedRequest]:
