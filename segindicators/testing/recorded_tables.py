@@ -55,7 +55,7 @@ from segindicators.geography import read_reference_lookups
 from segindicators.sources.scb.metadata import TableSpec, recorded_metadata, table_spec
 from segindicators.testing.fake_pxweb import SYNTHETIC_SOURCE, FakePxWeb, FakeTable
 from segindicators.testing.region_codes import DESO_SUFFIX, REGSO_SUFFIX
-from segindicators.testing.synthetic_model import synthetic_cube
+from segindicators.testing.synthetic_model import Areas, synthetic_cube
 
 __all__ = [
     "RIKET_LABEL",
@@ -150,7 +150,8 @@ def table_regions(
             [b[["kommun", "block", "a", "b", "code", "label"]] for b in blocks], ignore_index=True
         )
         rows = rows.sort_values(["kommun", "block", "a", "b"], kind="stable")
-        out.update(zip(rows["code"].astype(str), rows["label"].astype(str), strict=True))
+        codes = rows["code"].to_numpy(dtype=object).tolist()
+        out.update(zip(codes, rows["label"].to_numpy(dtype=object).tolist(), strict=True))
     return out
 
 
@@ -203,7 +204,7 @@ def synthetic_values(
 def add_synthetic_table(
     fake: FakePxWeb,
     doc: Mapping[str, Any],
-    lookup: pd.DataFrame,
+    lookup: pd.DataFrame | Areas,
     kommuner: Sequence[str],
     *,
     seed: int = 0,
@@ -220,7 +221,9 @@ def add_synthetic_table(
     doc
         The table's recorded metadata document.
     lookup
-        Lookup frame with both geography versions (SCB's kopplingstabeller or the demo's lookup).
+        Lookup frame with both geography versions (SCB's kopplingstabeller or the demo's lookup), or
+        :class:`~segindicators.testing.synthetic_model.Areas` of it for ``kommuner`` (shared by several tables;
+        it holds the seed).
     kommuner
         Municipality codes whose areas the table gets.
     seed, rest_of_country
@@ -246,7 +249,8 @@ def add_synthetic_table(
     >>> t.label.startswith(SYNTHETIC_SOURCE), t.variable("Region").codes[:3]
     (True, ['00', '0580', '0580C1010'])
     """
-    regions = table_regions(doc, lookup, kommuner, kommun_names=kommun_names)
+    frame = lookup.lookup if isinstance(lookup, Areas) else lookup
+    regions = table_regions(doc, frame, kommuner, kommun_names=kommun_names)
     values = synthetic_cube(
         doc, list(regions), lookup, seed=seed, rest_of_country=rest_of_country, years=years
     )
@@ -294,10 +298,9 @@ def synthetic_server(
     """
     docs = _documents(tables)
     fake = FakePxWeb(**server)
+    areas = Areas.of(lookup, kommuner, seed)  # the same areas in every table
     for doc in docs.values():
-        add_synthetic_table(
-            fake, doc, lookup, kommuner, seed=seed, rest_of_country=rest_of_country, years=years
-        )
+        add_synthetic_table(fake, doc, areas, kommuner, rest_of_country=rest_of_country, years=years)
     return fake
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from segindicators.testing.fake_pxweb import total_code
+from segindicators.testing.pxweb_tables import total_code
 
 __all__ = ["MAX_AGE", "Axis", "axis", "content_kind", "expit", "percent_model", "seed_of"]
 

@@ -32,18 +32,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from segindicators.sources.scb.metadata import TableSpec, table_spec
-from segindicators.testing.fake_pxweb import FIRST_2025_YEAR
+from segindicators.testing.pxweb_tables import FIRST_2025_YEAR
 from segindicators.testing.region_codes import plain_codes, region_levels
 from segindicators.testing.synthetic_axes import Axis, axis, content_kind, expit, percent_model
 from segindicators.testing.synthetic_draws import allocate, binomial_like, code_keys, normal, uniform
 
-__all__ = ["COUNTRY_POPULATION", "leaves", "synthetic_cube"]
+__all__ = ["COUNTRY_POPULATION", "Areas", "leaves", "synthetic_cube"]
 
 #: About Sweden's population in the 2020s (reference README: 10.5 million).
 COUNTRY_POPULATION = 10_400_000
@@ -217,7 +218,7 @@ def _publish_year(
     member: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """One year's (regions, codes…, contents) values, rounded and suppressed as published, into ``out``."""
+    """One year's (contents, regions, codes…) values, rounded and suppressed as published, into ``out``."""
     contents = spec.variable("ContentsCode")
     code_shape = tuple(len(a.codes) for a in axes)
     at_total = np.zeros(code_shape, dtype=bool)  # cells at a total code of some axis: never suppressed
@@ -245,11 +246,11 @@ def _publish_year(
         else:
             level = _contract(cube[f"sum:{c}"], member, code_shape) / per_person
             v, suppress = np.round(level * _view_factors(axes), dec), few
-        out[..., m] = np.where(suppress, np.nan, v)
+        out[m] = np.where(suppress, np.nan, v)
     for m, c in enumerate(contents.codes):
         if kinds[c] not in ("index", "area_type"):
             continue
-        index = np.mean(pct_values, axis=0) if pct_values else out[..., m]
+        index = np.mean(pct_values, axis=0) if pct_values else out[m]
         if kinds[c] == "index":
             value = np.round(index, contents.decimals(c) or 0)
         else:  # synthetic thresholds: 1 = major socio-economic challenges … 5 = very good conditions
@@ -257,13 +258,46 @@ def _publish_year(
                 float
             )
             value = np.where(np.isnan(index), np.nan, value)
-        out[..., m] = np.where(few, np.nan, value)
+        out[m] = np.where(few, np.nan, value)
+
+
+@dataclass(frozen=True)
+class Areas:
+    """The served municipalities' DeSO of both versions with their synthetic parameters (:func:`leaves`).
+
+    Built once per lookup, municipalities and seed (:meth:`of`) and shared by every table of a server.
+    """
+
+    lookup: pd.DataFrame
+    kommuner: tuple[str, ...]
+    seed: int
+    of_version: Mapping[str, pd.DataFrame]
+
+    @classmethod
+    def of(cls, lookup: pd.DataFrame, kommuner: Sequence[str], seed: int) -> Areas:
+        """The areas of ``kommuner`` in ``lookup`` for ``seed``."""
+        wanted = tuple(sorted({str(k) for k in kommuner}))
+        return cls(lookup, wanted, seed, {v: leaves(lookup, wanted, v, seed) for v in ("2018", "2025")})
+
+
+def _kommuner_of(
+    codes: Sequence[str], plain: np.ndarray, levels: np.ndarray, lookup: pd.DataFrame
+) -> list[str]:
+    """The municipalities of the area codes (riket left out); an error names codes the lookup does not cover."""
+    area = levels != "riket"
+    of_area = pd.Series(plain[area], dtype="str").str[:4]
+    unknown = np.asarray(codes, dtype=object)[area][~of_area.isin(set(lookup["kommun"])).to_numpy(bool)]
+    if len(unknown):
+        raise ValueError(
+            f"regions {unknown[:5].tolist()}: their kommun is not in the lookup; use the lookup they came from."
+        )
+    return sorted(set(of_area))
 
 
 def synthetic_cube(
     doc: Mapping[str, Any],
     codes: Sequence[str],
-    lookup: pd.DataFrame,
+    lookup: pd.DataFrame | Areas,
     *,
     seed: int = 0,
     rest_of_country: bool = True,
@@ -278,9 +312,11 @@ def synthetic_cube(
     codes
         Region codes as the table spells them (:func:`segindicators.testing.recorded_tables.table_regions`).
     lookup
-        The lookup frame the codes were built from (both versions).
+        The lookup frame the codes were built from (both versions), or :class:`Areas` built from it for the
+        codes' municipalities (to share the areas between tables).
     seed
-        The numbers are a deterministic function of the seed, the table id, the year and the area codes.
+        The numbers are a deterministic function of the seed, the table id, the year and the area codes
+        (ignored when ``lookup`` is :class:`Areas`, which holds its seed).
     rest_of_country
         Riket = served kommuner + a synthetic rest of the country. ``False``: the sum of the served kommuner.
     years
@@ -291,21 +327,22 @@ def synthetic_cube(
     numpy.ndarray
         Float values of the table's shape (Region as ``codes``); NaN where suppressed, not published or of the
         other geography version than the year's.
+
+    Raises
+    ------
+    ValueError
+        A region code whose kommun the lookup does not cover.
     """
     spec = table_spec(doc)
     order = list(spec.dimension_order)
     codes = list(codes)
     levels, versions = region_levels(codes)
     plain = plain_codes(codes)
-    area = levels != "riket"
-    known = set(lookup["kommun"].astype(str))
-    of_area = pd.Series(plain[area], dtype="str").str[:4]
-    unknown = np.asarray(codes, dtype=object)[area][~of_area.isin(known).to_numpy(dtype=bool)].tolist()
-    if unknown:
-        raise ValueError(
-            f"regions {unknown[:5]}: their kommun is not in the lookup; use the lookup they came from."
-        )
-    kommuner = sorted(set(of_area))
+    frame = lookup.lookup if isinstance(lookup, Areas) else lookup
+    kommuner = _kommuner_of(codes, plain, levels, frame)
+    if not isinstance(lookup, Areas) or list(lookup.kommuner) != kommuner:
+        lookup = Areas.of(frame, kommuner, lookup.seed if isinstance(lookup, Areas) else seed)
+    seed = lookup.seed
     axes = [
         axis(v, spec.variable(v).codes, spec.variable(v).labels, spec.variable(v).elimination)
         for v in order
@@ -319,15 +356,15 @@ def synthetic_cube(
     wanted = set(all_years if years is None else (int(y) for y in years))
     member = _membership(axes)
     n_atoms = member.shape[1]
-    shape = (len(codes), *(len(a.codes) for a in axes), len(contents.codes), len(all_years))
-    values = np.full(shape, np.nan)
-    of_version = {v: leaves(lookup, kommuner, v, seed) for v in ("2018", "2025")}
+    # year-major, then contents: each year's block is contiguous while it is filled
+    values = np.full((len(all_years), len(contents.codes), len(codes), *(len(a.codes) for a in axes)), np.nan)
+    aggregators = {v: _aggregator(plain, levels, versions, lookup.of_version[v], v) for v in ("2018", "2025")}
     rest_key = code_keys([_REST])
     for j, year in enumerate(all_years):
         if year not in wanted:
             continue
         version = _version(year)
-        leaf = of_version[version]
+        leaf = lookup.of_version[version]
         pop = np.rint(leaf["base"] * (1 + leaf["growth"]) ** (year - 2015)).to_numpy(np.int64)
         z, keys = leaf["z"].to_numpy(float), leaf["key"].to_numpy(np.uint64)
         if rest_of_country and (levels == "riket").any():
@@ -335,10 +372,9 @@ def synthetic_cube(
             pop, z, keys = np.append(pop, max(rest, 0)), np.append(z, 0.0), np.append(keys, rest_key)
         noise = _noise(seed, spec.id, year, keys, n_atoms)
         cube = _draw(axes, kinds, contents, pop, z, noise, seed, year, n_atoms)
-        aggregate = _aggregator(plain, levels, versions, leaf, version)
-        published = values[..., j]
-        _publish_year(spec, axes, kinds, {k: aggregate(v) for k, v in cube.items()}, member, published)
+        aggregate = aggregators[version]
+        _publish_year(spec, axes, kinds, {k: aggregate(v) for k, v in cube.items()}, member, values[j])
         other = (versions != None) & (versions != version)  # noqa: E711 (elementwise on an object array)
-        published[other] = np.nan
-    have = ["Region", *(a.var for a in axes), "ContentsCode", "Tid"]
+        values[j][:, other] = np.nan
+    have = ["Tid", "ContentsCode", "Region", *(a.var for a in axes)]
     return np.transpose(values, [have.index(v) for v in order])
