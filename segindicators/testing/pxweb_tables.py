@@ -240,7 +240,8 @@ def fill_cube(
                 f"values: expected {n} cells (sizes {dict(zip([v.code for v in vars_], shape, strict=True))}), "
                 f"got {arr.size}."
             )
-        cube = np.array(arr.reshape(n), dtype=float, copy=True)  # one copy: the caller's array is not changed
+        flat = arr.reshape(n)  # a copy already when ``arr`` is not contiguous (a transposed cube)
+        cube = flat.copy() if np.may_share_memory(flat, arr) else flat  # the caller's array is never changed
     else:
         cube = np.full(n, np.nan)
     if isinstance(status, np.ndarray):
