@@ -1,8 +1,8 @@
 """A fault matrix for the refresh: each network stage × each fault, against the demo's fake servers.
 
 For every cell, the real :func:`~segindicators.pipeline.refresh.run_refresh` runs for the synthetic kommun
-over HTTP (the demo's wiring: :func:`~segindicators.demo.serve.demo_server`, the fake WFS and the fake
-Kolada), in a project folder holding the outputs of a previous fault-free run, with one fault injected on
+over HTTP (the demo's wiring, :func:`~segindicators.demo.environment.demo_environment`: the fake PxWeb,
+WFS and Kolada), in a project folder holding the outputs of a previous fault-free run, with one fault injected on
 the stage's route through the fakes' fault-injection API (:class:`~segindicators.testing.fake_http.FaultInjection`).
 Nothing here names a table or a value code: the table and code a fault needs are taken at run time from the
 catalogue (:func:`~segindicators.catalogue.builder.plan_requests`) and from the tables the fake serves.
@@ -32,20 +32,15 @@ import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from segindicators.catalogue.builder import plan_requests
 from segindicators.catalogue.definitions import load_catalogue
-from segindicators.demo.kolada import demo_kolada
-from segindicators.demo.profile import demo_plan, demo_profile
-from segindicators.demo.serve import demo_server
-from segindicators.demo.synthetic import generate
+from segindicators.demo.environment import demo_environment
 from segindicators.pipeline.refresh import RefreshError, RefreshOptions, run_refresh
 from segindicators.sources.http import RawCache, RetryPolicy
-from segindicators.sources.kolada.fetch import plan_kpis
-from segindicators.testing.fake_wfs import FakeWfs
 from segindicators.testing.fault_kinds import FAST_RETRY, FAULTS, NETWORK_STAGES, Fault, Injected
 from segindicators.testing.outputs import (
     KOLADA_OUTPUTS,
@@ -138,18 +133,22 @@ class FaultLab:
     pxweb: Any = None
     wfs: Any = None
     kolada: Any = None
+    env: Any = None
     baseline: Path | None = None
     _stack: ExitStack | None = None
     _catalogue_code: tuple[str, str, str] | None = None
 
     def __enter__(self) -> FaultLab:
-        demo = generate()
-        self._stack = ExitStack()
-        self.pxweb = self._stack.enter_context(demo_server(demo=demo))
-        self.wfs = self._stack.enter_context(FakeWfs.from_synthetic(demo))
-        self.kolada = self._stack.enter_context(demo_kolada(plan_kpis(demo_plan()), self.years))
         self.workdir = Path(self.workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self._stack = ExitStack()
+        self.env = self._stack.enter_context(
+            demo_environment(
+                self.workdir, years=self.years, charts=False, retry=self.retry,
+                bootstrap_draws=self.bootstrap_draws, notebooks=self.workdir / "no-notebooks",
+            )
+        )  # fmt: skip
+        self.pxweb, self.wfs, self.kolada = self.env.pxweb, self.env.wfs, self.env.kolada
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -157,16 +156,10 @@ class FaultLab:
             self._stack.close()
 
     # -- runs -----------------------------------------------------------------------------------------------
-    def options(self, home: Path, **kw: Any) -> Any:
+    def options(self, home: Path, **kw: Any) -> RefreshOptions:
         """RefreshOptions of a demo run into ``home`` against the fakes (charts off, no notebooks)."""
-        base = dict(
-            kommun=self.kommun, years=self.years, base_url=self.pxweb.url, wfs_url=self.wfs.url,
-            kolada_url=self.kolada.url, home=home, profile=demo_profile(), plan=demo_plan(), synthetic=True,
-            charts=False, retry=self.retry, bootstrap_draws=self.bootstrap_draws,
-            notebooks=home / "no-notebooks",
-        )  # fmt: skip
-        base.update(kw)
-        return RefreshOptions(**base)
+        kw.setdefault("notebooks", home / "no-notebooks")
+        return replace(self.env.options, home=home, **kw)
 
     def make_baseline(self) -> Path:
         """Two fault-free runs (online, then offline) into ``workdir/baseline``: the "previous run"."""
