@@ -38,9 +38,10 @@ from typing import Any
 import pandas as pd
 
 from segindicators.catalogue.builder import check_levels, metadata_or_none, read_specs, used_tables
+from segindicators.catalogue.cells import BuildError, region_levels
 from segindicators.catalogue.definitions import Catalogue, load_catalogue
 from segindicators.catalogue.requests import ClientLike, TableRequest, entries_of, table_codes
-from segindicators.catalogue.transform import BuildError, counts_from_frames, finish_counts, mark_levels
+from segindicators.catalogue.transform import counts_from_frames
 from segindicators.sources.scb.metadata import LEVEL_CODELISTS, TableSpec
 
 __all__ = [
@@ -177,25 +178,28 @@ def plan_national_requests(
 
 
 def read_slice(client: ClientLike, request: TableRequest) -> pd.DataFrame:
-    """One national call's frame with ``_level``/``_geo``; codes of another level or version than asked raise.
+    """One national call's frame; Region codes of another level or version than asked raise :class:`BuildError`.
 
-    The answer's level and version are read from its Region codes (:func:`~segindicators.catalogue.transform.
-    mark_levels`), never assumed from the codelist: a codelist that brought other codes stops the build.
+    The answer's level and version are read from its Region codes (:func:`~segindicators.catalogue.cells.
+    region_levels`), never assumed from the codelist: a codelist that brought other codes stops the build.
     """
-    frame = mark_levels(client.data(request.table, request.selection, request.codelists))
-    level = frame["_level"].to_numpy()
+    frame = client.data(request.table, request.selection, request.codelists)
+    version = frame["region_version"] if "region_version" in frame else None
+    level, geo = region_levels(frame["Region"], version)
     wrong = level != request.level
     if request.level in _AREAL:
-        wrong |= frame["_geo"].to_numpy() != request.geo_version
+        wrong |= geo != request.geo_version
     if wrong.any():
         seen = frame.loc[wrong, ["Region", "region_version"]].drop_duplicates().head(5)
-        examples = ", ".join(f"{r}{'' if v is None or pd.isna(v) else '_' + str(v)}" for r, v in seen.to_numpy())
-        version = "" if request.geo_version is None else f" of version {request.geo_version}"
+        examples = ", ".join(
+            f"{r}{'' if v is None or pd.isna(v) else '_' + str(v)}" for r, v in seen.to_numpy()
+        )
+        version_text = "" if request.geo_version is None else f" of version {request.geo_version}"
         raise BuildError(
             f"table {request.table} read through Region codelist {request.codelists['Region']!r} answered "
-            f"{int(wrong.sum())} cell(s) whose Region code is not {request.level}{version} (e.g. {examples}); "
-            "the codelist does not select what its metadata entry says. Nothing was built from this table: "
-            "report it, and build per municipality (build_counts) meanwhile."
+            f"{int(wrong.sum())} cell(s) whose Region code is not {request.level}{version_text} (e.g. "
+            f"{examples}); the codelist does not select what its metadata entry says. Nothing was built from "
+            "this table: report it, and build per municipality (build_counts) meanwhile."
         )
     return frame
 
@@ -295,11 +299,12 @@ def build_national_counts(
         downloads[table] = _downloads(client, table) - down0
         n = sum(len(p) for p in parts)
         cells += n
-        report(TableProgress(table, i, len(tables), calls[table], downloads[table], n, time.perf_counter() - t0))
-    rows, unpublished = counts_from_frames(
+        report(
+            TableProgress(table, i, len(tables), calls[table], downloads[table], n, time.perf_counter() - t0)
+        )
+    result, unpublished = counts_from_frames(
         frames, [*inds, *grps], specs, years, levels, ckm_from=cat.ckm_from
     )
-    result = finish_counts(rows)
     result.attrs = {
         "unpublished": unpublished,
         "unvouched_tables": sorted(t for t, sp in specs.items() if not sp.aggregallowed),
@@ -339,4 +344,3 @@ def summary_text(counts: pd.DataFrame) -> str:
         f"{s['rows']:,} rows from {s['cells']:,} cells in {s['seconds']:.1f} s"
     )
     return "\n".join(lines)
-
