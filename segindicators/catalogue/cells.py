@@ -88,7 +88,7 @@ class Cells:
     key
         Per row of the frame: its key.
     dims
-        Per other variable: the code of every row (-1 where missing) and the distinct codes.
+        Per other variable: the code of every row (-1 where missing) and each distinct code's position.
     value
         Per row: SCB's value (NaN where suppressed).
     status, symbols
@@ -104,7 +104,7 @@ class Cells:
     geo: np.ndarray
     year: np.ndarray
     key: np.ndarray
-    dims: Mapping[str, tuple[np.ndarray, pd.Index]]
+    dims: Mapping[str, tuple[np.ndarray, Mapping[str, int]]]
     value: np.ndarray
     status: np.ndarray
     symbols: np.ndarray
@@ -113,6 +113,8 @@ class Cells:
     @classmethod
     def of(cls, frame: pd.DataFrame, kommun: str | None = None) -> Cells:
         """Index a ``ScbClient.data`` frame (``kommun``: as :func:`region_levels`)."""
+        attrs = dict(frame.attrs)
+        frame = pd.DataFrame(frame, copy=False)  # a view without attrs: pandas deep-copies them on every access
         parts = []
         for col in KEYS:
             series = frame[col] if col in frame else pd.Series(None, index=frame.index, dtype=object)
@@ -131,13 +133,13 @@ class Cells:
         for var in frame.columns:
             if var not in (*KEYS, "value", "status") and not str(var).startswith("_"):
                 codes, uniques = pd.factorize(frame[var])
-                dims[str(var)] = (codes, pd.Index(uniques))
+                dims[str(var)] = (codes, {str(c): i for i, c in enumerate(uniques)})
         status, symbols = pd.factorize(pd.Series(frame["status"].to_numpy(dtype=object)))
         return cls(
             keys=keys, regions=np.asarray(ru, dtype=object), region=r_of, level=level, geo=geo,
             year=np.array([int(t) for t in tu], dtype=np.int64)[t_of], key=key, dims=dims,
             value=frame["value"].to_numpy(dtype=float), status=status,
-            symbols=np.asarray(symbols, dtype=object), attrs=dict(frame.attrs),
+            symbols=np.asarray(symbols, dtype=object), attrs=attrs,
         )  # fmt: skip
 
     @property
@@ -203,7 +205,7 @@ def _part(
     for var, cs in fixed.items():
         col, cats = cells.dims[var]
         seen = np.bincount(col[rows & (col >= 0)], minlength=len(cats)) > 0
-        at = cats.get_indexer(list(cs))
+        at = np.array([cats.get(c, -1) for c in cs], dtype=np.int64)
         lacking = sorted({c for c, i in zip(cs, at, strict=True) if i < 0 or not seen[i]})
         if lacking:
             absent[var] = lacking

@@ -184,13 +184,13 @@ def read_slice(client: ClientLike, request: TableRequest) -> pd.DataFrame:
     region_levels`), never assumed from the codelist: a codelist that brought other codes stops the build.
     """
     frame = client.data(request.table, request.selection, request.codelists)
-    version = frame["region_version"] if "region_version" in frame else None
-    level, geo = region_levels(frame["Region"], version)
+    view = pd.DataFrame(frame, copy=False)  # without attrs: pandas deep-copies them on every column access
+    level, geo = region_levels(view["Region"], view["region_version"] if "region_version" in view else None)
     wrong = level != request.level
     if request.level in _AREAL:
         wrong |= geo != request.geo_version
     if wrong.any():
-        seen = frame.loc[wrong, ["Region", "region_version"]].drop_duplicates().head(5)
+        seen = view.loc[wrong, ["Region", "region_version"]].drop_duplicates().head(5)
         examples = ", ".join(
             f"{r}{'' if v is None or pd.isna(v) else '_' + str(v)}" for r, v in seen.to_numpy()
         )
@@ -264,9 +264,11 @@ def build_national_counts(
     DataFrame
         The processed-counts contract (as ``build_counts``; ``kommun`` is each area's municipality). For one
         municipality the rows equal ``build_counts`` for it. ``attrs``: ``unpublished``, ``unvouched_tables``,
-        ``requests`` (table, selection, codelists), ``tables`` as ``build_counts``; ``calls`` and
-        ``downloads`` per table; ``summary`` ``{tables, calls, downloads, rows, cells, seconds}``
-        (:func:`summary_text` prints it).
+        ``requests`` (table, selection, codelists), ``tables`` as ``build_counts``; ``calls`` (HTTP calls
+        to SCB: metadata, codelists, data parts, update checks) and ``downloads`` (data parts downloaded) per
+        table; ``slices``, one record per call (table, level, geo_version, codelist, years, cells,
+        downloads); ``summary`` ``{tables, calls, downloads, rows, cells, seconds, transform_seconds,
+        transform_cpu_seconds}`` (:func:`summary_text` prints it).
     """
     start = time.perf_counter()
     levels = check_levels(levels)
@@ -287,24 +289,30 @@ def build_national_counts(
     )
     report = _reporter(progress, len(tables))
     frames: dict[str, pd.DataFrame] = {}
-    downloads = dict.fromkeys(tables, 0)
-    cells = 0
+    slices: list[dict[str, Any]] = []
     for i, table in enumerate(tables, start=1):
-        t0, before, down0 = time.perf_counter(), _calls(client), _downloads(client, table)
-        parts = [read_slice(client, r) for r in requests if r.table == table and r.selection["Tid"]]
+        t0, before = time.perf_counter(), _calls(client)
+        parts = []
+        for request in (r for r in requests if r.table == table and r.selection["Tid"]):
+            down0 = _downloads(client, table)
+            parts.append(read_slice(client, request))
+            slices.append({
+                "table": table, "level": request.level, "geo_version": request.geo_version,
+                "codelist": request.codelists["Region"], "years": request.years, "cells": len(parts[-1]),
+                "downloads": _downloads(client, table) - down0,
+            })  # fmt: skip
         if parts:
-            frames[table] = pd.concat(parts, ignore_index=True)
-            frames[table].attrs = dict(parts[0].attrs)
+            frames[table] = pd.concat([pd.DataFrame(p, copy=False) for p in parts], ignore_index=True)
+            frames[table].attrs = dict(parts[0].attrs)  # the first answer's (``updated``), as one call gives
         calls[table] += _calls(client) - before
-        downloads[table] = _downloads(client, table) - down0
-        n = sum(len(p) for p in parts)
-        cells += n
-        report(
-            TableProgress(table, i, len(tables), calls[table], downloads[table], n, time.perf_counter() - t0)
-        )
+        mine = [s for s in slices if s["table"] == table]
+        report(TableProgress(table, i, len(tables), calls[table], sum(s["downloads"] for s in mine),
+                             sum(s["cells"] for s in mine), time.perf_counter() - t0))  # fmt: skip
+    t0, cpu0 = time.perf_counter(), time.process_time()
     result, unpublished = counts_from_frames(
         frames, [*inds, *grps], specs, years, levels, ckm_from=cat.ckm_from
     )
+    downloads = {t: sum(s["downloads"] for s in slices if s["table"] == t) for t in tables}
     result.attrs = {
         "unpublished": unpublished,
         "unvouched_tables": sorted(t for t, sp in specs.items() if not sp.aggregallowed),
@@ -312,13 +320,16 @@ def build_national_counts(
         "tables": sorted(specs),
         "calls": calls,
         "downloads": downloads,
+        "slices": slices,
         "summary": {
             "tables": len(tables),
             "calls": _calls(client) - calls0,
             "downloads": sum(downloads.values()),
             "rows": len(result),
-            "cells": cells,
+            "cells": sum(s["cells"] for s in slices),
             "seconds": round(time.perf_counter() - start, 3),
+            "transform_seconds": round(time.perf_counter() - t0, 3),
+            "transform_cpu_seconds": round(time.process_time() - cpu0, 3),
         },
     }
     return result
@@ -339,8 +350,9 @@ def summary_text(counts: pd.DataFrame) -> str:
         for t, n in counts.attrs["calls"].items()
     ]
     s = counts.attrs["summary"]
+    transform = f" (transform {s['transform_seconds']:.1f} s)" if "transform_seconds" in s else ""
     lines.append(
         f"{s['tables']} tables, {s['calls']} SCB calls ({s['downloads']} data downloads), "
-        f"{s['rows']:,} rows from {s['cells']:,} cells in {s['seconds']:.1f} s"
+        f"{s['rows']:,} rows from {s['cells']:,} cells in {s['seconds']:.1f} s{transform}"
     )
     return "\n".join(lines)

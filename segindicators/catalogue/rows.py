@@ -81,8 +81,8 @@ class Piece:
 def _text(codes: np.ndarray, words: Sequence[str | None], dtype: str) -> pd.api.extensions.ExtensionArray:
     """``words[codes]`` as a pandas text array (``-1`` or a None word = missing), via one Arrow take."""
     if not len(words):
-        return pd.array(pa.nulls(len(codes), type=pa.string()), dtype=dtype)
-    words_arr = pa.array([None if w is None else str(w) for w in words], type=pa.string())
+        return pd.array(pa.nulls(len(codes), type=pa.large_string()), dtype=dtype)
+    words_arr = pa.array([None if w is None else str(w) for w in words], type=pa.large_string())
     return pd.array(words_arr.take(pa.array(np.maximum(codes, 0), mask=codes < 0)), dtype=dtype)
 
 
@@ -165,10 +165,10 @@ def rows_frame(pieces: Sequence[Piece], *, contract: bool = False) -> pd.DataFra
         return np.concatenate([per_piece(p) for p in pieces])
 
     def symbol(p: Piece) -> np.ndarray:
-        own = (
-            symbol_codes[starts[id(p.cells)][1] + np.maximum(p.status, 0)] if len(symbol_codes) else p.status
-        )
-        return np.where(p.status >= 0, own, -1)
+        out = np.full(len(p.status), -1, dtype=np.int64)
+        marked = p.status >= 0
+        out[marked] = symbol_codes[starts[id(p.cells)][1] + p.status[marked]]
+        return out
 
     area = gather(lambda p: area_codes[starts[id(p.cells)][0] + p.cells.region[p.order]]).astype(np.int64)
     status = gather(symbol).astype(np.int64)
@@ -207,7 +207,7 @@ def rows_frame(pieces: Sequence[Piece], *, contract: bool = False) -> pd.DataFra
     columns = {}
     for name in COLUMNS if contract else ROW_COLUMNS:
         if name == "area_name":
-            columns[name] = pd.array(pa.nulls(n, type=pa.string()), dtype="string")
+            columns[name] = pd.array(pa.nulls(n, type=pa.large_string()), dtype="string")
         elif name in codes:
             columns[name] = _text(*codes[name], _DTYPES[name])
         else:
