@@ -18,12 +18,12 @@ import pandas as pd
 from segindicators.catalogue.definitions import Catalogue
 from segindicators.charts.standard import ChartSet
 from segindicators.geography.profiles import Profile
-from segindicators.sources.wfs import WfsClient
-from segindicators.sources.http import RetryPolicy
 from segindicators.plan.definition import Plan
 from segindicators.report.write import ReportFiles
+from segindicators.sources.http import RetryPolicy
 from segindicators.sources.scb import ScbClient
 from segindicators.sources.scb.metadata import TableSpec
+from segindicators.sources.wfs import WfsClient
 from segindicators.typology.build import Typology
 
 if TYPE_CHECKING:

@@ -78,8 +78,6 @@ from segindicators.catalogue.builder import COLUMNS
 from segindicators.catalogue.definitions import load_catalogue
 from segindicators.errors import Failure
 from segindicators.geography.profiles import load_profile
-from segindicators.sources.wfs import DEFAULT_WFS_URL, WfsClient
-from segindicators.sources.http import CacheIntegrityWarning
 from segindicators.paths import processed_dir, project_home, raw_dir, reports_dir
 from segindicators.pipeline.context import RefreshOptions, RunContext, Stage
 from segindicators.pipeline.lock import refresh_lock
@@ -101,7 +99,9 @@ from segindicators.pipeline.stages import (
     stage_write,
 )
 from segindicators.pipeline.staging import COMMIT_JOURNAL, recover, staged_directories
+from segindicators.sources.http import CacheIntegrityWarning
 from segindicators.sources.scb import DEFAULT_BASE_URL, ScbClient
+from segindicators.sources.wfs import DEFAULT_WFS_URL, WfsClient
 
 __all__ = [
     "COLUMNS",
