@@ -10,7 +10,8 @@ Theil's H (M = H · E): :func:`nested_mutual_information` splits it into between
 upwards: :func:`bootstrap_indices` reports every index raw (``value``) and bootstrap bias-corrected
 (``value_bias_corrected`` = 2 · value − mean of the draws, as Elbers's R package ``segregation`` does), with
 the bias, both intervals and the value expected under random allocation; :func:`bootstrap_nested` does the
-same for the decomposition.
+same for the decomposition. :func:`bootstrap_draws` returns the replicates themselves (:class:`IndexDraws`,
+the same random numbers as ``bootstrap_indices``) for statistics over many segments per draw, e.g. ranks.
 """
 
 from segindicators.indices.change import change_decomposition, ipf
@@ -21,6 +22,7 @@ from segindicators.indices.decomposition import (
     nested_mutual_information,
     nested_theil,
 )
+from segindicators.indices.draws import IndexDraws, bootstrap_draws, concat_draws
 from segindicators.indices.inference import bootstrap_indices, bootstrap_nested
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP
 from segindicators.indices.local import ice, ice_summary, local_indices, mutual_local
@@ -28,9 +30,12 @@ from segindicators.indices.local import ice, ice_summary, local_indices, mutual_
 __all__ = [
     "MULTIGROUP",
     "TWO_GROUP",
+    "IndexDraws",
+    "bootstrap_draws",
     "bootstrap_indices",
     "bootstrap_nested",
     "change_decomposition",
+    "concat_draws",
     "ice",
     "ice_summary",
     "ipf",

@@ -2,7 +2,9 @@ r"""Bootstrap intervals, bootstrap bias correction and the expected value under 
 
 Each draw resamples every unit's counts; the draws are stacked as extra segments (draw ``d`` of segment ``s``
 becomes segment ``d * nseg + s``), so the same registry kernels compute all draws × municipalities × years in
-a few ``np.bincount`` calls. Draws are processed in chunks so that memory stays bounded.
+a few ``np.bincount`` calls. Draws are processed in chunks so that memory stays bounded. The resampling lives
+in :mod:`segindicators.indices.draws`, whose :func:`~segindicators.indices.draws.bootstrap_draws` returns the
+replicates this module summarises (same code, same random numbers).
 
 **Small-unit bias.** D, H, M and the other evenness indices are biased upwards where units or groups are
 small: chance alone makes small areas differ from the city's composition, so a small municipality looks more
@@ -43,8 +45,7 @@ the index a city of these unit sizes and this composition would show with no seg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Literal
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,18 @@ import pandas as pd
 from segindicators.indices._prepare import Missing, prepare
 from segindicators.indices.citywide import _compute, _long_result, resolve_indices
 from segindicators.indices.decomposition import _nesting, nested_names, nested_parts
+from segindicators.indices.draws import (  # the resampling lives there; tests import _table_* from here
+    Resample,
+    _check,
+    _chunk,
+    _finite_mean,
+    _replicates,
+    _resampled,
+    _simulated,
+    _sorted_units,
+    _table_layout,  # noqa: F401
+    _table_unit_totals,  # noqa: F401
+)
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, ssum
 
 _MULTIGROUP_NAME = {
@@ -59,8 +72,6 @@ _MULTIGROUP_NAME = {
     "theil_h": "multigroup_theil_h",
     "mutual_information": "multigroup_mutual_information",
 }
-
-Resample = Literal["units", "table"]
 
 #: Columns the bootstrap adds after ``value``, in output order.
 BOOTSTRAP_COLUMNS = (
@@ -71,104 +82,6 @@ BOOTSTRAP_COLUMNS = (
     "ci_low_bias_corrected",
     "ci_high_bias_corrected",
 )
-
-
-def _integer_totals(t: np.ndarray) -> np.ndarray:
-    ti = np.rint(t)
-    if not np.allclose(ti, t, rtol=0, atol=1e-9):
-        raise ValueError(
-            "bootstrap resampling needs whole-number counts (persons); the totals contain fractions. "
-            "Round the counts first if they are estimates"
-        )
-    return ti.astype(np.int64)
-
-
-def _simulate(rng, ti, probs, size):
-    """Binomial (probs 1-D) or multinomial (probs 2-D) draws of each unit's counts, shape size (+ (K,))."""
-    if probs.ndim == 1:
-        return rng.binomial(ti, np.clip(probs, 0.0, 1.0), size=size).astype(np.float64)
-    return rng.multinomial(ti, probs, size=size).astype(np.float64)
-
-
-def _table_layout(ti: np.ndarray, c: np.ndarray, nseg: int) -> list[tuple]:
-    """Segments grouped by unit count (powers of two), each group as a padded matrix of unit shares.
-
-    Units must be sorted by segment. Each segment's units sit right-aligned in its row, so the last real unit
-    is the multinomial's last category and takes the remainder exactly; the padding (share 0) stays empty.
-    The loop runs over at most log2(max units per segment) + 1 size classes, not over units.
-    """
-    n = len(ti)
-    if n and np.any(np.diff(c) < 0):  # pragma: no cover - callers sort
-        raise ValueError("table resampling needs units sorted by segment")
-    ns = np.bincount(c, minlength=nseg)
-    start = np.concatenate([[0], np.cumsum(ns)[:-1]])
-    pos = np.arange(n) - start[c]
-    Ts = np.bincount(c, weights=ti, minlength=nseg)
-    size_class = np.ceil(np.log2(np.maximum(ns, 1))).astype(np.int64)
-    layout = []
-    for b in np.unique(size_class[ns > 0]):
-        segs = np.flatnonzero((size_class == b) & (ns > 0))
-        width = int(ns[segs].max())
-        row_of = np.full(nseg, -1)
-        row_of[segs] = np.arange(len(segs))
-        units = np.flatnonzero(row_of[c] >= 0)
-        rows = row_of[c[units]]
-        cols = width - ns[c[units]] + pos[units]
-        pvals = np.zeros((len(segs), width))
-        pvals[rows, cols] = ti[units] / Ts[c[units]]
-        layout.append((np.rint(Ts[segs]).astype(np.int64), pvals, units, rows, cols))
-    return layout
-
-
-def _table_unit_totals(rng, layout: list[tuple], m: int, n: int) -> np.ndarray:
-    """Unit sizes of m draws, shape (m, n): one multinomial per segment and draw over its units."""
-    out = np.empty((m, n), dtype=np.int64)
-    for Ts, pvals, units, rows, cols in layout:
-        d = rng.multinomial(Ts, pvals, size=(m, len(Ts)))
-        out[:, units] = d[:, rows, cols]
-    return out
-
-
-def _resampled(
-    rng, x: np.ndarray, t: np.ndarray, c: np.ndarray, nseg: int, probs: np.ndarray, ndraws: int,
-    chunk: int, resample: Resample,
-) -> Iterator[tuple[int, int, np.ndarray, np.ndarray, Callable[[np.ndarray, int], np.ndarray]]]:  # fmt: skip
-    """Yield ``(start, m, xs, ts, stack)`` for chunks of m draws: the stacked resampled units.
-
-    ``xs``/``ts`` are the counts and totals of every (draw, unit) row; ``stack(key, nkeys)`` turns a per-unit
-    key (segment or parent code, ``0..nkeys-1``) into the rows' stacked code ``draw * nkeys + key``. A loop
-    over chunks, never over areas.
-    """
-    n = len(t)
-    ti = _integer_totals(t)
-    layout = _table_layout(ti, c, nseg) if resample == "table" else None
-    for start in range(0, ndraws, chunk):
-        m = min(chunk, ndraws - start)
-        if layout is None:
-            xs = _simulate(rng, ti, probs, (m, n)).reshape(m * n, *x.shape[1:])
-
-            def stack(key: np.ndarray, nkeys: int, m: int = m) -> np.ndarray:
-                return (np.arange(m)[:, None] * nkeys + key[None, :]).ravel()
-
-            yield start, m, xs, np.tile(t, m), stack
-        else:
-            tt = _table_unit_totals(rng, layout, m, n).reshape(-1)
-            xs = _simulate(rng, tt.reshape(m, n), probs, (m, n)).reshape(m * n, *x.shape[1:])
-            keep = np.flatnonzero(tt > 0)  # a unit drawn empty drops out of that draw
-
-            def stack(key: np.ndarray, nkeys: int, m: int = m, keep: np.ndarray = keep) -> np.ndarray:
-                return (np.arange(m)[:, None] * nkeys + key[None, :]).ravel()[keep]
-
-            yield start, m, xs[keep], tt[keep].astype(np.float64), stack
-
-
-def _check(draws: int, level: float, resample: str) -> None:
-    if draws < 1:
-        raise ValueError(f"draws must be a positive integer, got {draws!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level!r}")
-    if resample not in ("units", "table"):
-        raise ValueError(f"resample must be 'units' (unit sizes fixed) or 'table' (Elbers), got {resample!r}")
 
 
 def _summary(
@@ -186,8 +99,7 @@ def _summary(
             lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
         else:
             lo, hi = np.nanquantile(np.where(finite, boot, np.nan), [alpha, 1 - alpha], axis=0)
-        nfin = finite.sum(axis=0)
-        mean_boot = np.where(finite, boot, 0.0).sum(axis=0) / nfin
+    mean_boot, nfin = _finite_mean(boot)
     bias = mean_boot - point
     corrected = point - bias
     out = _long_result(keys, names, point)
@@ -347,10 +259,7 @@ def bootstrap_indices(
     rng = np.random.default_rng(rng)
     point = _compute(prep, names, multigroup)
 
-    # order units by (segment, observed p) so the Gini sort of each draw sees nearly ordered input
-    p_first = prep.x / prep.t if prep.x.ndim == 1 else prep.x[:, 0] / prep.t
-    order = np.lexsort((p_first, prep.codes))
-    x, t, c, nseg = prep.x[order], prep.t[order], prep.codes[order], prep.nseg
+    x, t, c, nseg = (*_sorted_units(prep), prep.nseg)
     if expected_random is not None and multigroup:
         # the two-group names D, H and M stand for their multigroup counterparts with a list of groups
         names_in = [expected_random] if isinstance(expected_random, str) else list(expected_random)
@@ -358,36 +267,22 @@ def bootstrap_indices(
     rand_names = [] if expected_random is None else resolve_indices(expected_random, multigroup)
     rand_names = [nm for nm in names if nm in rand_names]
     rand_pos = [names.index(nm) for nm in rand_names]
-    n = len(t)
-    p_obs = x / t if x.ndim == 1 else x / t[:, None]
     T = ssum(t, c, nseg)
     if x.ndim == 1:
         p_null = (ssum(x, c, nseg) / T)[c]
     else:
         p_null = (np.column_stack([ssum(x[:, k], c, nseg) for k in range(x.shape[1])]) / T[:, None])[c]
 
-    chunk = max(1, min(draws, max_cells // max(n, 1)))
-
-    def simulated(probs: np.ndarray, ndraws: int, run: list[str], how: Resample):
-        """Yield (start, values (m, nseg, len(run))) chunk by chunk: a loop over chunks, not over areas."""
-        for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, probs, ndraws, chunk, how):
-            codes_m = stack(c, nseg)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                yield (
-                    start,
-                    np.stack(
-                        [registry[nm](xs, ts, codes_m, m * nseg).reshape(m, nseg) for nm in run], axis=-1
-                    ),
-                )
-
-    boot = np.empty((draws, nseg, len(names)))
-    for start, vals in simulated(p_obs, draws, names, resample):
-        boot[start : start + len(vals)] = vals
+    chunk = _chunk(draws, len(t), max_cells)
+    # the replicates of bootstrap_draws (same code, same random numbers), then the random-allocation draws
+    boot = _replicates(rng, registry, x, t, c, nseg, names, draws, resample, chunk)
     random_draws = min(random_draws, draws)
     null_sum = np.zeros((nseg, len(rand_names)))
     null_cnt = np.zeros((nseg, len(rand_names)))
     if rand_names:
-        for _, vals in simulated(p_null, random_draws, rand_names, "units"):
+        for _, vals in _simulated(
+            rng, registry, x, t, c, nseg, p_null, random_draws, rand_names, "units", chunk
+        ):
             ok = np.isfinite(vals)
             null_sum += np.where(ok, vals, 0.0).sum(axis=0)
             null_cnt += ok.sum(axis=0)
@@ -462,9 +357,8 @@ def bootstrap_nested(
     point = nested_parts(prep.x, prep.t, prep.codes, pcode, par_seg, nseg, npar)
     order = np.lexsort((pcode, prep.codes))
     x, t, c, pc = prep.x[order], prep.t[order], prep.codes[order], pcode[order]
-    n = len(t)
     p_obs = x / t if x.ndim == 1 else x / t[:, None]
-    chunk = max(1, min(draws, max_cells // max(n, 1)))
+    chunk = _chunk(draws, len(t), max_cells)
     boot = np.empty((draws, nseg, len(names)))
     for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, p_obs, draws, chunk, resample):
         par_seg_m = (np.arange(m)[:, None] * nseg + par_seg[None, :]).ravel()

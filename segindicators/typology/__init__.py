@@ -6,7 +6,8 @@
 * :mod:`~.affluence` — concentrated affluence/deprivation: ICE (income quartiles, education, background),
   location quotients, empirical-Bayes shrinkage, ranks, distances and flags for every area at once;
 * :mod:`~.table` — the MP note answered: affluent areas next to the focus areas (CLI ``segindicators affluence``);
-* :mod:`~.peers` — citywide indices of all municipalities, rank/percentile and peer-group comparison.
+* :mod:`~.peers` — citywide indices of all municipalities, rank/percentile and peer-group comparison;
+* :mod:`~.ranks` — rank intervals from bootstrap draws (on bias-corrected values) and "moved beyond noise".
 """
 
 from segindicators.typology.affluence import MEASURES, Thresholds, affluence_measures, eb_shrink
@@ -17,7 +18,13 @@ from segindicators.typology.official import (
     official_area_types,
     read_official_area_types,
 )
-from segindicators.typology.peers import citywide_by_kommun, foreign_born_counts_from_export, peer_comparison
+from segindicators.typology.peers import (
+    citywide_by_kommun,
+    citywide_draws_by_kommun,
+    foreign_born_counts_from_export,
+    peer_comparison,
+)
+from segindicators.typology.ranks import rank_change, rank_intervals
 from segindicators.typology.socioeconomic import (
     INDEX_NAME,
     V3_NOTE,
@@ -47,11 +54,14 @@ __all__ = [
     "area_types",
     "band_types",
     "citywide_by_kommun",
+    "citywide_draws_by_kommun",
     "compare_rules",
     "eb_shrink",
     "foreign_born_counts_from_export",
     "official_area_types",
     "peer_comparison",
+    "rank_change",
+    "rank_intervals",
     "read_official_area_types",
     "socioeconomic_index",
 ]
