@@ -5,7 +5,8 @@
 its DeSO/RegSO rows, SCB's own kommun and riket rows (named), the tables whose cell sums SCB does not vouch
 for, and one warning per table × years the table does not publish yet (:func:`unpublished_warnings`). Pure:
 it takes values and returns values. :func:`validate_levels` is the ``validate`` stage's: each level's rows against
-the lookup's codes and the catalogue's expected years.
+the lookup's codes and the catalogue's expected years; :func:`same_rows` compares a national build's rows of one
+municipality with that municipality's own build.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from segindicators.catalogue.builder import expected_years
@@ -21,7 +23,14 @@ from segindicators.catalogue.definitions import Catalogue
 from segindicators.catalogue.validate import validate_counts
 from segindicators.sources.scb.metadata import TableSpec
 
-__all__ = ["BuiltLevels", "LevelsValidation", "split_levels", "unpublished_warnings", "validate_levels"]
+__all__ = [
+    "BuiltLevels",
+    "LevelsValidation",
+    "same_rows",
+    "split_levels",
+    "unpublished_warnings",
+    "validate_levels",
+]
 
 #: The name of the national rows (Region ``00``).
 RIKET_NAME = "Riket"
@@ -183,3 +192,64 @@ def validate_levels(
     if problems:
         raise ValueError("the processed counts are not valid:\n  - " + "\n  - ".join(problems))
     return LevelsValidation(warnings=tuple(warnings), coverage=pd.concat(coverage, ignore_index=True))
+
+
+def same_rows(national: pd.DataFrame, own: pd.DataFrame, kommun: str, *, max_listed: int = 5) -> list[str]:
+    """Where a national build's rows of ``kommun`` differ from the municipality's own build (empty: none).
+
+    Both builds read the same SCB tables through the same transformations, so the municipality's DeSO/RegSO
+    rows must agree figure by figure (numerator, denominator, value; NaN equals NaN); a difference means the
+    two calls were answered differently and neither may be used for a comparison.
+
+    Parameters
+    ----------
+    national
+        Rows of the national build (any municipalities).
+    own
+        The municipality's own DeSO/RegSO rows (:func:`split_levels` ``areas``).
+    kommun
+        The municipality compared.
+
+    Returns
+    -------
+    list of str
+        One sentence per kind of difference, naming the first offenders (indicator/area/year).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"kommun": "0580", "level": "RegSO", "geo_version": "2018", "area": "0580R001",
+    ...                   "year": [2022], "indicator": "background.foreign", "numerator": [10.0],
+    ...                   "denominator": [100.0], "value": [0.1]})
+    >>> same_rows(a, a, "0580"), same_rows(a.assign(numerator=11.0), a, "0580")[0][:40]
+    ([], '1 figure(s) of kommun 0580 differ betwee')
+    """
+    key = ["level", "geo_version", "area", "year", "indicator"]
+    cols = ["numerator", "denominator", "value"]
+    theirs = national.loc[national["kommun"] == kommun, [*key, *cols]]
+    mine = own.loc[own["indicator"].isin(set(theirs["indicator"])), [*key, *cols]]
+    both = mine.merge(theirs, on=key, how="outer", suffixes=("_own", "_national"), indicator=True)
+    out = []
+    for side, where in (("left_only", "the national build"), ("right_only", "the municipality's own build")):
+        gone = both[both["_merge"] == side]
+        if len(gone):
+            shown = ", ".join(
+                "/".join(str(v) for v in r)
+                for r in gone[["indicator", "area", "year"]].head(max_listed).to_numpy()
+            )
+            out.append(f"{len(gone)} figure(s) of kommun {kommun} are missing from {where} (e.g. {shown})")
+    paired = both[both["_merge"] == "both"]
+    differ = np.zeros(len(paired), dtype=bool)
+    for c in cols:
+        a, b = paired[f"{c}_own"].to_numpy(float), paired[f"{c}_national"].to_numpy(float)
+        differ |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    if differ.any():
+        bad = paired[differ]
+        shown = ", ".join(
+            "/".join(str(v) for v in r)
+            for r in bad[["indicator", "area", "year"]].head(max_listed).to_numpy()
+        )
+        out.append(
+            f"{int(differ.sum())} figure(s) of kommun {kommun} differ between its own build and the national build "
+            f"(e.g. {shown}); SCB answered the two calls differently (a revision between them?): run again"
+        )
+    return out

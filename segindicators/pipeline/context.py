@@ -69,6 +69,12 @@ class RefreshOptions:
         Seed of the bootstrap intervals, so a rerun on the same inputs reproduces every figure.
     bootstrap_draws
         Bootstrap draws per index (0 = no intervals).
+    national_peers
+        Run the ``peers`` stage: every municipality's citywide indices from SCB (the national build, through
+        the same client and cache) and this kommun's rank among all and among its peers. Default (None): on
+        for real runs, off for synthetic ones (the demo's fictional kommun has no place among the 290).
+    national_draws
+        Bootstrap draws per index of the national indices (the cost grows with draws × the country's areas).
     """
 
     kommun: str
@@ -87,6 +93,13 @@ class RefreshOptions:
     retry: RetryPolicy | None = None
     seed: int = 20241231
     bootstrap_draws: int = 999
+    national_peers: bool | None = None
+    national_draws: int = 199
+
+    @property
+    def peers_enabled(self) -> bool:
+        """Whether the ``peers`` stage runs (:attr:`national_peers`, default: not for synthetic data)."""
+        return self.national_peers if self.national_peers is not None else not self.synthetic
 
     @property
     def year_for_report(self) -> int:
@@ -96,7 +109,7 @@ class RefreshOptions:
     def parameters(self) -> dict[str, Any]:
         """The parameters that identify the run's result (recorded in the manifest's run id)."""
         plan = self.plan if isinstance(self.plan, str | Path | None) else getattr(self.plan, "name", "custom")
-        return {
+        out = {
             "kommun": self.kommun,
             "years": list(self.years),
             "report_year": self.year_for_report,
@@ -106,6 +119,9 @@ class RefreshOptions:
             "seed": self.seed,
             "bootstrap_draws": self.bootstrap_draws,
         }
+        if self.peers_enabled:  # recorded only when it runs (a run without it keeps its run id)
+            out.update(national_peers=True, national_draws=self.national_draws)
+        return out
 
 
 @dataclass
@@ -133,6 +149,9 @@ class RunContext:
         The processed counts (``harmonise``).
     indices
         Citywide index battery (``indices``).
+    national_indices, national_ranks
+        Every municipality's citywide indices and this kommun's ranks among them (``peers``; None when the
+        stage does not run).
     kolada, kolada_http_calls
         Kolada values (None when skipped or failed) and the Kolada client's HTTP requests (``kolada``).
     plan_status
@@ -169,6 +188,8 @@ class RunContext:
     coverage: pd.DataFrame | None = None
     counts: pd.DataFrame | None = None
     indices: pd.DataFrame | None = None
+    national_indices: pd.DataFrame | None = None
+    national_ranks: pd.DataFrame | None = None
     kolada: pd.DataFrame | None = None
     kolada_http_calls: int = 0
     plan_status: pd.DataFrame | None = None

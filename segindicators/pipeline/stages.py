@@ -18,11 +18,13 @@ import pandas as pd
 
 from segindicators._io import atomic_write_bytes, atomic_write_text, write_frame, xlsx_bytes
 from segindicators.catalogue.builder import build_counts
-from segindicators.catalogue.levels import split_levels, validate_levels
+from segindicators.catalogue.levels import same_rows, split_levels, validate_levels
+from segindicators.catalogue.national import build_national_counts
 from segindicators.charts.standard import render_standard_charts
 from segindicators.checks import read_table
 from segindicators.geography.assemble import processed_counts
 from segindicators.geography.boundaries import municipal_boundaries
+from segindicators.geography.kommuner import kommuner
 from segindicators.indices.battery import citywide_battery
 from segindicators.labels import SYNTHETIC_LABEL
 from segindicators.paths import SYNTHETIC_MARKER, raw_dir
@@ -43,6 +45,7 @@ from segindicators.sources.kolada.processed import write_processed
 from segindicators.sources.scb.metadata import table_spec
 from segindicators.tables import processed_file, write_table
 from segindicators.typology.build import build_typology
+from segindicators.typology.national import national_indices, national_ranks, rank_headline
 
 __all__ = [
     "raw_inputs",  # re-exported from segindicators.pipeline.manifest (the refresh's old home of it)
@@ -55,6 +58,7 @@ __all__ = [
     "stage_kolada",
     "stage_manifest",
     "stage_notebooks",
+    "stage_peers",
     "stage_plan",
     "stage_report",
     "stage_typology",
@@ -91,6 +95,40 @@ def stage_fetch(ctx: RunContext) -> None:
     ctx.specs = {t: table_spec(ctx.scb.metadata(t)) for t in levels.tables}
     ctx.warnings.extend(levels.warnings)
     ctx.summary["fetch"] = levels.summary
+
+
+def stage_peers(ctx: RunContext) -> None:
+    """Every municipality's citywide indices and this kommun's ranks among all and among its peers.
+
+    The national build of the catalogue's groups at DeSO and RegSO (:func:`~segindicators.catalogue.national.
+    build_national_counts`, through the run's SCB client and cache), checked against the kommun's own rows
+    (:func:`~segindicators.catalogue.levels.same_rows`), the indices of every municipality
+    (:func:`~segindicators.typology.national.national_indices`) and the kommun's ranks
+    (:func:`~segindicators.typology.national.national_ranks`) → ``national_indices.parquet``,
+    ``national_ranks.parquet``, ``ctx.national_indices``, ``ctx.national_ranks``.
+    """
+    opts, kommun = ctx.options, ctx.options.kommun
+    counts = build_national_counts(ctx.scb, opts.years, indicators=[], catalogue=ctx.catalogue)
+    problems = same_rows(counts, ctx.built, kommun)
+    if problems:
+        raise ValueError(
+            "the national build does not agree with the kommun's own:\n  - " + "\n  - ".join(problems)
+        )
+    indices = national_indices(counts, catalogue=ctx.catalogue, draws=opts.national_draws, rng=opts.seed)
+    names = {**kommuner(), kommun: ctx.profile.name or kommun}
+    ranks = national_ranks(indices, kommuner=[kommun], peers={kommun: list(ctx.profile.peers)}, names=names)
+    if ranks.empty:
+        raise ValueError(
+            f"kommun {kommun}: no citywide index in the national build to rank; is the code right?"
+        )
+    write_table("national_indices", indices, ctx.processed)
+    write_table("national_ranks", ranks, ctx.processed)
+    ctx.national_indices, ctx.national_ranks = indices, ranks
+    calls = counts.attrs.get("summary", {})
+    ctx.summary["peers"] = (
+        f"{indices['kommun'].nunique()} kommuner ({calls.get('calls', '?')} SCB calls, "
+        f"{calls.get('downloads', '?')} data downloads); {rank_headline(ranks, kommun)}"
+    )
 
 
 def stage_validate(ctx: RunContext) -> None:
@@ -210,6 +248,17 @@ def stage_typology(ctx: RunContext) -> None:
     ctx.summary["typology"] = t.summary
 
 
+def _with_peers(ctx: RunContext) -> pd.DataFrame | None:
+    """The kommun's indices plus, when the ``peers`` stage ran, the other municipalities' (its peers, or all
+    when it has none) from ``national_indices``, so the peer charts have their comparison."""
+    if ctx.national_indices is None or ctx.indices is None:
+        return ctx.indices
+    others = ctx.national_indices[ctx.national_indices["kommun"] != ctx.options.kommun]
+    if ctx.profile.peers:
+        others = others[others["kommun"].isin(list(ctx.profile.peers))]
+    return pd.concat([ctx.indices, others], ignore_index=True)
+
+
 def stage_charts(ctx: RunContext) -> None:
     """The standard chart set (:func:`~segindicators.charts.standard.render_standard_charts`) into the
     staging ``reports/<year>`` folder → ``ctx.charts``."""
@@ -218,7 +267,7 @@ def stage_charts(ctx: RunContext) -> None:
         return
     frames = {
         "counts": ctx.counts,
-        "indices": ctx.indices,
+        "indices": _with_peers(ctx),
         "plan_status": ctx.plan_status,
         "lookup": ctx.lookup,
         "geometry": ctx.geometry,
