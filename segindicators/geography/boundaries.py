@@ -11,6 +11,9 @@ the RegSO layer has no name for a code, the names are taken from SCB's kopplings
 ``fallback_folder`` (``<home>/data/raw/lookups/koppling-*.csv``; a warning says so); with neither, the
 function stops naming the layer, the attribute and what to do. The RegSO layer returned carries the names the
 lookup uses.
+
+:func:`national_lookup` is the national run's lookup: SCB's kopplingstabeller of every municipality, saved
+unchanged (the WFS answers per municipality; 290 × 4 layers would be needed for the whole country).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from segindicators.geography.lookups import (
     lookup_from_wfs,
     read_reference_lookups,
     regso_names,
+    validate_lookup,
 )
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Boundaries", "LayerSource", "geo_versions", "municipal_boundaries"]
+__all__ = ["Boundaries", "LayerSource", "geo_versions", "municipal_boundaries", "national_lookup"]
 
 
 class LayerSource(Protocol):
@@ -160,3 +164,41 @@ def municipal_boundaries(
         warnings=tuple(warnings),
         summary=", ".join(f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows()),
     )
+
+
+def national_lookup(folder: str | Path, years: Iterable[int]) -> tuple[pd.DataFrame, list[Path]]:
+    """The lookup of every municipality from SCB's kopplingstabeller in ``folder``, checked.
+
+    Parameters
+    ----------
+    folder
+        Where SCB's ``koppling-*.csv`` are saved unchanged (``<home>/data/raw/lookups``).
+    years
+        Reference years; the files must cover the geography version of each.
+
+    Returns
+    -------
+    tuple
+        The lookup frame (:data:`~segindicators.geography.lookups.LOOKUP_COLUMNS`) of the versions the years
+        need, and the files read (for the manifest).
+
+    Raises
+    ------
+    FileNotFoundError
+        No kopplingstabell in ``folder`` (the message names the files to save there).
+    ValueError
+        A version the years need is missing, or the lookup fails :func:`validate_lookup`.
+    """
+    where = Path(folder)
+    lookup = read_reference_lookups(where)
+    validate_lookup(lookup, source=str(where))
+    wanted = geo_versions(years)
+    missing = sorted(set(wanted) - set(lookup["geo_version"]))
+    if missing:
+        raise ValueError(
+            f"{where}: the kopplingstabeller cover geography versions {sorted(set(lookup['geo_version']))}; the "
+            f"years need {wanted} (missing {missing}). Save SCB's koppling-deso2018-regso2020.csv and "
+            "koppling-deso2025-regso2025.csv there unchanged."
+        )
+    files = sorted(where.glob("koppling-*.csv"))
+    return lookup[lookup["geo_version"].isin(wanted)].reset_index(drop=True), files

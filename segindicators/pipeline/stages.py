@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ from segindicators.indices.battery import citywide_battery
 from segindicators.labels import SYNTHETIC_LABEL
 from segindicators.paths import SYNTHETIC_MARKER, raw_dir
 from segindicators.pipeline.changes import changes_markdown, compare_counts
-from segindicators.pipeline.context import RunContext
+from segindicators.pipeline.context import RunContext, RunState
 from segindicators.pipeline.manifest import (
     build_manifest,
     newest_retrieval,
@@ -64,6 +65,7 @@ __all__ = [
     "stage_typology",
     "stage_validate",
     "stage_write",
+    "write_run_manifest",
 ]
 
 
@@ -131,7 +133,7 @@ def stage_peers(ctx: RunContext) -> None:
     )
 
 
-def stage_validate(ctx: RunContext) -> None:
+def stage_validate(ctx: RunState) -> None:
     """Validate each level (:func:`~segindicators.catalogue.levels.validate_levels`); problems stop the run,
     missing years are warnings → ``ctx.coverage``."""
     checked = validate_levels(
@@ -142,7 +144,7 @@ def stage_validate(ctx: RunContext) -> None:
     ctx.summary["validate"] = checked.summary
 
 
-def stage_harmonise(ctx: RunContext) -> None:
+def stage_harmonise(ctx: RunState) -> None:
     """Harmonised DeSO/RegSO series, kommun rows (SCB's own, else pooled from DeSO), focus areas and riket
     (:func:`~segindicators.geography.assemble.processed_counts`) → ``ctx.counts``."""
     made = processed_counts(
@@ -371,23 +373,49 @@ def stage_changes(ctx: RunContext) -> None:
 
 def stage_manifest(ctx: RunContext) -> None:
     """Write reports/<year>/manifest.json (inputs with provenance, versions, parameters, output hashes)."""
-    outputs = {f"data/processed/{p.name}": p for p in sorted(ctx.processed.iterdir()) if p.is_file()}
+    report = None if ctx.report is None else {"html": ctx.report.html, "docx": ctx.report.docx}
+    write_run_manifest(ctx, data_label="data/processed", synthetic=ctx.options.synthetic, report=report)
+
+
+def write_run_manifest(
+    ctx: Any,
+    *,
+    data_label: str,
+    synthetic: bool,
+    report: dict[str, Path] | None = None,
+    inputs: list[dict[str, Any]] | None = None,
+) -> None:
+    """The manifest of a run (kommun or national) into ``ctx.reports / "manifest.json"`` → ``ctx.manifest``.
+
+    Parameters
+    ----------
+    ctx
+        A :class:`RunContext` or :class:`~segindicators.pipeline.context.NationalContext`.
+    data_label
+        The folder the staged tables go to (``data/processed``, ``data/national``), naming the outputs.
+    synthetic
+        The run's data are synthetic (recorded with the label).
+    report
+        The report stage's files (``html``, ``docx``), for the editor.
+    inputs
+        Inputs beyond the raw answers (e.g. the kopplingstabeller of a national run).
+    """
+    outputs = {f"{data_label}/{p.name}": p for p in sorted(ctx.processed.iterdir()) if p.is_file()}
     manifest = build_manifest(
         parameters=ctx.options.parameters(),
-        inputs=raw_inputs(raw_dir(ctx.home), ctx.home),
+        inputs=[*raw_inputs(raw_dir(ctx.home), ctx.home), *(inputs or [])],
         outputs=outputs,
         base_dir=ctx.processed,
         started=ctx.started,
     )
-    manifest["synthetic"] = ctx.options.synthetic
-    if ctx.options.synthetic:
+    manifest["synthetic"] = synthetic
+    if synthetic:
         manifest["label"] = SYNTHETIC_LABEL
     manifest["reports"] = sorted(
         p.relative_to(ctx.reports).as_posix() for p in ctx.reports.rglob("*") if p.is_file()
     )
-    if ctx.report is not None:  # the report stage's two files, for the editor
-        files = ctx.report
-        manifest["report"] = report_entries({"html": files.html, "docx": files.docx}, ctx.reports)
+    if report is not None:  # the report stage's two files, for the editor
+        manifest["report"] = report_entries(report, ctx.reports)
     manifest["run"] = {
         "offline": ctx.options.offline,
         "http_calls": ctx.http_calls,

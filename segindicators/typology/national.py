@@ -114,6 +114,13 @@ def league(indices: pd.DataFrame, ranked_on: RankedOn) -> pd.DataFrame:
         ``ranked_on``, ``rank``, ``rank_low``, ``rank_high``, ``n``, ``percentile``, ``flags``; rows without
         a value to rank on are left out.
     """
+    need = ["kommun", "level", "geo_version", "year", "index", "value", "value_bias_corrected"]
+    missing = [c for c in need if c not in indices.columns]
+    if missing:
+        raise KeyError(
+            f"indices: no column(s) {missing}; expected national_indices() output (columns {need}, and group), "
+            f"got {list(indices.columns)}"
+        )
     column = "value_bias_corrected" if ranked_on == "bias_corrected" else "value"
     keys = [c for c in CELL if c in indices.columns]
     rows = indices[[*keys, "kommun"]].assign(value=indices[column].to_numpy(float))
