@@ -40,7 +40,10 @@ NATIONAL_TABLES = ("national_counts", "national_indices", "national_ranks", "nat
 @pytest.fixture(scope="module")
 def servers(reference_dir):
     lookups = reference_dir / "lookups"
-    with serve_national(lookups, years=YEARS) as fake, wfs_for(read_reference_lookups(lookups), CHARTS_FOR) as wfs:
+    with (
+        serve_national(lookups, years=YEARS) as fake,
+        wfs_for(read_reference_lookups(lookups), CHARTS_FOR) as wfs,
+    ):
         yield fake, wfs, lookups
 
 
@@ -122,8 +125,19 @@ def test_the_workbook_a_user_opens(first):
     sheets = pd.read_excel(io.BytesIO(path.read_bytes()), sheet_name=None)
     assert list(sheets) == ["Syntetiska data", "Rangordning", "Noter"]
     table = sheets["Rangordning"]
-    assert ["Kommunkod", "Kommun", "Nivå", "Geografiversion", "År", "Grupp", "Index", "Värde",
-            "Biaskorrigerat värde", "Rang (biaskorrigerat)", "Percentil (biaskorrigerat)"] == list(table.columns[:11])
+    assert [
+        "Kommunkod",
+        "Kommun",
+        "Nivå",
+        "Geografiversion",
+        "År",
+        "Grupp",
+        "Index",
+        "Värde",
+        "Biaskorrigerat värde",
+        "Rang (biaskorrigerat)",
+        "Percentil (biaskorrigerat)",
+    ] == list(table.columns[:11])
     assert table["Kommunkod"].astype(str).str.zfill(4).nunique() == 290 and set(table["År"]) == set(YEARS)
     assert "Linköping" in set(table["Kommun"]) and "Dissimilaritetsindex (D)" in set(table["Index"])
     assert SYNTHETIC_LABEL in sheets["Noter"]["Noter"].tolist()
@@ -134,12 +148,16 @@ def test_chart_sets_only_for_charts_for(first):
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == list(CHARTS_FOR)
     charts = folder / "0580"
     assert list(charts.glob("*.png")) and list(charts.glob("*.xlsx"))
-    assert list(charts.glob("*peers*.png"))  # the peer charts draw Linköping's peers from the national indices
+    assert list(
+        charts.glob("*peers*.png")
+    )  # the peer charts draw Linköping's peers from the national indices
 
 
 def test_manifest_records_inputs_and_outputs(first):
     home = first[0]
-    manifest = json.loads((home / "reports" / "national" / "2024" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (home / "reports" / "national" / "2024" / "manifest.json").read_text(encoding="utf-8")
+    )
     assert manifest["parameters"]["national"] is True and manifest["synthetic"] is True
     assert {i["what"] for i in manifest["inputs"]} >= {"kopplingstabell"}
     assert "data/national/national_ranks.parquet" in manifest["outputs"]

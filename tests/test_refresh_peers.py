@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from segindicators.demo.cli import processed_digests
@@ -101,8 +100,14 @@ def test_national_raw_values_of_the_kommun_equal_its_own_indices(first):
     own = read_table("indices", home / "data" / "processed")
     national = read_table("national_indices", home / "data" / "processed")
     key = ["level", "geo_version", "year", "group", "index"]
-    both = own[own["kommun"] == KOMMUN].astype({"geo_version": "str"}).merge(
-        national[national["kommun"] == KOMMUN].astype({"geo_version": "str"}), on=key, suffixes=("_own", "_nat")
+    both = (
+        own[own["kommun"] == KOMMUN]
+        .astype({"geo_version": "str"})
+        .merge(
+            national[national["kommun"] == KOMMUN].astype({"geo_version": "str"}),
+            on=key,
+            suffixes=("_own", "_nat"),
+        )
     )
     assert len(both) > 100
     np.testing.assert_allclose(both["value_own"], both["value_nat"], rtol=1e-12, equal_nan=True)

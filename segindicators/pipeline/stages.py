@@ -1,12 +1,15 @@
 """Every stage of the refresh, each a thin adapter from the :class:`~segindicators.pipeline.context.RunContext`
 to a domain function that takes values and returns values.
 
-A stage reads the context fields it needs, calls the domain function (:func:`build_counts`,
-:func:`validate_counts`, :func:`citywide_battery`, :func:`fetch_plan_kpis`, :func:`plan_status`,
-:func:`build_typology`, :func:`render_standard_charts`, :func:`write_report`, :func:`compare_counts`,
-:func:`build_manifest`, …), writes that stage's files into the staging folders and fills the context fields
-later stages read. Their order is :data:`segindicators.pipeline.refresh.STAGES`; the domain packages never
-import this module.
+A stage reads the context fields it needs, calls the domain function (:func:`municipal_boundaries`,
+:func:`build_counts`, :func:`split_levels`, :func:`validate_levels`, :func:`processed_counts`,
+:func:`citywide_battery`, :func:`national_indices`, :func:`national_ranks`, :func:`fetch_plan_kpis`,
+:func:`plan_status`, :func:`build_typology`, :func:`render_standard_charts`, :func:`write_report`,
+:func:`compare_counts`, :func:`build_manifest`, …), writes that stage's files into the staging folders and fills
+the context fields later stages read. Their order is :data:`segindicators.pipeline.refresh.STAGES` (and
+:func:`~segindicators.pipeline.refresh.stages_for`); ``validate``, ``harmonise`` and the manifest writer read
+only :class:`~segindicators.pipeline.context.RunState` fields and serve the national run too. The domain
+packages never import this module.
 """
 
 from __future__ import annotations
