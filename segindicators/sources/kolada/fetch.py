@@ -40,17 +40,13 @@ from typing import Any
 
 import pandas as pd
 
-from segindicators.sources.http import RetryPolicy
-from segindicators.sources.kolada.client import (
-    DEFAULT_BASE_URL,
-    KoladaClient,
-    KoladaError,
-    UnknownKpiError,
-    unknown_kpi_hint,
-)
-from segindicators.sources.kolada.elections import carry_forward_conflicts
-from segindicators.sources.kolada.processed import to_processed
 from segindicators.labels import SYNTHETIC_LABEL
+from segindicators.sources.http import RetryPolicy
+from segindicators.sources.kolada.client import DEFAULT_BASE_URL, KoladaClient
+from segindicators.sources.kolada.elections import carry_forward_conflicts
+from segindicators.sources.kolada.errors import KoladaError, UnknownKpiError
+from segindicators.sources.kolada.processed import to_processed
+from segindicators.sources.kolada.query import unknown_kpi_hint
 
 __all__ = ["RIKET", "KoladaFetch", "fetch_plan_kpis", "plan_kpis"]
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from segindicators._io import write_frame
-from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.paths import processed_dir
+from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.tables import TABLES, normalise, processed_file, read_table
 
 #: Columns of the ``kolada`` table, in order (declared in :data:`segindicators.tables.TABLES`).
