@@ -94,8 +94,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.plan.definition import Plan
+from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.tables import TABLES
 
 STATUS_SV: dict[str, str] = {
