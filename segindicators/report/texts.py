@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from segindicators._io import read_yaml
-from segindicators.plan.status import STATUS_SV
+from segindicators.plan.rules import STATUS_SV
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Write Kolada values as the plan's input, ``data/processed/kolada.parquet``.
 
-The file is what :func:`segindicators.plan.status.series_from_kolada` (and ``segindicators plan status``)
+The file is what :func:`segindicators.plan.series.series_from_kolada` (and ``segindicators plan status``)
 reads: one row per KPI × municipality × year × gender with columns
 
 ``kpi`` (str, e.g. ``"N15428"``), ``municipality`` (str, ``"0580"``; ``"0000"`` = Sweden), ``year`` (int64),
