@@ -4,6 +4,8 @@ The YAML file is the single place where an indicator is defined (table per perio
 denominator, breaks, caveats). This module turns it into frozen dataclasses and rejects a malformed entry with
 an error that names the indicator (or group) and the field.
 
+The types themselves are :mod:`segindicators.catalogue.model` (each importable from here too).
+
 Every value code is written with what it means, ``{ContentsCode: {"000008AB": "median"}}``: the run-time check
 (:mod:`segindicators.catalogue.check`) compares that meaning with the label in SCB's metadata, so a code that
 exists but means something else (a quartile share where the median was meant) stops the build.
@@ -23,7 +25,6 @@ from segindicators.catalogue.model import (
     DIRECTIONS,
     GEO_VERSIONS,
     LEVELS,
-    WILDCARD,
     Break,
     Catalogue,
     CountSpec,
@@ -33,23 +34,11 @@ from segindicators.catalogue.model import (
     ShareOf,
     SourcePeriod,
 )
+from segindicators.catalogue.model import (
+    WILDCARD as WILDCARD,  # re-exported: the builder and the check use it
+)
 
-__all__ = [
-    "LEVELS",
-    "WILDCARD",
-    "Break",
-    "Catalogue",
-    "CatalogueError",
-    "CountSpec",
-    "GroupDefinition",
-    "Indicator",
-    "Meaning",
-    "ShareOf",
-    "SourcePeriod",
-    "catalogue_table",
-    "load_catalogue",
-    "parse_catalogue",
-]
+__all__ = ["CatalogueError", "catalogue_table", "load_catalogue", "parse_catalogue"]
 
 
 class CatalogueError(ValueError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 __all__ = [
     "DIRECTIONS",
@@ -186,6 +187,9 @@ class GroupDefinition(Sourced):
     meanings: tuple[Meaning, ...] = ()
 
 
+_E = TypeVar("_E", Indicator, GroupDefinition)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """All indicators and groups, with the CKM start year."""
@@ -196,16 +200,16 @@ class Catalogue:
 
     def indicator(self, indicator_id: str) -> Indicator:
         """Look an indicator up by id; the error lists the known ids."""
-        for ind in self.indicators:
-            if ind.id == indicator_id:
-                return ind
-        known = ", ".join(i.id for i in self.indicators)
-        raise KeyError(f"indicator {indicator_id!r} is not in the catalogue; known ids: {known}")
+        return _by_id(self.indicators, indicator_id, "indicator")
 
     def group(self, group_id: str) -> GroupDefinition:
-        """Look a group definition up by id."""
-        for grp in self.groups:
-            if grp.id == group_id:
-                return grp
-        known = ", ".join(g.id for g in self.groups)
-        raise KeyError(f"group {group_id!r} is not in the catalogue; known ids: {known}")
+        """Look a group definition up by id; the error lists the known ids."""
+        return _by_id(self.groups, group_id, "group")
+
+
+def _by_id(entries: tuple[_E, ...], wanted: str, kind: str) -> _E:
+    for entry in entries:
+        if entry.id == wanted:
+            return entry
+    known = ", ".join(e.id for e in entries)
+    raise KeyError(f"{kind} {wanted!r} is not in the catalogue; known ids: {known}")
