@@ -60,9 +60,9 @@ CATALOGUE_IDS: frozenset[str] = frozenset(
 """Catalogue indicator ids fixed in the project brief (the default ``known_ids``)."""
 
 INDEX_NAMES: frozenset[str] = frozenset(TWO_GROUP) | frozenset(MULTIGROUP) | {"ice"}
-"""Citywide index names accepted in ``index:<index>:<group>`` ids: those the index battery writes to
-``indices.parquet`` (every kernel of :data:`segindicators.indices.TWO_GROUP` and
-:data:`~segindicators.indices.MULTIGROUP`, and ``ice``)."""
+"""Citywide index names accepted in ``index:<index>:<group>`` ids: those the index battery computes (every
+kernel of :data:`segindicators.indices.TWO_GROUP` and :data:`~segindicators.indices.MULTIGROUP`, and
+``ice``)."""
 
 GROUP_IDS: frozenset[str] = frozenset(
     {
