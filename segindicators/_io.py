@@ -1,10 +1,14 @@
-"""File I/O shared by every module: atomic writes, byte-stable frames and workbooks, checked parquet reads.
+"""File I/O shared by every module: atomic writes, byte-stable frames and workbooks, checked parquet reads, YAML.
 
 A write goes to a temporary file in the target folder, is flushed and fsynced, then renamed over the
 target with :func:`os.replace`, so a reader never sees half a file and a crash leaves the old file intact.
 :func:`read_parquet_checked` reads a parquet file and compares its stored column types with the ones expected
 (the processed tables' declarations in :mod:`segindicators.tables` call it), naming the file, what was expected
 and what was found.
+
+:func:`read_yaml` reads the declarative files (the indicator catalogue, municipality profiles, plans, measures
+registers, the report's texts) from a path or from the package, and turns a missing file or a syntax error into
+the caller's own error, naming the file.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from segindicators.errors import Failure
 
@@ -86,6 +93,51 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, overwrite: bool = True) -> Path:
     """Write UTF-8 ``text`` atomically; see :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def read_yaml(
+    source: str | os.PathLike[str] | Traversable, *, what: str, error: type[Exception] = ValueError
+) -> Any:
+    """Parse a YAML file: a path, or a packaged resource (``importlib.resources.files(...) / name``).
+
+    Parameters
+    ----------
+    source
+        The file.
+    what
+        What the file is, for messages (``"plan"``, ``"profile"``).
+    error
+        The exception raised (the caller's own error class, such as ``PlanError``).
+
+    Raises
+    ------
+    error
+        If the file does not exist, or is not valid YAML (the message names the file and the parser's line).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.yaml"
+    >>> _ = p.write_text("a: [1, 2]", encoding="utf-8")
+    >>> read_yaml(p, what="example")
+    {'a': [1, 2]}
+    >>> _ = p.write_text("a: [1, 2", encoding="utf-8")
+    >>> read_yaml(p, what="example")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: example file '...x.yaml' is not valid YAML (...); fix the line named.
+    """
+    file = Path(source) if isinstance(source, str | os.PathLike) else source
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} file {str(source)!r} does not exist; pass an existing YAML file.") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise error(
+            f"{what} file {str(source)!r} is not valid YAML ({' '.join(str(exc).split())}); fix the line named."
+        ) from exc
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

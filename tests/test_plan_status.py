@@ -9,17 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segindicators.plan.definition import plan_from_dict
+from segindicators.plan.intervals import mover_difference, wilson_interval
 from segindicators.plan.status import (
     STATUS_SV,
-    mover_difference,
-    parity_year,
     plan_status,
     series_from_counts,
     series_from_indices,
     series_from_kolada,
     status_rules,
-    wilson_interval,
 )
+from segindicators.plan.targets import parity_year
 
 
 def make_plan(indicators, area_id=2):

@@ -24,8 +24,8 @@ from segindicators.charts.specs import standard_chart_specs
 from segindicators.charts.style import SYNTHETIC_MARK
 from segindicators.demo.profile import demo_profile
 from segindicators.report import write_report
-from segindicators.report.content import STATUS_COLUMNS
 from segindicators.report.docx import STYLES
+from segindicators.report.status_tables import STATUS_COLUMNS
 from segindicators.report.texts import indicator_texts
 from tests.test_charts_standard import DRAWN, NOT_DRAWN
 from tests.test_report_html import _expected, _norm

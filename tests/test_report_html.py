@@ -20,7 +20,7 @@ import pytest
 from segindicators.charts.format import format_number, format_percent, format_percentage_points
 from segindicators.charts.style import SYNTHETIC_MARK
 from segindicators.demo.profile import demo_profile
-from segindicators.report.content import STATUS_COLUMNS
+from segindicators.report.status_tables import STATUS_COLUMNS
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

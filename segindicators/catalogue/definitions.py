@@ -4,6 +4,8 @@ The YAML file is the single place where an indicator is defined (table per perio
 denominator, breaks, caveats). This module turns it into frozen dataclasses and rejects a malformed entry with
 an error that names the indicator (or group) and the field.
 
+The types themselves are :mod:`segindicators.catalogue.model` (each importable from here too).
+
 Every value code is written with what it means, ``{ContentsCode: {"000008AB": "median"}}``: the run-time check
 (:mod:`segindicators.catalogue.check`) compares that meaning with the label in SCB's metadata, so a code that
 exists but means something else (a quartile share where the median was meant) stops the build.
@@ -12,217 +14,35 @@ exists but means something else (a quartile share where the median was meant) st
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-__all__ = [
-    "Break",
-    "Catalogue",
-    "CatalogueError",
-    "CountSpec",
-    "GroupDefinition",
-    "Indicator",
-    "Meaning",
-    "ShareOf",
-    "SourcePeriod",
-    "catalogue_table",
-    "load_catalogue",
-]
+from segindicators._io import read_yaml
+from segindicators.catalogue.model import (
+    DIRECTIONS,
+    GEO_VERSIONS,
+    LEVELS,
+    Break,
+    Catalogue,
+    CountSpec,
+    GroupDefinition,
+    Indicator,
+    Meaning,
+    ShareOf,
+    SourcePeriod,
+)
+from segindicators.catalogue.model import (
+    WILDCARD as WILDCARD,  # re-exported: the builder and the check use it
+)
 
-DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
-GEO_VERSIONS = ("2018", "2025")
-LEVELS = ("DeSO", "RegSO")
-WILDCARD = "*"
+__all__ = ["CatalogueError", "catalogue_table", "load_catalogue", "parse_catalogue"]
 
 
 class CatalogueError(ValueError):
     """A catalogue entry is malformed; the message names the entry and the field."""
-
-
-@dataclass(frozen=True)
-class SourcePeriod:
-    """One SCB table serving reference years ``first``..``last`` (``last=None``: still published).
-
-    Examples
-    --------
-    >>> p = SourcePeriod("TAB6574", 2024, None, "2025")
-    >>> p.covers(2030), p.covers(2023), p.label()
-    (True, False, 'TAB6574 2024– (geo 2025)')
-    """
-
-    table: str
-    first: int
-    last: int | None
-    geo_version: str
-    selection: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
-
-    def covers(self, year: int) -> bool:
-        """True when ``year`` falls inside this period."""
-        return year >= self.first and (self.last is None or year <= self.last)
-
-    def label(self) -> str:
-        """Human-readable ``TABxxxx first–last (geo v)``."""
-        end = "" if self.last is None else str(self.last)
-        return f"{self.table} {self.first}–{end} (geo {self.geo_version})"
-
-
-@dataclass(frozen=True)
-class CountSpec:
-    """Value codes to sum (per variable), minus optional codes to subtract.
-
-    ``codes = {"Fodelseregion": ("tot",)}, minus = {"Fodelseregion": ("sv",)}`` reads "total minus born in
-    Sweden". Codes of different variables combine as a cross product.
-    """
-
-    codes: Mapping[str, tuple[str, ...]]
-    minus: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def all_codes(self) -> dict[str, set[str]]:
-        """Every value code the spec touches, per variable (codes and minus together)."""
-        out: dict[str, set[str]] = {}
-        for part in (self.codes, self.minus):
-            for var, codes in part.items():
-                out.setdefault(var, set()).update(codes)
-        return out
-
-
-@dataclass(frozen=True)
-class ShareOf:
-    """SCB publishes a percentage (``content``) and, in the same table, its number of persons (``persons``).
-
-    The count is reconstructed as share/100 x persons. Its precision is the percentage's published decimals,
-    read from the table's metadata at build time (never written here).
-    """
-
-    content: CountSpec
-    persons: CountSpec
-
-
-@dataclass(frozen=True)
-class Meaning:
-    """What a value code is meant to be: ``fragments`` are alternative label fragments (Swedish or English)."""
-
-    table: str
-    variable: str
-    code: str
-    fragments: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Break:
-    """A series break: the year the new regime starts, why, and the Swedish text readers see."""
-
-    year: int
-    reason: str
-    reason_sv: str
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One catalogue indicator. Exactly one of ``numerator`` (count/share), ``share_of`` or ``level`` is set."""
-
-    id: str
-    name_sv: str
-    name_en: str
-    area: int
-    unit: str
-    direction: str
-    age_band: str
-    sources: tuple[SourcePeriod, ...]
-    selection: Mapping[str, tuple[str, ...]]
-    numerator: CountSpec | None = None
-    denominator: CountSpec | None = None
-    total: CountSpec | None = None
-    share_of: ShareOf | None = None
-    level: CountSpec | None = None
-    levels: tuple[str, ...] = LEVELS
-    breaks: tuple[Break, ...] = ()
-    caveats: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-    verify: bool = False
-    meanings: tuple[Meaning, ...] = ()
-
-    @property
-    def kind(self) -> str:
-        """``"count"``, ``"share"``, ``"reconstructed"`` or ``"level"``."""
-        if self.share_of is not None:
-            return "reconstructed"
-        if self.level is not None:
-            return "level"
-        return "share" if self.denominator is not None else "count"
-
-    def source_for(self, year: int) -> SourcePeriod | None:
-        """The source period covering ``year``, or None when the indicator has no data that year."""
-        for period in self.sources:
-            if period.covers(year):
-                return period
-        return None
-
-    def break_years(self) -> set[int]:
-        """Years that start a new regime."""
-        return {b.year for b in self.breaks}
-
-    def selection_for(self, period: SourcePeriod) -> dict[str, tuple[str, ...]]:
-        """The fixed codes of one source period: the entry's selection plus the period's own (e.g. its content)."""
-        return {**self.selection, **period.selection}
-
-
-@dataclass(frozen=True)
-class GroupDefinition:
-    """A set of population groups for segregation indices (two-group or multigroup)."""
-
-    id: str
-    name_en: str
-    kind: str
-    sources: tuple[SourcePeriod, ...]
-    selection: Mapping[str, tuple[str, ...]]
-    variable: str
-    members: Mapping[str, CountSpec]
-    total: CountSpec | None = None
-    share_of: ShareOf | None = None
-    verify: bool = False
-    meanings: tuple[Meaning, ...] = ()
-
-    def source_for(self, year: int) -> SourcePeriod | None:
-        """The source period covering ``year``."""
-        for period in self.sources:
-            if period.covers(year):
-                return period
-        return None
-
-    def selection_for(self, period: SourcePeriod) -> dict[str, tuple[str, ...]]:
-        """The fixed codes of one source period: the group's selection plus the period's own."""
-        return {**self.selection, **period.selection}
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """All indicators and groups, with the CKM start year."""
-
-    indicators: tuple[Indicator, ...]
-    groups: tuple[GroupDefinition, ...]
-    ckm_from: int
-
-    def indicator(self, indicator_id: str) -> Indicator:
-        """Look an indicator up by id; the error lists the known ids."""
-        for ind in self.indicators:
-            if ind.id == indicator_id:
-                return ind
-        known = ", ".join(i.id for i in self.indicators)
-        raise KeyError(f"indicator {indicator_id!r} is not in the catalogue; known ids: {known}")
-
-    def group(self, group_id: str) -> GroupDefinition:
-        """Look a group definition up by id."""
-        for grp in self.groups:
-            if grp.id == group_id:
-                return grp
-        known = ", ".join(g.id for g in self.groups)
-        raise KeyError(f"group {group_id!r} is not in the catalogue; known ids: {known}")
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -363,11 +183,29 @@ def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
     return value
 
 
+def _entry_id(raw: Mapping[str, Any], kind: str) -> tuple[str, str]:
+    """An entry's id and how messages name it (``indicator 'population'``)."""
+    eid = raw.get("id")
+    if not isinstance(eid, str) or not eid:
+        raise _fail(f"{kind} <missing id>", "id", "a non-empty string", eid)
+    return eid, f"{kind} {eid!r}"
+
+
+def _sourced(raw: Mapping[str, Any], where: str, meanings: _Meanings) -> dict[str, Any]:
+    """The fields of :class:`~segindicators.catalogue.model.Sourced` entries: the fixed selection, the source
+    periods, ``verify`` and the stated meaning of every value code per source table."""
+    selection = _codes_map(raw.get("selection"), where, "selection", meanings)
+    sources, source_meanings = _sources(raw.get("sources"), where)
+    return {
+        "sources": sources,
+        "selection": selection,
+        "verify": bool(raw.get("verify", False)),
+        "meanings": meanings.for_tables(tuple(p.table for p in sources), source_meanings),
+    }
+
+
 def _indicator(raw: Mapping[str, Any]) -> Indicator:
-    iid = raw.get("id")
-    if not isinstance(iid, str) or not iid:
-        raise _fail("indicator <missing id>", "id", "a non-empty string", iid)
-    where = f"indicator {iid!r}"
+    iid, where = _entry_id(raw, "indicator")
     area = raw.get("area")
     if area not in (1, 2, 3, 4, 5):
         raise _fail(where, "area", "the plan's development area 1–5", area)
@@ -405,8 +243,7 @@ def _indicator(raw: Mapping[str, Any]) -> Indicator:
     caveats = raw.get("caveats") or []
     if not isinstance(caveats, list) or not all(isinstance(c, str) for c in caveats):
         raise _fail(where, "caveats", "a list of strings", caveats)
-    selection = _codes_map(raw.get("selection"), where, "selection", m)
-    sources, source_meanings = _sources(raw.get("sources"), where)
+    common = _sourced(raw, where, m)
     return Indicator(
         id=iid,
         name_sv=_text(raw, "name_sv", where),
@@ -415,8 +252,6 @@ def _indicator(raw: Mapping[str, Any]) -> Indicator:
         unit=_text(raw, "unit", where),
         direction=direction,
         age_band=_text(raw, "age_band", where),
-        sources=sources,
-        selection=selection,
         numerator=numerator,
         denominator=denominator,
         total=total,
@@ -426,16 +261,12 @@ def _indicator(raw: Mapping[str, Any]) -> Indicator:
         breaks=tuple(breaks),
         caveats=tuple(caveats),
         flags=tuple(raw.get("flags") or ()),
-        verify=bool(raw.get("verify", False)),
-        meanings=m.for_tables(tuple(p.table for p in sources), source_meanings),
+        **common,
     )
 
 
 def _group(raw: Mapping[str, Any]) -> GroupDefinition:
-    gid = raw.get("id")
-    if not isinstance(gid, str) or not gid:
-        raise _fail("group <missing id>", "id", "a non-empty string", gid)
-    where = f"group {gid!r}"
+    gid, where = _entry_id(raw, "group")
     kind = raw.get("kind")
     if kind not in ("two_group", "multigroup"):
         raise _fail(where, "kind", "'two_group' or 'multigroup'", kind)
@@ -463,20 +294,16 @@ def _group(raw: Mapping[str, Any]) -> GroupDefinition:
     share_of = _share_of(raw.get("share_of"), where, m, content=False)
     if total is None and share_of is None:
         raise _fail(where, "total", "the table's total codes (or share_of for published percentages)", None)
-    selection = _codes_map(raw.get("selection"), where, "selection", m)
-    sources, source_meanings = _sources(raw.get("sources"), where)
+    common = _sourced(raw, where, m)
     return GroupDefinition(
         id=gid,
         name_en=_text(raw, "name_en", where),
         kind=kind,
-        sources=sources,
-        selection=selection,
         variable=variable,
         members=members,
         total=total,
         share_of=share_of,
-        verify=bool(raw.get("verify", False)),
-        meanings=m.for_tables(tuple(p.table for p in sources), source_meanings),
+        **common,
     )
 
 
@@ -530,11 +357,8 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     >>> cat.indicator("employment_rate_20_64").sources[0].table
     'TAB6680'
     """
-    if path is None:
-        text = resources.files("segindicators.catalogue").joinpath("indicators.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text("utf-8")
-    return parse_catalogue(yaml.safe_load(text))
+    source = resources.files("segindicators.catalogue") / "indicators.yaml" if path is None else Path(path)
+    return parse_catalogue(read_yaml(source, what="catalogue", error=CatalogueError))
 
 
 def catalogue_table(catalogue: Catalogue | None = None) -> pd.DataFrame:

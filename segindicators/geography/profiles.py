@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+
+from segindicators._io import read_yaml
 
 __all__ = ["FocusArea", "Profile", "ProfileError", "load_profile", "validate_profile", "focus_mapping"]
 
@@ -158,22 +159,11 @@ def load_profile(kommun: str, path: str | os.PathLike[str] | None = None) -> Pro
         raise ProfileError(f"kommun: expected a 4-digit string such as '0580', got {kommun!r}.")
     if path is not None:
         file = Path(path)
-        return _parse(_yaml(file.read_text(encoding="utf-8"), str(file)), kommun, str(file))
+        return _parse(read_yaml(file, what="profile", error=ProfileError), kommun, str(file))
     resource = resources.files("segindicators.geography").joinpath("profiles", f"{kommun}.yaml")
     if not resource.is_file():
         return Profile(kommun)
-    where = f"profiles/{kommun}.yaml"
-    return _parse(_yaml(resource.read_text(encoding="utf-8"), where), kommun, where)
-
-
-def _yaml(text: str, where: str) -> Any:
-    """Parse a profile's YAML; a syntax error is a :class:`ProfileError` naming the file."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProfileError(
-            f"profile {where!r} is not valid YAML ({' '.join(str(exc).split())}); fix the line named."
-        ) from exc
+    return _parse(read_yaml(resource, what="profile", error=ProfileError), kommun, f"profiles/{kommun}.yaml")
 
 
 def validate_profile(

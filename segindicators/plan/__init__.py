@@ -1,7 +1,11 @@
 """Plan follow-up: development areas, indicators with baselines and sub-goals, status, measures register.
 
-- :mod:`segindicators.plan.definition` — plan YAML loader and validation (:func:`load_plan`).
-- :mod:`segindicators.plan.status` — status per indicator × area × year (:func:`plan_status`).
+- :mod:`segindicators.plan.definition` — plan YAML loader and validation (:func:`load_plan`); shipped plans
+  and registers are found by :mod:`~segindicators.plan.files`.
+- :mod:`segindicators.plan.series` — series frames with per-year intervals (:func:`series_from_counts` …).
+- :mod:`segindicators.plan.status` — status per indicator × area × year (:func:`plan_status`), from
+  :mod:`~segindicators.plan.intervals` (Wilson, MOVER), :mod:`~segindicators.plan.targets` (parity year,
+  sub-goal path) and :mod:`~segindicators.plan.rules` (the status rules).
 - :mod:`segindicators.plan.measures` — the measures register (:func:`load_register`, :func:`summarise`).
 - :mod:`segindicators.plan.cli` — ``segindicators plan status | measures``.
 """
@@ -28,14 +32,9 @@ from segindicators.plan.measures import (
     summarise,
     summary_by_year,
 )
-from segindicators.plan.status import (
-    STATUS_SV,
-    plan_status,
-    series_from_counts,
-    series_from_indices,
-    series_from_kolada,
-    status_rules,
-)
+from segindicators.plan.rules import STATUS_SV, status_rules
+from segindicators.plan.series import series_from_counts, series_from_indices, series_from_kolada
+from segindicators.plan.status import plan_status
 
 __all__ = [
     "CATALOGUE_IDS",

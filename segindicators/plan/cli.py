@@ -16,12 +16,8 @@ from segindicators.errors import Failure, cli_errors
 from segindicators.paths import processed_dir
 from segindicators.plan.definition import load_plan
 from segindicators.plan.measures import load_register, summary_by_year
-from segindicators.plan.status import (
-    plan_status,
-    series_from_counts,
-    series_from_indices,
-    series_from_kolada,
-)
+from segindicators.plan.series import series_from_counts, series_from_indices, series_from_kolada
+from segindicators.plan.status import plan_status
 from segindicators.tables import TABLES, read_table, table_exists, write_table
 
 app = typer.Typer(

@@ -28,13 +28,11 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from segindicators.geography.profiles import load_profile
+from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP
+from segindicators.plan.files import read_plan_yaml, shipped_names
 
 CATALOGUE_IDS: frozenset[str] = frozenset(
     {
@@ -61,23 +59,10 @@ CATALOGUE_IDS: frozenset[str] = frozenset(
 )
 """Catalogue indicator ids fixed in the project brief (the default ``known_ids``)."""
 
-INDEX_NAMES: frozenset[str] = frozenset(
-    {
-        "dissimilarity",
-        "gini",
-        "theil_h",
-        "isolation",
-        "exposure",
-        "correlation_ratio",
-        "atkinson_0.1",
-        "atkinson_0.5",
-        "atkinson_0.9",
-        "multigroup_dissimilarity",
-        "multigroup_theil_h",
-        "ice",
-    }
-)
-"""Citywide index names accepted in ``index:<index>:<group>`` ids."""
+INDEX_NAMES: frozenset[str] = frozenset(TWO_GROUP) | frozenset(MULTIGROUP) | {"ice"}
+"""Citywide index names accepted in ``index:<index>:<group>`` ids: those the index battery computes (every
+kernel of :data:`segindicators.indices.TWO_GROUP` and :data:`~segindicators.indices.MULTIGROUP`, and
+``ice``)."""
 
 GROUP_IDS: frozenset[str] = frozenset(
     {
@@ -393,24 +378,7 @@ def load_plan(path: str | os.PathLike[str], known_ids: Iterable[str] | None = No
     >>> [a.id for a in plan.areas]
     [1, 2, 3, 4, 5]
     """
-    p = Path(path)
-    if not p.exists() and p.suffix == "" and p.parent == Path("."):
-        shipped = resources.files("segindicators.plan") / "plans" / f"{p.name}.yaml"
-        if not shipped.is_file():
-            raise PlanError(
-                f"plan {str(path)!r}: no such file and no shipped plan of that name; shipped plans are "
-                f"{shipped_plans()}."
-            )
-        text = shipped.read_text(encoding="utf-8")
-    else:
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise PlanError(f"plan file {str(p)!r} does not exist; pass an existing YAML file.") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PlanError(f"plan file {str(path)!r} is not valid YAML: {exc}") from exc
+    raw = read_plan_yaml(path, "plan", PlanError)
     try:
         return plan_from_dict(raw, known_ids)
     except PlanError as exc:
@@ -419,10 +387,7 @@ def load_plan(path: str | os.PathLike[str], known_ids: Iterable[str] | None = No
 
 def shipped_plans() -> list[str]:
     """Names of the plans shipped with the package (``load_plan`` accepts them)."""
-    folder = resources.files("segindicators.plan") / "plans"
-    return sorted(
-        f.name[:-5] for f in folder.iterdir() if f.name.endswith(".yaml") and "measures" not in f.name
-    )
+    return shipped_names("plan")
 
 
 def resolve_plan(plan: Plan | str | os.PathLike[str] | None, kommun: str) -> Plan | None:

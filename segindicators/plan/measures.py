@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ import pandas as pd
 import yaml
 
 from segindicators._io import atomic_write_text
+from segindicators.plan.files import read_plan_yaml
 
 STATUSES: tuple[str, ...] = ("genomförd", "pågår", "ej genomförd")
 """Allowed measure statuses (done, ongoing, not done); ``None`` means unknown."""
@@ -244,25 +244,7 @@ def load_register(
     >>> [(t.year, t.total) for t in r.totals]
     [(2022, 60), (2023, 50)]
     """
-    p = Path(path)
-    if not p.exists() and p.suffix == "" and p.parent == Path("."):
-        shipped = resources.files("segindicators.plan") / "plans" / f"{p.name}.yaml"
-        if not shipped.is_file():
-            raise RegisterError(f"register {str(path)!r}: no such file and no shipped register of that name.")
-        text = shipped.read_text(encoding="utf-8")
-    else:
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise RegisterError(
-                f"register file {str(p)!r} does not exist; pass an existing YAML file."
-            ) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RegisterError(
-            f"register file {str(path)!r} is not valid YAML ({' '.join(str(exc).split())}); fix the line named."
-        ) from exc
+    raw = read_plan_yaml(path, "register", RegisterError)
     try:
         return register_from_dict(raw, areas, indicators)
     except RegisterError as exc:

@@ -36,7 +36,7 @@ from docx.shared import Cm, Pt, RGBColor
 from segindicators._io import stable_zip
 from segindicators.charts.export import FIXED_TIME
 
-from .model import BulletList, Figure, Paragraph, Report, Section, Table, Terms
+from .model import FILE_LABELS, BulletList, Figure, Paragraph, Report, Section, Table, Terms
 
 __all__ = ["STYLES", "render_docx"]
 
@@ -333,7 +333,7 @@ def _figure(doc, f: Figure, images: Mapping[str, bytes]) -> None:
         p = doc.add_paragraph(style="Diagramnot")
         p.add_run("Diagramfiler: ")
         first = True
-        for ext, label in (("png", "PNG"), ("svg", "SVG"), ("pdf", "PDF"), ("xlsx", "Data (xlsx)")):
+        for ext, label in FILE_LABELS.items():
             if ext in f.files:
                 if not first:
                     p.add_run(" · ")

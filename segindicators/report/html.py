@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .model import BulletList, Figure, Paragraph, Report, Section, Table, Terms
+from .model import FILE_LABELS, BulletList, Figure, Paragraph, Report, Section, Table, Terms
 
 __all__ = ["render_html"]
 
@@ -133,7 +133,7 @@ def _figure(f: Figure) -> str:
     size = f' width="{f.width_px}" height="{f.height_px}"' if f.width_px and f.height_px else ""
     links = " · ".join(
         f'<a href="{escape(name)}">{escape(label)}</a>'
-        for ext, label in (("png", "PNG"), ("svg", "SVG"), ("pdf", "PDF"), ("xlsx", "Data (xlsx)"))
+        for ext, label in FILE_LABELS.items()
         if (name := f.files.get(ext))
     )
     out = [

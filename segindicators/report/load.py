@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import pandas as pd
 
@@ -26,7 +26,7 @@ from segindicators.plan.measures import summary_by_year
 from segindicators.tables import TABLES as DECLARED
 from segindicators.tables import read_table, table_exists
 
-__all__ = ["ChartInfo", "ReportInputs", "chart_names_in", "load_report_inputs", "read_chart"]
+__all__ = ["ChartInfo", "ReportInputs", "ReportOptions", "chart_names_in", "load_report_inputs", "read_chart"]
 
 FORMATS = ("png", "svg", "pdf", "xlsx")
 #: The processed tables the report reads (each declared in :data:`segindicators.tables.TABLES`).
@@ -152,6 +152,18 @@ def chart_names_in(reports_dir: str | Path, spec_names: Sequence[str]) -> list[s
                 numbered.append((int(tail), p.stem))
         out += [stem for _, stem in sorted(numbered)]
     return out
+
+
+class ReportOptions(TypedDict, total=False):
+    """The keyword parameters of :func:`load_report_inputs`, for the functions that pass them on
+    (:func:`segindicators.report.write.write_report`); see :func:`load_report_inputs` for each."""
+
+    kommun: Required[str]
+    year: Required[int]
+    profile: Any
+    charts: Iterable[Any] | None
+    measures: Any
+    synthetic: bool | None
 
 
 def _read_tables(processed: Path) -> dict[str, pd.DataFrame]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Block", "BulletList", "Figure", "Paragraph", "Report", "Section", "Table", "Terms"]
+__all__ = ["FILE_LABELS", "Block", "BulletList", "Figure", "Paragraph", "Report", "Section", "Table", "Terms"]
+
+#: A figure's files as both renderers link them, in this order: file extension → link text.
+FILE_LABELS: Mapping[str, str] = {"png": "PNG", "svg": "SVG", "pdf": "PDF", "xlsx": "Data (xlsx)"}
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
-from segindicators.plan.status import STATUS_SV
+from segindicators._io import read_yaml
+from segindicators.plan.rules import STATUS_SV
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV
 
 __all__ = [
@@ -250,8 +249,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = tuple(sorted(_glossary(), key=lambda kv:
 
 @cache
 def _method_yaml() -> dict[str, Any]:
-    text = resources.files("segindicators.report").joinpath("method_sv.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return read_yaml(resources.files("segindicators.report") / "method_sv.yaml", what="report texts")
 
 
 def indicator_texts() -> dict[str, dict[str, Any]]:

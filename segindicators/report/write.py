@@ -15,16 +15,15 @@ recomputed. :func:`segindicators.pipeline.stages.stage_report` runs it inside th
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 from segindicators._io import atomic_write_bytes, atomic_write_text
 
 from .content import build_report
 from .html import render_html
-from .load import load_report_inputs
+from .load import ReportOptions, load_report_inputs
 
 __all__ = ["HTML_NAME", "ReportFiles", "docx_name", "write_report"]
 
@@ -54,31 +53,21 @@ class ReportFiles:
 
 
 def write_report(
-    processed_dir: str | Path,
-    reports_dir: str | Path,
-    *,
-    kommun: str,
-    year: int,
-    profile: Any = None,
-    charts: Iterable[Any] | None = None,
-    measures: Any = "shipped",
-    synthetic: bool | None = None,
+    processed_dir: str | Path, reports_dir: str | Path, **options: Unpack[ReportOptions]
 ) -> ReportFiles:
     """Build the HTML page and the Word draft into ``reports_dir``.
 
-    Parameters are those of :func:`segindicators.report.load.load_report_inputs`.
+    Parameters are those of :func:`segindicators.report.load.load_report_inputs` (``kommun`` and ``year``
+    required, by keyword).
     """
     # deferred: python-docx (lxml) is heavy, needed only when the Word draft is written
     from .docx import render_docx
 
     t0 = time.perf_counter()
-    inputs = load_report_inputs(
-        processed_dir, reports_dir, kommun=kommun, year=year, profile=profile, charts=charts, measures=measures,
-        synthetic=synthetic,
-    )  # fmt: skip
+    inputs = load_report_inputs(processed_dir, reports_dir, **options)
     report = build_report(inputs)
     out = Path(reports_dir)
     html = atomic_write_text(out / HTML_NAME, render_html(report))
     images = {c.name: c.png for c in inputs.charts if c.png}
-    docx = atomic_write_bytes(out / docx_name(kommun, year), render_docx(report, images))
+    docx = atomic_write_bytes(out / docx_name(inputs.kommun, inputs.year), render_docx(report, images))
     return ReportFiles(html, docx, len(report.figures()), len(report.tables()), time.perf_counter() - t0)

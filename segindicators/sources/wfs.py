@@ -219,10 +219,7 @@ class WfsClient(ApiClient):
         if cached is not None and not self.refresh:
             return cached.read_bytes()
         if self.offline:
-            raise WfsCacheMiss(
-                f"offline: WFS layer {layer} for kommun {kommun} is not in the cache at {self.cache.root}; "
-                "run once online to fetch it."
-            )
+            raise self._cache_miss(f"WFS layer {layer} for kommun {kommun}")
         try:
             response = self._http().request("GET", self.base_url.rsplit("/", 1)[1], params=params)
         except HttpError as exc:
@@ -231,18 +228,7 @@ class WfsClient(ApiClient):
             entry = self.cache.put(
                 key,
                 response.content,
-                {
-                    "url": response.url,
-                    "method": "GET",
-                    "request_body": None,
-                    "http_status": response.status,
-                    "retrieved_at": response.retrieved_at,
-                    "content_type": response.headers.get("content-type"),
-                    "what": "wfs",
-                    "layer": layer,
-                    "kommun": kommun,
-                    "table_updated": None,
-                },
+                self._provenance(response, what="wfs", layer=layer, kommun=kommun),
                 validate=_validate_gpkg,
             )
         except ValueError as exc:

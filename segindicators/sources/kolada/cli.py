@@ -9,11 +9,13 @@ import typer
 
 from segindicators import checks
 from segindicators.errors import UsageError, cli_errors
-from segindicators.sources.kolada.client import DEFAULT_BASE_URL, KoladaClient, normalise_ids, normalise_years
-from segindicators.sources.kolada.elections import carry_forward_conflicts
-from segindicators.sources.kolada.processed import to_processed, write_processed
 from segindicators.paths import processed_dir
 from segindicators.plan.definition import load_plan
+from segindicators.sources.cli import Offline, base_url_option, cache_dir_option, check_service_options
+from segindicators.sources.kolada.client import DEFAULT_BASE_URL, KoladaClient
+from segindicators.sources.kolada.elections import carry_forward_conflicts
+from segindicators.sources.kolada.processed import to_processed, write_processed
+from segindicators.sources.kolada.query import normalise_ids, normalise_years
 from segindicators.tables import SYNTHETIC_LABEL, TABLES, processed_file, read_table
 
 app = typer.Typer(
@@ -21,11 +23,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-CacheDir = Annotated[
-    Path | None, typer.Option("--cache-dir", help="Raw cache folder (default data/raw/kolada).")
-]
-BaseUrl = Annotated[str, typer.Option("--base-url", help="Kolada API v3 root.")]
-Offline = Annotated[bool, typer.Option("--offline", help="Answer only from the cache (no HTTP).")]
+CacheDir = cache_dir_option("kolada")
+BaseUrl = base_url_option("Kolada API v3")
 
 
 def _split(values: list[str]) -> list[str]:
@@ -45,13 +44,6 @@ def _ids(values: list[str], param: str) -> list[str]:
         raise UsageError(str(exc), param=param) from None
 
 
-def _check_common(base_url: str, cache_dir: Path | None) -> None:
-    checks.check_url(base_url, "--base-url")
-    checks.check_folder(cache_dir, "--cache-dir")
-    if cache_dir is None:
-        checks.check_home(None)
-
-
 @app.command()
 @cli_errors
 def kpi(
@@ -65,7 +57,7 @@ def kpi(
     from rich.table import Table
 
     ids = _ids(_split(kpi_ids), "KPI_IDS")
-    _check_common(base_url, cache_dir)
+    check_service_options(base_url, cache_dir)
     with KoladaClient(base_url, cache_dir=cache_dir, offline=offline) as client:
         infos = client.kpis(ids)  # KoladaError (unknown id, network, cache): reported, exit 1
     table = Table("id", "title", "operating area", "type", "by gender", "OU data")
@@ -131,7 +123,7 @@ def fetch(
     checks.check_output_file(output, "--output")
     if output is None:
         checks.check_home(None)
-    _check_common(base_url, cache_dir)
+    check_service_options(base_url, cache_dir)
     if max_calls < 1 or window <= 0:
         raise UsageError(
             f"--max-calls {max_calls} / --window {window}: expected at least 1 call per window of more than "

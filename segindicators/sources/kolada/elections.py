@@ -25,7 +25,7 @@ So a plan that followed every year would see a flat line between elections and c
   it is not counted as an observation either, and :func:`carry_forward_conflicts` names it so it can be
   recorded as a warning.
 
-Only ``False`` rows are observations (:func:`segindicators.plan.status.series_from_kolada` keeps only
+Only ``False`` rows are observations (:func:`segindicators.plan.series.series_from_kolada` keeps only
 those). Values are never changed or filled in.
 """
 

@@ -5,7 +5,7 @@ municipality and for Sweden (``"0000"``, the plan's gap to riket), for the run's
 under ``data/raw/kolada`` (``--offline``: cache only, zero HTTP calls). The values go to
 ``data/processed/kolada.parquet`` (the stage adapter :func:`segindicators.pipeline.stages.stage_kolada` writes
 it with :func:`~segindicators.sources.kolada.processed.write_processed`) and to the run context's ``kolada``, which the
-``plan`` stage reads with :func:`~segindicators.plan.status.series_from_kolada`.
+``plan`` stage reads with :func:`~segindicators.plan.series.series_from_kolada`.
 
 Failure policy. The Kolada KPIs are optional to the district statistics: the segregation indices, typology
 and the plan's SCB indicators do not depend on them. So a Kolada failure does **not** fail the run, and it
@@ -40,17 +40,13 @@ from typing import Any
 
 import pandas as pd
 
-from segindicators.sources.http import RetryPolicy
-from segindicators.sources.kolada.client import (
-    DEFAULT_BASE_URL,
-    KoladaClient,
-    KoladaError,
-    UnknownKpiError,
-    unknown_kpi_hint,
-)
-from segindicators.sources.kolada.elections import carry_forward_conflicts
-from segindicators.sources.kolada.processed import to_processed
 from segindicators.labels import SYNTHETIC_LABEL
+from segindicators.sources.http import RetryPolicy
+from segindicators.sources.kolada.client import DEFAULT_BASE_URL, KoladaClient
+from segindicators.sources.kolada.elections import carry_forward_conflicts
+from segindicators.sources.kolada.errors import KoladaError, UnknownKpiError
+from segindicators.sources.kolada.processed import to_processed
+from segindicators.sources.kolada.query import unknown_kpi_hint
 
 __all__ = ["RIKET", "KoladaFetch", "fetch_plan_kpis", "plan_kpis"]
 

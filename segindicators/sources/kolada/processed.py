@@ -1,6 +1,6 @@
 """Write Kolada values as the plan's input, ``data/processed/kolada.parquet``.
 
-The file is what :func:`segindicators.plan.status.series_from_kolada` (and ``segindicators plan status``)
+The file is what :func:`segindicators.plan.series.series_from_kolada` (and ``segindicators plan status``)
 reads: one row per KPI × municipality × year × gender with columns
 
 ``kpi`` (str, e.g. ``"N15428"``), ``municipality`` (str, ``"0580"``; ``"0000"`` = Sweden), ``year`` (int64),
@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from segindicators._io import write_frame
-from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.paths import processed_dir
+from segindicators.sources.kolada.elections import mark_carried_forward
 from segindicators.tables import TABLES, normalise, processed_file, read_table
 
 #: Columns of the ``kolada`` table, in order (declared in :data:`segindicators.tables.TABLES`).

@@ -10,6 +10,7 @@ import typer
 from segindicators import checks
 from segindicators._io import write_frame
 from segindicators.errors import UsageError, cli_errors
+from segindicators.sources.cli import Offline, base_url_option, cache_dir_option, check_service_options
 from segindicators.sources.scb.client import DEFAULT_BASE_URL, ScbClient
 
 app = typer.Typer(
@@ -32,17 +33,8 @@ def parse_pairs(items: list[str], option: str) -> dict[str, list[str]]:
     return out
 
 
-CacheDir = Annotated[
-    Path | None, typer.Option("--cache-dir", help="Raw cache folder (default data/raw/scb).")
-]
-BaseUrl = Annotated[str, typer.Option("--base-url", help="PxWebApi v2 root.")]
-
-
-def _check_common(base_url: str, cache_dir: Path | None) -> None:
-    checks.check_url(base_url, "--base-url")
-    checks.check_folder(cache_dir, "--cache-dir")
-    if cache_dir is None:
-        checks.check_home(None)
+CacheDir = cache_dir_option("scb")
+BaseUrl = base_url_option("PxWebApi v2")
 
 
 @app.command()
@@ -51,7 +43,7 @@ def search(
     query: Annotated[str, typer.Argument(help="Words to look for in table titles, e.g. 'folkmängd DeSO'.")],
     base_url: BaseUrl = DEFAULT_BASE_URL,
     cache_dir: CacheDir = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Answer only from the cache.")] = False,
+    offline: Offline = False,
 ) -> None:
     """List tables matching QUERY (id, updated, label)."""
     from rich.console import Console
@@ -59,7 +51,7 @@ def search(
 
     if not query.strip():
         raise UsageError("QUERY '': expected words to look for in table titles, got nothing.", param="QUERY")
-    _check_common(base_url, cache_dir)
+    check_service_options(base_url, cache_dir)
     with ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client:
         found = client.search(query)  # an ScbError (network, cache) is reported, exit 1
     table = Table("id", "updated", "label")
@@ -79,7 +71,7 @@ def fetch(
     codelist: Annotated[
         list[str] | None, typer.Option("--codelist", "-c", help="VAR=CODELIST_ID, e.g. Region=vs_DeSO2025.")
     ] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Answer only from the cache (no HTTP).")] = False,
+    offline: Offline = False,
     cache_dir: CacheDir = None,
     base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
@@ -99,7 +91,7 @@ def fetch(
             param="--codelist",
             hint="Add the variable to --select or drop its --codelist.",
         )
-    _check_common(base_url, cache_dir)
+    check_service_options(base_url, cache_dir)
     with (
         ScbClient(base_url, cache_dir=cache_dir, offline=offline) as client,
         Progress(transient=True) as bar,

@@ -18,17 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segindicators.sources.errors import CacheMiss, SourceError
-from segindicators.sources.http import (
-    HttpError,
-    HttpResponse,
-    HttpStatusError,
-    RetryPolicy,
-    SlidingWindowLimiter,
-    cache_key,
-)
-from segindicators.sources.http.api import ApiClient
-from segindicators.sources.http.cache import canonical_json
+from segindicators.sources.errors import CacheMiss
+from segindicators.sources.http import RetryPolicy, cache_key
+from segindicators.sources.http.api import ApiClient, ApiError
 from segindicators.sources.scb.jsonstat import parse_jsonstat2
 from segindicators.sources.scb.query import (
     Chunk,
@@ -45,13 +37,8 @@ DEFAULT_BASE_URL = "https://statistikdatabasen.scb.se/api/v2"
 DEFAULT_LIMITS = {"maxDataCells": 150_000, "maxCallsPerTimeWindow": 30, "timeWindow": 10}
 
 
-class ScbError(SourceError):
+class ScbError(ApiError):
     """A request to SCB failed; the message names table, selection, HTTP status and the server's text."""
-
-    def __init__(self, message: str, *, status: int | None = None, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.detail = detail
 
 
 class ScbCacheMiss(ScbError, CacheMiss):
@@ -83,8 +70,8 @@ def same_instant(a: str | None, b: str | None) -> bool:
         return a == b
 
 
-def _too_many_cells(exc: HttpStatusError) -> bool:
-    return exc.status == 400 and "too many cells" in exc.detail.lower()
+def _too_many_cells(exc: ScbError) -> bool:
+    return exc.status == 400 and "too many cells" in (exc.detail or "").lower()
 
 
 class ScbClient(ApiClient):
@@ -116,6 +103,8 @@ class ScbClient(ApiClient):
     The constructor makes no network call; ``/config`` is read lazily on first need.
     """
 
+    service = "SCB"
+    error = ScbError
     offline_error = ScbCacheMiss
 
     def __init__(
@@ -132,17 +121,12 @@ class ScbClient(ApiClient):
         check_updated: bool = True,
         transport: Any = None,
     ) -> None:
-        import httpx
-
         self.lang = lang
         self.check_updated = check_updated
-        self.limiter = SlidingWindowLimiter(
-            DEFAULT_LIMITS["maxCallsPerTimeWindow"], DEFAULT_LIMITS["timeWindow"], clock=clock, sleep=sleep
-        )
-        self._setup(
-            base_url, cache_dir, offline, "scb",
-            timeout=httpx.Timeout(connect=timeout[0], read=timeout[1], write=timeout[1], pool=timeout[0]),
-            limiter=self.limiter, retry=retry or RetryPolicy(), sleep=sleep, transport=transport,
+        self._setup_paced(
+            base_url, cache_dir, offline, "scb", max_calls=DEFAULT_LIMITS["maxCallsPerTimeWindow"],
+            window=DEFAULT_LIMITS["timeWindow"], timeout=timeout, retry=retry, clock=clock, sleep=sleep,
+            transport=transport,
         )  # fmt: skip
         self._config: dict[str, Any] | None = None
         #: Data parts POSTed per table id by this client (answers from the cache are not counted).
@@ -150,18 +134,6 @@ class ScbClient(ApiClient):
         self._metadata: dict[str, dict[str, Any]] = {}
         self._codelists: dict[str, dict[str, Any]] = {}
         self._updated_stamps: dict[str, str | None] = {}
-
-    def _provenance(self, response: HttpResponse, table_updated: str | None, **extra: Any) -> dict[str, Any]:
-        return {
-            "url": response.url,
-            "method": response.method,
-            "request_body": None if response.request_body is None else response.request_body.decode("utf-8"),
-            "http_status": response.status,
-            "retrieved_at": response.retrieved_at,
-            "table_updated": table_updated,
-            "content_type": response.headers.get("content-type"),
-            **extra,
-        }
 
     def _get_json(
         self, path: str, params: Mapping[str, str], what: str, *, table_id: str | None = None
@@ -171,21 +143,9 @@ class ScbClient(ApiClient):
         if self.offline:
             entry = self.cache.latest(key)
             if entry is None:
-                raise ScbCacheMiss(
-                    f"offline: {what} ({path} {json.dumps(dict(params), ensure_ascii=False)}) is not in the "
-                    f"cache at {self.cache.root}; run once online (offline=False) to fetch it."
-                )
+                raise self._cache_miss(f"{what} ({path} {json.dumps(dict(params), ensure_ascii=False)})")
             return json.loads(entry.read_bytes())
-        try:
-            response = self._http().request("GET", path, params=params)
-        except HttpStatusError as exc:
-            raise ScbError(
-                f"SCB {what} ({path}) failed with HTTP {exc.status}: {exc.detail}",
-                status=exc.status,
-                detail=exc.detail,
-            ) from exc
-        except HttpError as exc:
-            raise ScbError(f"SCB {what} ({path}) failed: {exc}") from exc
+        response = self._send("GET", path, what, params=params)
         try:
             doc = response.json()
         except ValueError as exc:
@@ -288,27 +248,17 @@ class ScbClient(ApiClient):
         params = {"outputFormat": "json-stat2", "lang": self.lang}
         self.downloads[table_id] += 1
         try:
-            response = self._http().request(
-                "POST",
-                f"tables/{table_id}/data",
-                params=params,
-                json_body=self._body(chunk.selection, codelists),
-            )
-        except HttpStatusError as exc:
+            response = self._send(
+                "POST", f"tables/{table_id}/data", f"data request for {_describe(table_id, chunk.selection, codelists)}",
+                params=params, json_body=self._body(chunk.selection, codelists),
+                status_hint=". Check the variable and value codes against the table's metadata (segindicators scb "
+                "search / metadata).",
+            )  # fmt: skip
+        except ScbError as exc:
             if _too_many_cells(exc) and chunk.cells > 1:
                 parts = plan_chunks(chunk.selection, chunk.expanded, max(1, chunk.cells // 2))
                 return [r for part in parts for r in self._post_chunk(table_id, part, codelists)]
-            raise ScbError(
-                f"SCB data request for {_describe(table_id, chunk.selection, codelists)} failed with HTTP "
-                f"{exc.status} after {exc.attempts} attempt(s). Server said: {exc.detail}. Check the variable "
-                "and value codes against the table's metadata (segindicators scb search / metadata).",
-                status=exc.status,
-                detail=exc.detail,
-            ) from exc
-        except HttpError as exc:
-            raise ScbError(
-                f"SCB data request for {_describe(table_id, chunk.selection, codelists)} failed: {exc}"
-            ) from exc
+            raise
         try:
             doc = response.json()
             if not isinstance(doc, dict) or "value" not in doc or "id" not in doc:
@@ -382,17 +332,15 @@ class ScbClient(ApiClient):
                 f"{sorted(sel)}. Add the variable to the selection or drop its codelist."
             )
         key = self._data_key(table_id, sel, cls, manifest=True)
-        manifest = self.cache.latest(key)
+        cached = self._manifest(key)
         if self.offline:
-            if manifest is None or manifest.provenance.get("what") != "manifest":
-                raise ScbCacheMiss(
-                    f"offline: {_describe(table_id, sel, cls)} is not in the cache at {self.cache.root}; "
-                    "run once online (offline=False) to fetch it."
-                )
-            return self._assemble_manifest(json.loads(manifest.read_bytes()))
-        if manifest is not None and manifest.provenance.get("what") == "manifest":
-            cached = json.loads(manifest.read_bytes())
-            if not self.check_updated or same_instant(self._updated(table_id), cached.get("table_updated")):
+            if cached is None:
+                raise self._cache_miss(_describe(table_id, sel, cls))
+            return self._assemble_manifest(cached)
+        if cached is not None:
+            if not self.check_updated or same_instant(
+                self._updated(table_id), cached.get("table_updated")
+            ):
                 try:
                     return self._assemble_manifest(cached)
                 except ScbCacheMiss:
@@ -434,30 +382,17 @@ class ScbClient(ApiClient):
             "table_updated": docs[0].get("updated"),
             "chunks": [{k: v for k, v in r[1].items() if k != "doc"} for r in results],
         }
-        body = canonical_json(manifest).encode("utf-8")
-        self.cache.put(
-            key,
-            body,
-            {
-                "what": "manifest",
-                "table_id": table_id,
-                "table_updated": manifest["table_updated"],
-                "chunks": len(results),
-            },
+        self._put_manifest(
+            key, manifest, table_id=table_id, table_updated=manifest["table_updated"], chunks=len(results)
         )
         return frame
 
     def _assemble_manifest(self, manifest: Mapping[str, Any]) -> pd.DataFrame:
-        frames = []
-        for chunk in manifest["chunks"]:
-            entry = self.cache.find(chunk["key"], chunk["sha256"])
-            if entry is None:
-                raise ScbCacheMiss(
-                    f"cache at {self.cache.root} lacks a part of table {manifest['table']} "
-                    f"(selection {json.dumps(chunk['selection'], ensure_ascii=False)}); fetch it again online."
-                )
-            frames.append(parse_jsonstat2(entry.read_bytes()))
-        return _assemble(frames)
+        def part(_: int, chunk: Mapping[str, Any]) -> str:
+            selection = json.dumps(chunk["selection"], ensure_ascii=False)
+            return f"a part of table {manifest['table']} (selection {selection})"
+
+        return _assemble([parse_jsonstat2(b) for b in self._stored_parts(manifest["chunks"], part)])
 
 
 def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
