@@ -27,8 +27,7 @@ from segindicators.report import write_report
 from segindicators.report.docx import STYLES
 from segindicators.report.status_tables import STATUS_COLUMNS
 from segindicators.report.texts import indicator_texts
-from tests.test_charts_standard import DRAWN, NOT_DRAWN
-from tests.test_report_html import _expected, _norm
+from tests.support.report import DRAWN, NOT_DRAWN, expected_status_cells, normalise_text
 
 KOMMUN_NAME = demo_profile().name
 DEVELOPER_NOTES = re.compile(
@@ -58,7 +57,7 @@ def _tables(doc, header: tuple[str, ...]) -> list[DocxTable]:
     return [
         t
         for t in doc.tables
-        if tuple(_norm(c.text) for c in t.rows[0].cells) == tuple(_norm(h) for h in header)
+        if tuple(normalise_text(c.text) for c in t.rows[0].cells) == tuple(normalise_text(h) for h in header)
     ]
 
 
@@ -87,7 +86,7 @@ def test_status_tables_equal_the_plan_status(doc, demo_refresh):
             label = cells[0].split("\n")[0]
             sub = ps[(ps["label"] == label) & ps["year"].notna() & ps["year"].le(2024)]
             if sub.empty:  # the indicator without data
-                assert _norm(cells[-1]) == "otillräckliga data" and cells[3] == ".."
+                assert normalise_text(cells[-1]) == "otillräckliga data" and cells[3] == ".."
                 continue
             area = cells[1]
             if area == KOMMUN_NAME:
@@ -96,7 +95,7 @@ def test_status_tables_equal_the_plan_status(doc, demo_refresh):
                 sub = sub[sub["area_name"] == area]
                 sub = sub[sub["level"] == "focus"] if (sub["level"] == "focus").any() else sub
             row = sub.sort_values("year").iloc[-1]
-            assert [_norm(c) for c in cells[2:]] == [_norm(w) for w in _expected(row)], (label, area)
+            assert [normalise_text(c) for c in cells[2:]] == [normalise_text(w) for w in expected_status_cells(row)], (label, area)
             n += 1
     assert n >= 25
 
@@ -126,7 +125,7 @@ def test_affluence_table_equals_the_typology_stage_table(doc, demo_refresh):
 def test_measures_table_equals_the_register(doc):
     (table,) = _tables(doc, ("År", "Åtgärder totalt", "Genomförda", "Pågår", "Ej genomförda", "Status ej redovisad",
                              "Andel genomförda"))  # fmt: skip
-    assert [[_norm(c) for c in r] for r in _body(table)] == [
+    assert [[normalise_text(c) for c in r] for r in _body(table)] == [
         ["2022", "40", "10", "26", "4", "0", "25 %"],
         ["2023", "36", "12", "21", "3", "0", "33 %"],
         ["2024", "34", "..", "..", "..", "34", ".."],  # status not reported: never 0

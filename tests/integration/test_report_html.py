@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segindicators.charts.format import format_number, format_percent, format_percentage_points
 from segindicators.charts.style import SYNTHETIC_MARK
 from segindicators.demo.profile import demo_profile
 from segindicators.report.status_tables import STATUS_COLUMNS
+from tests.support.report import expected_status_cells, normalise_text
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -143,36 +143,6 @@ def test_readable_at_200_percent_zoom(browser, page):
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def _expected(row: pd.Series) -> list[str]:
-    """The cells År … Status of a plan-status row, formatted independently of the report code."""
-    ind = str(row["indicator"])
-    share = not ind.startswith(("index:", "kolada:"))
-    d = 3 if ind.startswith("index:") else 1
-
-    def signed(x: float) -> str:
-        t = format_number(x, d)
-        return t if t.startswith("−") or t.strip("0,") == "" else "+" + t
-
-    value = format_percent(row["value"], 1) if share else format_number(row["value"], d)
-    change = (
-        format_percentage_points(row["change_since_baseline"], 1)
-        if share
-        else signed(row["change_since_baseline"])
-    )
-    lo, hi = row["change_since_baseline_lo"], row["change_since_baseline_hi"]
-    scale = 100 if share else 1
-    if pd.isna(lo):
-        interval = "."
-    else:
-        interval = f"{signed(lo * scale)} till {signed(hi * scale)}"
-    status = str(row["status_sv"]) + ("" if bool(row["significance_tested"]) else " (ej prövad)")
-    return [str(int(row["year"])), value, change, interval, status]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("\u00a0", " ").replace("\u00ad", "").split())
-
-
 def test_status_tables_show_the_plan_status_numbers(browser, page, demo_refresh):
     _open(browser, page)
     ps = pd.read_parquet(demo_refresh.processed / "plan_status.parquet")
@@ -185,17 +155,17 @@ def test_status_tables_show_the_plan_status_numbers(browser, page, demo_refresh)
     focus = {fa.id for fa in demo_profile().focus_areas}
     seen = set()
     for header, body in rows:
-        assert [_norm(h) for h in header] == [_norm(c) for c in STATUS_COLUMNS]
+        assert [normalise_text(h) for h in header] == [normalise_text(c) for c in STATUS_COLUMNS]
         for key, cells in body:
             indicator, level, area = key.split("|")
             if not level:  # an indicator without any data: shown, not dropped
-                assert _norm(cells[-1]) == "otillräckliga data" and _norm(cells[-4]) == "..", key
+                assert normalise_text(cells[-1]) == "otillräckliga data" and normalise_text(cells[-4]) == "..", key
                 continue
             sub = ps[(ps["indicator"] == indicator) & (ps["level"] == level) & (ps["area"] == area)]
             sub = sub[sub["year"].le(2024)].sort_values("year")
             assert len(sub), key
-            want = _expected(sub.iloc[-1])
-            assert [_norm(c) for c in cells[-5:]] == [_norm(w) for w in want], key
+            want = expected_status_cells(sub.iloc[-1])
+            assert [normalise_text(c) for c in cells[-5:]] == [normalise_text(w) for w in want], key
             seen.add((indicator, level, area))
     # every focus area and municipality row of the plan status is in a table, and nothing else
     latest = ps[ps["year"].notna()]

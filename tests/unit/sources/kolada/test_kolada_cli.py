@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from segindicators.sources.kolada import cli as kolada_cli
 from segindicators.plan.cli import build_status
 from segindicators.testing import FakeKolada
-from tests.test_plan_cli import synthetic_processed
+from tests.support.plan_samples import synthetic_processed
 
 YEARS = list(range(2018, 2025))
 

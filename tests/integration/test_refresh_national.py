@@ -27,7 +27,7 @@ from segindicators.pipeline.runner import RefreshError
 from segindicators.pipeline.workbook import workbook_name
 from segindicators.tables import TABLES, read_table
 from segindicators.testing.recorded_tables import serve_national
-from tests.national_samples import wfs_for
+from tests.support.national_samples import wfs_for
 
 pytestmark = [pytest.mark.reference, pytest.mark.slow]
 

@@ -12,7 +12,7 @@ from segindicators.catalogue.check import (
     metadata_codes,
 )
 from segindicators.catalogue.definitions import load_catalogue, parse_catalogue
-from tests.catalogue_stubs import stub_metadata
+from tests.support.catalogue_stubs import stub_metadata
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from segindicators.demo.profile import demo_plan
 from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.pipeline import refresh as rf
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV
-from tests.test_refresh import FAST, YEARS, _copy, _manifest, _stable
+from tests.support.refresh import FAST, YEARS, copy_home, read_manifest, stable_manifest
 
 KPIS = plan_kpis(demo_plan())
 
@@ -171,24 +171,24 @@ def test_kolada_values_feed_the_plan(first, demo_env):
     assert latest["sweden_value"].notna().all()
     assert "3 KPI × 2 kommuner" in result.summary["kolada"]
     assert not [w for w in result.warnings if w.startswith("kolada")]
-    assert {i["what"] for i in _manifest(home)["inputs"]} >= {"metadata of KPI N05401,N15428,N31807"}
+    assert {i["what"] for i in read_manifest(home)["inputs"]} >= {"metadata of KPI N05401,N15428,N31807"}
 
 
 def test_offline_second_run_zero_calls_to_every_fake_and_same_bytes(first, demo_env, tmp_path):
-    home = _copy(first[0], tmp_path)
+    home = copy_home(first[0], tmp_path)
     before = processed_digests(home / "data" / "processed")
-    manifest_before = _manifest(home)
+    manifest_before = read_manifest(home)
     n0 = _counts(demo_env)
     result = rf.run_refresh(_options(demo_env, home, offline=True))
     assert _counts(demo_env) == n0  # PxWeb, WFS and Kolada: no request at all
     assert processed_digests(home / "data" / "processed") == before
     assert {"kolada.parquet", "typology.parquet", "area_types.parquet"} <= set(before)
-    assert _stable(_manifest(home)) == _stable(manifest_before)
+    assert stable_manifest(read_manifest(home)) == stable_manifest(manifest_before)
     assert "0 HTTP-anrop" in result.summary["kolada"]
 
 
 def test_unknown_kpi_is_a_warning_and_the_other_kpis_still_arrive(first, demo_env, tmp_path):
-    home = _copy(first[0], tmp_path)
+    home = copy_home(first[0], tmp_path)
     partial = demo_kolada(["N15428", "N31807"], YEARS)  # Kolada "does not know" N05401
     with partial:
         result = rf.run_refresh(_options(demo_env, home, kolada_url=partial.url))
@@ -198,7 +198,7 @@ def test_unknown_kpi_is_a_warning_and_the_other_kpis_still_arrive(first, demo_en
     assert set(k["kpi"]) == {"N15428", "N31807"}
     status = pd.read_parquet(home / "data" / "processed" / "plan_status.parquet")
     assert status.loc[status["indicator"] == "kolada:N05401", "status"].tolist() == ["insufficient data"]
-    assert _manifest(home)["run"]["warnings"] == result.warnings
+    assert read_manifest(home)["run"]["warnings"] == result.warnings
 
 
 def _closed_port() -> int:
@@ -208,7 +208,7 @@ def _closed_port() -> int:
 
 
 def test_kolada_down_is_a_warning_not_a_failed_run(first, demo_env, tmp_path):
-    home = _copy(first[0], tmp_path)
+    home = copy_home(first[0], tmp_path)
     url = f"http://127.0.0.1:{_closed_port()}/v3"
     result = rf.run_refresh(_options(demo_env, home, kolada_url=url))
     assert result.summary["kolada"].startswith("FEL, inga Kolada-värden")
@@ -222,7 +222,7 @@ def test_kolada_down_is_a_warning_not_a_failed_run(first, demo_env, tmp_path):
 
 
 def test_offline_without_kolada_cache_is_a_warning(first, demo_env, tmp_path):
-    home = _copy(first[0], tmp_path)
+    home = copy_home(first[0], tmp_path)
     import shutil
 
     shutil.rmtree(home / "data" / "raw" / "kolada")
@@ -231,14 +231,14 @@ def test_offline_without_kolada_cache_is_a_warning(first, demo_env, tmp_path):
 
 
 def test_synthetic_run_without_kolada_server_skips_and_says_so(first, demo_env, tmp_path):
-    home = _copy(first[0], tmp_path)
+    home = copy_home(first[0], tmp_path)
     result = rf.run_refresh(_options(demo_env, home, offline=True, kolada_url=None))
     assert result.summary["kolada"].startswith("skipped: synthetic run without a Kolada server")
     assert any(w.startswith("kolada: skipped") for w in result.warnings)
 
 
 def test_online_second_run_asks_kolada_again_but_stores_nothing_new(first, demo_env, tmp_path):
-    home = _copy(first[0], tmp_path)
+    home = copy_home(first[0], tmp_path)
     before = processed_digests(home / "data" / "processed")
     raw_before = sorted(p.name for p in (home / "data" / "raw" / "kolada").rglob("*") if p.is_file())
     kolada = demo_env.kolada
@@ -247,4 +247,4 @@ def test_online_second_run_asks_kolada_again_but_stores_nothing_new(first, demo_
     assert kolada.request_count - k0 == 2  # no freshness check in Kolada: the KPIs are asked again
     assert sorted(p.name for p in (home / "data" / "raw" / "kolada").rglob("*") if p.is_file()) == raw_before
     assert processed_digests(home / "data" / "processed") == before
-    assert _stable(_manifest(home))["inputs"] == _stable(_manifest(first[0]))["inputs"]
+    assert stable_manifest(read_manifest(home))["inputs"] == stable_manifest(read_manifest(first[0]))["inputs"]

@@ -16,7 +16,7 @@ from segindicators.catalogue.builder import (
 )
 from segindicators.catalogue.check import CatalogueMismatchError
 from segindicators.catalogue.definitions import load_catalogue, parse_catalogue
-from tests.catalogue_stubs import RecordingClient, stub_metadata
+from tests.support.catalogue_stubs import RecordingClient, stub_metadata
 
 
 @pytest.fixture(scope="module")

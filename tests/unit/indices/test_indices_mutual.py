@@ -334,7 +334,7 @@ def test_oracle_pysal_divergence_national(born_in_sweden):
     pytest.importorskip("segregation")
     from segregation.multigroup.multi_divergence import _multi_divergence
 
-    from tests.test_indices import national_frame
+    from tests.support.reference_frames import national_frame
 
     w = national_frame(born_in_sweden)
     ours = segregation_indices(w, group="foreign", total="totalt", by=["kommun", "year"], indices=[

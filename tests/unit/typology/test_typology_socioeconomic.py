@@ -20,7 +20,7 @@ from segindicators.typology.socioeconomic import (
     compare_rules,
     socioeconomic_index,
 )
-from tests.typology_samples import synthetic_processed
+from tests.support.typology_samples import synthetic_processed
 
 MU, SIGMA = 18.0, 4.0  # exact in binary floating point, as are MU + k * SIGMA for the k used below
 

@@ -35,7 +35,7 @@ def test_build_command_uses_the_scb_client_and_writes_counts(monkeypatch, tmp_pa
     import pandas as pd
 
     import segindicators.sources.scb
-    from tests.catalogue_stubs import RecordingClient, stub_metadata
+    from tests.support.catalogue_stubs import RecordingClient, stub_metadata
 
     made = {}
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from segindicators._io import write_frame
 from segindicators.cli import app
-from tests.typology_samples import synthetic_processed
+from tests.support.typology_samples import synthetic_processed
 
 
 @pytest.fixture(scope="module")

@@ -22,19 +22,7 @@ from segindicators.charts.style import all_texts, data_lines
 from segindicators.charts.style import sources_from_frame as sources_of
 from segindicators.demo import synthetic as syn
 from segindicators.demo.profile import demo_profile
-
-DRAWN = [
-    "01_trend_low_economic_standard_0_19", "02_trend_employment_rate_20_64", "03_trend_foreign_born_share",
-    "04_trend_education_post_secondary_3plus", "05_ranked_low_economic_standard_0_19",
-    "06_ranked_employment_rate_20_64", "07_ranked_foreign_born_share", "08_index_trend_economic_standard",
-    "09_index_trend_background", "10_decomposition_theil_h_income", "11_ice_economic_standard",
-    *[f"14_plan_status_{k}" for k in range(1, 6)], "15_measures_status", "16_map_area_type", "17_map_low_economic_standard_0_19",
-]  # fmt: skip
-NOT_DRAWN = [  # a single-municipality run has no peer indices; the demo ships a (synthetic) measures register
-    "12_peers_dissimilarity_background",
-    "13_peers_rank_dissimilarity_background",
-]
-
+from tests.support.report import DRAWN, NOT_DRAWN
 
 def _keep(paths: list[Path]) -> None:
     keep = os.environ.get("SEGINDICATORS_CHART_OUT")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from segindicators.demo import AFFLUENT_AREAS, FOCUS_AREAS
 from segindicators.typology.affluence import MEASURES, Thresholds, affluence_measures, eb_shrink
 from segindicators.typology.table import affluence_table
-from tests.typology_samples import synthetic_processed
+from tests.support.typology_samples import synthetic_processed
 
 
 def _eb_loop(x, n, codes):

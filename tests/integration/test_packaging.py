@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # conda-forge package names that differ from the PyPI distribution names
 CONDA_TO_PYPI: dict[str, str] = {}
 

@@ -23,7 +23,7 @@ from segindicators.sources.http import RetryPolicy
 from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.tables import read_table
 from segindicators.testing.recorded_tables import national_synthetic_server
-from tests.national_samples import wfs_for
+from tests.support.national_samples import wfs_for
 
 pytestmark = [pytest.mark.reference, pytest.mark.slow]
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segindicators.indices import MULTIGROUP, TWO_GROUP, segregation_indices
+from tests.support.reference_frames import national_frame
 from segindicators.indices.kernels import EVENNESS
 
 
@@ -183,17 +184,6 @@ def test_group_swap_symmetry_and_bounds(rows):
 
 
 # ---------------------------------------------------------------- oracle: PySAL on the real national data
-def national_frame(born_in_sweden: pd.DataFrame) -> pd.DataFrame:
-    """RegSO × year rows with foreign-born = totalt − Sverige and kommun = label part before the first ' ('."""
-    w = born_in_sweden.pivot_table(
-        index=["region", "year"], columns="födelseregion", values="value", aggfunc="first"
-    ).reset_index()
-    w.columns.name = None
-    w["foreign"] = w["totalt"] - w["Sverige"]
-    w["kommun"] = w["region"].str.split(" (", n=1, regex=False).str[0]
-    return w
-
-
 @pytest.mark.reference
 @pytest.mark.slow  # ~20 s: PySAL's numba Gini compiles, then 1,160 segments × 11 PySAL calls
 def test_oracle_pysal_national(born_in_sweden):

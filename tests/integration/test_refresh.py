@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,12 +14,10 @@ from typer.testing import CliRunner
 from segindicators.demo import synthetic as syn
 from segindicators.demo.cli import app as demo_app
 from segindicators.demo.cli import processed_digests
-from segindicators.sources.http import RetryPolicy
 from segindicators.pipeline import refresh as rf
 from segindicators.pipeline.cli import app as refresh_app
+from tests.support.refresh import FAST, YEARS, copy_home, read_manifest, stable_manifest
 
-YEARS = tuple(range(2015, 2025))
-FAST = RetryPolicy(max_tries=2, backoff_base=0.0, jitter=0.0)
 
 
 def _options(demo_env, home: Path, **kw) -> rf.RefreshOptions:
@@ -45,20 +41,6 @@ def first(demo_env, tmp_path_factory):
     return home, result, (fake.request_count - n0, wfs.request_count - w0)
 
 
-def _copy(home: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "home"
-    shutil.copytree(home, target)
-    return target
-
-
-def _manifest(home: Path) -> dict:
-    return json.loads((home / "reports" / "2024" / "manifest.json").read_text(encoding="utf-8"))
-
-
-def _stable(manifest: dict) -> dict:
-    return {k: v for k, v in manifest.items() if k not in ("run_started", "run_finished", "run", "reports")}
-
-
 def test_first_run_writes_everything_labelled_synthetic(first, demo_env):
     home, result, (pxweb_calls, wfs_calls) = first
     fake = demo_env.pxweb
@@ -75,7 +57,7 @@ def test_first_run_writes_everything_labelled_synthetic(first, demo_env):
     assert set(counts["geo_version"]) == {"2018", "2025", "harmonised"}
     focus = counts[counts["level"] == "focus"]
     assert set(focus["area"]) == {"norrdalen", "vasterby", "asbacken"}
-    manifest = _manifest(home)
+    manifest = read_manifest(home)
     assert manifest["synthetic"] is True and manifest["label"] == syn.SYNTHETIC_LABEL
     assert syn.SYNTHETIC_LABEL in (processed / "SYNTETISKA_DATA.txt").read_text(encoding="utf-8")
     assert manifest["parameters"]["kommun"] == "9999"
@@ -97,35 +79,35 @@ def test_kommun_rows_pool_the_deso(first):
 def test_second_run_offline_makes_zero_calls_and_same_bytes(first, demo_env, tmp_path):
     home0, _, _ = first
     fake, wfs = demo_env.pxweb, demo_env.wfs
-    home = _copy(home0, tmp_path)
+    home = copy_home(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
-    manifest_before = _manifest(home)
+    manifest_before = read_manifest(home)
     n0, w0 = fake.request_count, wfs.request_count
     result = rf.run_refresh(_options(demo_env, home, offline=True))
     assert (fake.request_count - n0, wfs.request_count - w0) == (0, 0)
     assert result.http_calls == {"scb": 0, "wfs": 0, "kolada": 0}
     assert processed_digests(home / "data" / "processed") == before
-    assert _stable(_manifest(home)) == _stable(manifest_before)
+    assert stable_manifest(read_manifest(home)) == stable_manifest(manifest_before)
     assert "0 figures moved" in result.summary["changes"]
 
 
 def test_second_run_online_downloads_no_data(first, demo_env, tmp_path):
     home0, _, _ = first
     fake = demo_env.pxweb
-    home = _copy(home0, tmp_path)
+    home = copy_home(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
     n0 = fake.request_count
     rf.run_refresh(_options(demo_env, home))
     new = fake.requests[n0:]
     assert new and all(r.method == "GET" for r in new)  # /config, /metadata, /tables/{id}: no data POST
     assert processed_digests(home / "data" / "processed") == before
-    assert _stable(_manifest(home))["inputs"] == _stable(_manifest(home0))["inputs"]
+    assert stable_manifest(read_manifest(home))["inputs"] == stable_manifest(read_manifest(home0))["inputs"]
 
 
 def test_injected_server_fault_fails_the_fetch_stage_and_keeps_outputs(first, demo_env, tmp_path):
     home0, _, _ = first
     fake, wfs = demo_env.pxweb, demo_env.wfs
-    home = _copy(home0, tmp_path)
+    home = copy_home(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
     report_before = (home / "reports" / "2024" / "manifest.json").read_bytes()
     fake.fail_next(times=1, status=400, route="/tables/TAB6684")
@@ -142,7 +124,7 @@ def test_injected_server_fault_fails_the_fetch_stage_and_keeps_outputs(first, de
 
 def test_failure_after_writing_leaves_previous_outputs(first, demo_env, tmp_path):
     home0, _, _ = first
-    home = _copy(home0, tmp_path)
+    home = copy_home(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
 
     def boom(ctx: rf.RunContext) -> None:
@@ -167,7 +149,7 @@ def test_offline_without_cache_names_the_missing_layer(demo_env, tmp_path):
 
 def test_notebooks_are_executed_with_parameters(first, demo_env, tmp_path, monkeypatch):
     home0, _, _ = first
-    _copy(home0, tmp_path)
+    copy_home(home0, tmp_path)
     # a relative home (as in `segindicators demo --out demo-output`): notebooks run with their own folder as
     # cwd, so the data_dir they receive must be absolute
     monkeypatch.chdir(tmp_path)
@@ -195,7 +177,7 @@ def test_demo_command(tmp_path):
     assert result.exit_code == 0, result.output
     assert "0 + 0 + 0 förfrågningar" in result.output and "byte-identisk: ja" in result.output
     assert "Total tid" in result.output
-    assert _manifest(tmp_path / "demo")["synthetic"] is True
+    assert read_manifest(tmp_path / "demo")["synthetic"] is True
 
 
 def test_stage_order():

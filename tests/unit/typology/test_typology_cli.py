@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from segindicators._io import write_frame
 from segindicators.demo import AFFLUENT_AREAS, FOCUS_AREAS, SYNTHETIC_LABEL
 from segindicators.typology.cli import app
-from tests.typology_samples import synthetic_processed
+from tests.support.typology_samples import synthetic_processed
 
 PROFILE = """kommun: "9999"
 name: Exempelstad (syntetisk)
