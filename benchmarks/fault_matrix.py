@@ -2,7 +2,7 @@
 
 Every cell runs the real refresh for the synthetic kommun 9999 over HTTP with one fault injected (see
 :mod:`segindicators.testing.faults`) and reports whether the run survived or failed cleanly, and whether the
-previous outputs and ``data/raw`` stayed intact. ``tests/test_refresh_faults.py`` asserts the same cells.
+previous outputs and ``data/raw`` stayed intact. ``tests/integration/test_refresh_faults.py`` asserts the same cells.
 
     python benchmarks/fault_matrix.py                 # reference year 2024 (quick, about 2 minutes)
     python benchmarks/fault_matrix.py --years 2015-2024 --honour-retry-after

@@ -5,7 +5,7 @@ Every table the refresh writes to ``data/processed/`` is a :class:`Table` in :da
 by the declared keys and writes every declared file atomically (:mod:`segindicators._io`); readers call
 :func:`read_table`, which checks the stored columns and types against the declaration and names the file,
 what was expected and what was found when they differ. No other module spells a processed file name or
-re-types a processed column (``tests/test_tables.py`` scans the package for such literals).
+re-types a processed column (``tests/unit/test_tables.py`` scans the package for such literals).
 
 This module sits low in the layering: it imports only :mod:`segindicators._io` (which also holds the checked
 parquet read, :func:`~segindicators._io.read_parquet_checked`) and :mod:`segindicators.labels`, so every

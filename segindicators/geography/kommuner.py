@@ -3,7 +3,7 @@
 ``kommuner.csv`` holds the municipality codes and names of SCB's kopplingstabell DeSO 2025 → RegSO 2025
 (the same 290 codes and names as the DeSO 2018 → RegSO 2020 table: the municipal division has not changed
 since 2007). It is what the commands validate ``--kommun`` against before they touch a cache or the network;
-``tests/test_kommuner.py`` checks it against both kopplingstabeller in ``../shared/reference/lookups``.
+``tests/unit/geography/test_kommuner.py`` checks it against both kopplingstabeller in ``../shared/reference/lookups``.
 
 Examples
 --------

@@ -22,7 +22,7 @@ A cell passes when
 
 The faults themselves are :mod:`segindicators.testing.fault_kinds`, the comparisons of outputs and raw
 cache :mod:`segindicators.testing.outputs` (both re-exported here); this module is the lab that runs them.
-``benchmarks/fault_matrix.py`` prints the matrix; ``tests/test_refresh_faults.py`` asserts every cell.
+``benchmarks/fault_matrix.py`` prints the matrix; ``tests/integration/test_refresh_faults.py`` asserts every cell.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ statistics**:
   N00945 numbers themselves are not copied.
 
 :func:`build_records` derives the copy from the reference folder, :func:`load_records` reads the shipped
-copy, and ``tests/test_kolada_records.py`` checks that the two are equal (a ``reference`` test: it fails
+copy, and ``tests/unit/testing/test_kolada_records.py`` checks that the two are equal (a ``reference`` test: it fails
 under ``CI=true`` when the reference folder is missing). To regenerate after the reference changes::
 
     python -m segindicators.testing.kolada_records ../shared/reference/kolada

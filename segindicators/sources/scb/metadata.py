@@ -351,7 +351,7 @@ def ship_reference_metadata(reference: str | Path, out: str | Path | None = None
     """Write the reference's metadata documents into the package's ``recorded/`` folder (one JSON a table).
 
     Run after the reference folder changes (``python -m segindicators.sources.scb.metadata <reference>``); the test
-    ``tests/test_scb_metadata.py`` fails while the shipped copies differ from the reference. Documents not
+    ``tests/unit/sources/scb/test_scb_metadata.py`` fails while the shipped copies differ from the reference. Documents not
     in the reference (the ``x-verify`` ones) are left as they are.
     """
     folder = Path(out) if out is not None else Path(str(_recorded_dir()))
