@@ -38,10 +38,8 @@ from segindicators.catalogue.transform import (
     COLUMNS,
     BuildError,
     counts_from_frames,
-    finish_counts,
     group_rows,
     indicator_rows,
-    mark_levels,
     rounding_of_percent,
     sum_spec,
 )
@@ -180,15 +178,10 @@ def build_counts(
     inds, grps = entries_of(cat, indicators, groups)
     specs = read_specs(client, cat, (inds, grps), used_tables([*inds, *grps], years), check=check)
     requests = plan_requests(cat, kommun, years, specs=specs, indicators=indicators, groups=groups)
-    frames = {
-        req.table: mark_levels(client.data(req.table, req.selection), kommun)
-        for req in requests
-        if req.selection["Tid"]
-    }
-    rows, unpublished = counts_from_frames(
-        frames, [*inds, *grps], specs, years, levels, ckm_from=cat.ckm_from
+    frames = {req.table: client.data(req.table, req.selection) for req in requests if req.selection["Tid"]}
+    result, unpublished = counts_from_frames(
+        frames, [*inds, *grps], specs, years, levels, ckm_from=cat.ckm_from, kommun=kommun
     )
-    result = finish_counts(rows, kommun)
     result.attrs = {
         "unpublished": unpublished,
         "unvouched_tables": sorted(t for t, sp in specs.items() if not sp.aggregallowed),

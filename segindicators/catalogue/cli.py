@@ -10,12 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from segindicators import checks
-from segindicators.sources import scb  # the module, so `scb.ScbClient` is looked up at call time (tests replace it)
 from segindicators.catalogue.builder import build_counts, expected_years
 from segindicators.catalogue.definitions import catalogue_table, load_catalogue
 from segindicators.catalogue.validate import validate_counts
 from segindicators.errors import cli_errors
 from segindicators.paths import processed_dir, raw_dir
+from segindicators.sources import (
+    scb,  # the module, so `scb.ScbClient` is looked up at call time (tests replace it)
+)
 from segindicators.tables import TABLES, processed_file
 
 __all__ = ["build", "catalogue"]

@@ -25,7 +25,17 @@ metadata, tails: TAB5956 and TAB6258 offer ``vs_DeSoHE``/``vs_RegSo1``, TAB6586 
 before expanding a wildcard (``vs_DeSO2025`` with ``0580*`` = all Linköping DeSO). No answer to a data call with
 a district codelist and ``*`` is recorded, nor the code spelling such an answer uses (the 2025 valuesets are
 documented as ``0580C1160_DeSO2025``): the run-time metadata read picks only codelists the table lists, and
-:func:`read_slice` stops the build when an answer holds codes of another level or version than asked.
+:func:`read_slice` stops the build when an answer holds codes of another level or version than asked. TAB6679
+and TAB5880 have no recorded metadata: their codelists are those of the shipped evidence documents
+(``x-verify``), and the live ``/metadata`` read at run time replaces them. The client counts a call's cells
+from ``/codelists/{id}`` before splitting it (recorded for an aggregation codelist,
+``codelist_agg_Ålder10årJ.json``, not for these valuesets); a refused split answer (400 "Too many cells") is
+split again by the client.
+
+The target of at most 3 data calls per table × level × version is met everywhere but TAB6685 × DeSO 2018:
+5,984 DeSO × 9 years (2015–2023) × 4 age bands × 3 contents = 646,272 cells need 5 calls of 150,000 (the 9 of the
+12 code combinations the catalogue uses would still need 4). The full catalogue 2015–2025 makes 80 SCB calls in
+all (59 data parts, 14 metadata, 6 codelists, /config); a second run 29 (no data download).
 """
 
 from __future__ import annotations
@@ -38,9 +48,10 @@ from typing import Any
 import pandas as pd
 
 from segindicators.catalogue.builder import check_levels, metadata_or_none, read_specs, used_tables
+from segindicators.catalogue.cells import BuildError, region_levels
 from segindicators.catalogue.definitions import Catalogue, load_catalogue
 from segindicators.catalogue.requests import ClientLike, TableRequest, entries_of, table_codes
-from segindicators.catalogue.transform import BuildError, counts_from_frames, finish_counts, mark_levels
+from segindicators.catalogue.transform import counts_from_frames
 from segindicators.sources.scb.metadata import LEVEL_CODELISTS, TableSpec
 
 __all__ = [
@@ -69,7 +80,8 @@ class TableProgress:
     done, total
         Tables finished so far and tables in the build.
     calls
-        HTTP calls to SCB for this table (metadata, data parts, update checks; retries included).
+        HTTP calls to SCB for this table (metadata, codelists, data parts, update checks; retries included;
+        the first table's include ``/config``).
     downloads
         Data parts downloaded (0 when every answer came from the cache).
     cells
@@ -177,25 +189,28 @@ def plan_national_requests(
 
 
 def read_slice(client: ClientLike, request: TableRequest) -> pd.DataFrame:
-    """One national call's frame with ``_level``/``_geo``; codes of another level or version than asked raise.
+    """One national call's frame; Region codes of another level or version than asked raise :class:`BuildError`.
 
-    The answer's level and version are read from its Region codes (:func:`~segindicators.catalogue.transform.
-    mark_levels`), never assumed from the codelist: a codelist that brought other codes stops the build.
+    The answer's level and version are read from its Region codes (:func:`~segindicators.catalogue.cells.
+    region_levels`), never assumed from the codelist: a codelist that brought other codes stops the build.
     """
-    frame = mark_levels(client.data(request.table, request.selection, request.codelists))
-    level = frame["_level"].to_numpy()
+    frame = client.data(request.table, request.selection, request.codelists)
+    view = pd.DataFrame(frame, copy=False)  # without attrs: pandas deep-copies them on every column access
+    level, geo = region_levels(view["Region"], view["region_version"] if "region_version" in view else None)
     wrong = level != request.level
     if request.level in _AREAL:
-        wrong |= frame["_geo"].to_numpy() != request.geo_version
+        wrong |= geo != request.geo_version
     if wrong.any():
-        seen = frame.loc[wrong, ["Region", "region_version"]].drop_duplicates().head(5)
-        examples = ", ".join(f"{r}{'' if v is None or pd.isna(v) else '_' + str(v)}" for r, v in seen.to_numpy())
-        version = "" if request.geo_version is None else f" of version {request.geo_version}"
+        seen = view.loc[wrong, ["Region", "region_version"]].drop_duplicates().head(5)
+        examples = ", ".join(
+            f"{r}{'' if v is None or pd.isna(v) else '_' + str(v)}" for r, v in seen.to_numpy()
+        )
+        version_text = "" if request.geo_version is None else f" of version {request.geo_version}"
         raise BuildError(
             f"table {request.table} read through Region codelist {request.codelists['Region']!r} answered "
-            f"{int(wrong.sum())} cell(s) whose Region code is not {request.level}{version} (e.g. {examples}); "
-            "the codelist does not select what its metadata entry says. Nothing was built from this table: "
-            "report it, and build per municipality (build_counts) meanwhile."
+            f"{int(wrong.sum())} cell(s) whose Region code is not {request.level}{version_text} (e.g. "
+            f"{examples}); the codelist does not select what its metadata entry says. Nothing was built from "
+            "this table: report it, and build per municipality (build_counts) meanwhile."
         )
     return frame
 
@@ -260,9 +275,11 @@ def build_national_counts(
     DataFrame
         The processed-counts contract (as ``build_counts``; ``kommun`` is each area's municipality). For one
         municipality the rows equal ``build_counts`` for it. ``attrs``: ``unpublished``, ``unvouched_tables``,
-        ``requests`` (table, selection, codelists), ``tables`` as ``build_counts``; ``calls`` and
-        ``downloads`` per table; ``summary`` ``{tables, calls, downloads, rows, cells, seconds}``
-        (:func:`summary_text` prints it).
+        ``requests`` (table, selection, codelists), ``tables`` as ``build_counts``; ``calls`` (HTTP calls
+        to SCB: metadata, codelists, data parts, update checks) and ``downloads`` (data parts downloaded) per
+        table; ``slices``, one record per call (table, level, geo_version, codelist, years, cells,
+        downloads); ``summary`` ``{tables, calls, downloads, rows, cells, seconds, transform_seconds,
+        transform_cpu_seconds}`` (:func:`summary_text` prints it).
     """
     start = time.perf_counter()
     levels = check_levels(levels)
@@ -283,23 +300,30 @@ def build_national_counts(
     )
     report = _reporter(progress, len(tables))
     frames: dict[str, pd.DataFrame] = {}
-    downloads = dict.fromkeys(tables, 0)
-    cells = 0
+    slices: list[dict[str, Any]] = []
     for i, table in enumerate(tables, start=1):
-        t0, before, down0 = time.perf_counter(), _calls(client), _downloads(client, table)
-        parts = [read_slice(client, r) for r in requests if r.table == table and r.selection["Tid"]]
+        t0, before = time.perf_counter(), _calls(client)
+        parts = []
+        for request in (r for r in requests if r.table == table and r.selection["Tid"]):
+            down0 = _downloads(client, table)
+            parts.append(read_slice(client, request))
+            slices.append({
+                "table": table, "level": request.level, "geo_version": request.geo_version,
+                "codelist": request.codelists["Region"], "years": request.years, "cells": len(parts[-1]),
+                "downloads": _downloads(client, table) - down0,
+            })  # fmt: skip
         if parts:
-            frames[table] = pd.concat(parts, ignore_index=True)
-            frames[table].attrs = dict(parts[0].attrs)
+            frames[table] = pd.concat([pd.DataFrame(p, copy=False) for p in parts], ignore_index=True)
+            frames[table].attrs = dict(parts[0].attrs)  # the first answer's (``updated``), as one call gives
         calls[table] += _calls(client) - before
-        downloads[table] = _downloads(client, table) - down0
-        n = sum(len(p) for p in parts)
-        cells += n
-        report(TableProgress(table, i, len(tables), calls[table], downloads[table], n, time.perf_counter() - t0))
-    rows, unpublished = counts_from_frames(
+        mine = [s for s in slices if s["table"] == table]
+        report(TableProgress(table, i, len(tables), calls[table], sum(s["downloads"] for s in mine),
+                             sum(s["cells"] for s in mine), time.perf_counter() - t0))  # fmt: skip
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    result, unpublished = counts_from_frames(
         frames, [*inds, *grps], specs, years, levels, ckm_from=cat.ckm_from
     )
-    result = finish_counts(rows)
+    downloads = {t: sum(s["downloads"] for s in slices if s["table"] == t) for t in tables}
     result.attrs = {
         "unpublished": unpublished,
         "unvouched_tables": sorted(t for t, sp in specs.items() if not sp.aggregallowed),
@@ -307,13 +331,16 @@ def build_national_counts(
         "tables": sorted(specs),
         "calls": calls,
         "downloads": downloads,
+        "slices": slices,
         "summary": {
             "tables": len(tables),
             "calls": _calls(client) - calls0,
             "downloads": sum(downloads.values()),
             "rows": len(result),
-            "cells": cells,
+            "cells": sum(s["cells"] for s in slices),
             "seconds": round(time.perf_counter() - start, 3),
+            "transform_seconds": round(time.perf_counter() - t0, 3),
+            "transform_cpu_seconds": round(time.process_time() - cpu0, 3),
         },
     }
     return result
@@ -334,9 +361,9 @@ def summary_text(counts: pd.DataFrame) -> str:
         for t, n in counts.attrs["calls"].items()
     ]
     s = counts.attrs["summary"]
+    transform = f" (transform {s['transform_seconds']:.1f} s)" if "transform_seconds" in s else ""
     lines.append(
         f"{s['tables']} tables, {s['calls']} SCB calls ({s['downloads']} data downloads), "
-        f"{s['rows']:,} rows from {s['cells']:,} cells in {s['seconds']:.1f} s"
+        f"{s['rows']:,} rows from {s['cells']:,} cells in {s['seconds']:.1f} s{transform}"
     )
     return "\n".join(lines)
-

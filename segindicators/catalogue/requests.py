@@ -23,7 +23,6 @@ from segindicators.catalogue.definitions import (
     GroupDefinition,
     Indicator,
     SourcePeriod,
-    load_catalogue,
 )
 from segindicators.sources.scb.metadata import TableSpec
 
@@ -125,9 +124,7 @@ class TableCodes:
 
     def selection(self) -> dict[str, list[str]]:
         """The non-Region, non-Tid selection: sorted codes per variable (``["*"]`` where an entry asks for all)."""
-        return {
-            var: [WILDCARD] if WILDCARD in cs else sorted(cs) for var, cs in sorted(self.codes.items())
-        }
+        return {var: [WILDCARD] if WILDCARD in cs else sorted(cs) for var, cs in sorted(self.codes.items())}
 
     def all_years(self) -> set[int]:
         """Years over every geography version."""
@@ -141,6 +138,7 @@ def table_codes(
 
     Examples
     --------
+    >>> from segindicators.catalogue.definitions import load_catalogue
     >>> cat = load_catalogue()
     >>> got = table_codes([cat.indicator("population")], range(2022, 2026))["TAB6574"]
     >>> got.selection(), {g: sorted(y) for g, y in got.years.items()}
@@ -193,6 +191,7 @@ def plan_requests(
 
     Examples
     --------
+    >>> from segindicators.catalogue.definitions import load_catalogue
     >>> from segindicators.sources.scb.metadata import recorded_specs
     >>> cat = load_catalogue()
     >>> reqs = plan_requests(cat, "0580", [2023, 2024, 2025], specs=recorded_specs(),
@@ -228,6 +227,7 @@ def expected_years(
 
     Examples
     --------
+    >>> from segindicators.catalogue.definitions import load_catalogue
     >>> expected_years(load_catalogue(), [2018, 2019, 2020], "RegSO")["employment_rate_20_64"]
     [2020]
     >>> from segindicators.sources.scb.metadata import recorded_specs

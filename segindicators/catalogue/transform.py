@@ -2,115 +2,50 @@
 
 Both builds — one municipality (:func:`segindicators.catalogue.builder.build_counts`) and the whole country
 (:func:`segindicators.catalogue.national.build_national_counts`) — fetch differently and transform through this
-one code path: :func:`mark_levels` reads each row's level and geography version from its Region code,
-:func:`counts_from_frames` runs every indicator and group over its tables' frames, :func:`finish_counts` adds the
-``kommun``, ``level`` and ``area_name`` columns and the contract's row order.
+one code path: :func:`counts_from_frames` indexes each table's frame once (:class:`~segindicators.catalogue.
+cells.Cells`), runs every indicator and group over it and assembles the contract's rows once
+(:func:`~segindicators.catalogue.rows.rows_frame`).
 
-* :func:`sum_spec`, :func:`indicator_rows`, :func:`group_rows` go from the client's long frames (one column per
-  variable code, ``region_version``, ``value``, ``status``) to rows. Suppressed cells stay NaN and keep SCB's
-  status; shares published only as percentages are reconstructed as share x the table's own number of persons,
-  flagged ``reconstructed``, with the percentage's published rounding (unit decimals from the metadata) in
-  ``rounding``; from the CKM year (2025) an indicator with a ``total`` uses the table's own total as denominator.
+* Formulas (:func:`indicator_rows`, :func:`group_rows`): share = numerator / denominator (a zero denominator
+  gives NaN); suppressed cells stay NaN and keep SCB's status; shares published only as percentages are
+  reconstructed as share/100 x the table's own number of persons, flagged ``reconstructed``, with the
+  percentage's published rounding (unit decimals from the metadata) in ``rounding``; from the CKM year (2025)
+  an indicator with a ``total`` uses the table's own total as denominator (SCB's Cell Key Method makes totals
+  differ from the sum of parts).
 * Both geography versions share one Region dimension at SCB, and a 2025-version code asked for a year before
   2024 answers 0 (reference README): a row is kept only when its code's version is the one the catalogue's
   source period names for that year, so such a 0 never becomes a value.
 
-Every step works on whole columns (masks, group-bys): the country's ≈ 6,000 DeSO × 11 years go through
-without a per-area or per-municipality loop.
+Every step works on whole columns (integer keys, masks, ``bincount``): the country's ≈ 6,000 DeSO × 11 years go
+through without a per-area or per-municipality loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from segindicators.catalogue.definitions import (
-    LEVELS,
-    WILDCARD,
-    CountSpec,
-    GroupDefinition,
-    Indicator,
-    SourcePeriod,
-)
-from segindicators.catalogue.requests import RIKET
-from segindicators.sources.scb.metadata import VERSION_OF_SUFFIX, TableSpec, level_of_code
-from segindicators.tables import COUNTS_FLAGS, TABLES
+from segindicators.catalogue.cells import BuildError, Cells, Sum, sum_codes
+from segindicators.catalogue.definitions import LEVELS, CountSpec, GroupDefinition, Indicator, SourcePeriod
+from segindicators.catalogue.rows import COLUMNS, Piece, rows_frame
+from segindicators.sources.scb.metadata import TableSpec
 
 __all__ = [
     "BUILD_LEVELS",
     "COLUMNS",
     "BuildError",
     "counts_from_frames",
-    "finish_counts",
     "group_rows",
     "indicator_rows",
-    "mark_levels",
     "rounding_of_percent",
     "sum_spec",
 ]
 
-KEYS = ["Region", "region_version", "Tid"]
-#: Columns of the processed counts, in file order (declared in :data:`segindicators.tables.TABLES`).
-COLUMNS = TABLES["counts"].column_names
 #: Levels a build produces (each only where the table publishes it).
 BUILD_LEVELS = ("DeSO", "RegSO", "kommun", "riket")
-#: Order in which flag tokens are joined (the declared vocabulary).
-FLAG_ORDER = COUNTS_FLAGS
-SUPPRESSED = {"..", "."}
-
-
-class BuildError(ValueError):
-    """A table frame cannot be turned into an indicator (ambiguous or missing codes)."""
-
-
-
-def _dims(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in (*KEYS, "value", "status")]
-
-
-def _part(
-    frame: pd.DataFrame,
-    codes: Mapping[str, tuple[str, ...]],
-    selection: Mapping[str, tuple[str, ...]],
-    where: str,
-) -> pd.DataFrame:
-    """Sum the cells of one code combination per (Region, region_version, Tid); NaN if any cell is NaN/absent."""
-    fixed = {
-        **{k: v for k, v in selection.items() if WILDCARD not in v},
-        **{k: v for k, v in codes.items() if WILDCARD not in v},
-    }
-    missing_vars = sorted(set(fixed) - set(frame.columns))
-    if missing_vars:
-        raise BuildError(f"{where}: the table frame has no column(s) {missing_vars}; it has {_dims(frame)}")
-    mask = np.ones(len(frame), dtype=bool)
-    for var, cs in fixed.items():
-        mask &= frame[var].isin(cs).to_numpy()
-    sub = frame.loc[mask]
-    absent = {var: sorted(set(cs) - set(frame[var].unique())) for var, cs in fixed.items()}
-    absent = {var: cs for var, cs in absent.items() if cs}
-    if absent:
-        listed = ", ".join(f"{var}={cs}" for var, cs in absent.items())
-        raise BuildError(f"{where}: the table returned no cells for {listed}; check the catalogue codes")
-    free = [d for d in _dims(frame) if d not in fixed]
-    if free and len(sub):
-        counts = sub.groupby(KEYS, sort=False, dropna=False)[free].nunique()
-        ambiguous = [d for d in free if (counts[d] > 1).any()]
-        if ambiguous:
-            raise BuildError(
-                f"{where}: variable(s) {ambiguous} have several value codes per area and year but the catalogue "
-                "does not say which to use; add them to the indicator's selection"
-            )
-    expected = int(np.prod([len(v) for v in fixed.values() if v])) if fixed else 1
-    grouped = sub.groupby(KEYS, sort=False, dropna=False)
-    out = grouped["value"].sum().to_frame()
-    has_nan = sub["value"].isna().groupby([sub[k] for k in KEYS], sort=False, dropna=False).any()
-    bad = has_nan.reindex(out.index) | (grouped.size() < expected)
-    out.loc[bad, "value"] = np.nan
-    out["status"] = grouped["status"].first()
-    return out
 
 
 def sum_spec(
@@ -147,58 +82,24 @@ def sum_spec(
     >>> sum_spec(f, CountSpec({"Fodelseregion": ("tot",)}, {"Fodelseregion": ("sv",)}))["value"].tolist()
     [40.0]
     """
-    selection = selection or {}
-    plus = _part(frame, spec.codes, selection, where)
-    if not spec.minus:
-        return plus
-    minus = _part(frame, spec.minus, selection, where)
-    plus["value"] = plus["value"] - minus["value"].reindex(plus.index)
-    plus["status"] = plus["status"].fillna(minus["status"].reindex(plus.index))
-    return plus
-
-
-def _flags(frame: pd.DataFrame, tokens: Mapping[str, np.ndarray]) -> pd.Series:
-    """Join the flag tokens that apply to each row with ";" in the contract's fixed order (vectorised)."""
-    joined = np.full(len(frame), "", dtype=object)
-    for token in FLAG_ORDER:
-        if token in tokens:
-            mask = np.asarray(tokens[token], dtype=bool)
-            joined = np.where(mask, np.where(joined == "", token, joined + ";" + token), joined)
-    return pd.Series(joined, index=frame.index, dtype="string")
+    cells = Cells.of(frame)
+    got = sum_codes(cells, cells.all_rows(), spec.codes, spec.minus, selection, where=where)
+    index = pd.MultiIndex.from_frame(cells.keys.take(got.order))
+    status = got.status[got.order]
+    symbols = np.where(status >= 0, np.append(cells.symbols, None)[status], None)
+    return pd.DataFrame({"value": got.value[got.order], "status": symbols}, index=index)
 
 
 def _finish(
-    df: pd.DataFrame,
-    *,
-    indicator: str,
-    unit: str,
-    period: SourcePeriod,
-    updated: Any,
-    flags: Mapping[str, np.ndarray],
+    cells: Cells, got: Sum, numerator: np.ndarray, denominator: np.ndarray, value: np.ndarray, *, indicator: str,
+    unit: str, period: SourcePeriod, flags: Mapping[str, np.ndarray], status: np.ndarray | None = None,
     rounding: float = np.nan,
-) -> pd.DataFrame:
-    df = df.reset_index()
-    out = pd.DataFrame(
-        {
-            "geo_version": period.geo_version,
-            "area": df["Region"].astype("string"),
-            "year": df["Tid"].astype("int64"),
-            "indicator": indicator,
-            "numerator": df["numerator"].astype("float64"),
-            "denominator": df["denominator"].astype("float64"),
-            "value": df["value"].astype("float64"),
-            "unit": unit,
-            "status": df["status"].astype("string"),
-            "source_table": period.table,
-            "table_updated": None if updated is None else str(updated),
-        }
-    )
-    suppressed = out["value"].isna().to_numpy() & out["status"].isin(SUPPRESSED).fillna(False).to_numpy()
-    out["flags"] = _flags(
-        out, {**{k: np.asarray(v, dtype=bool) for k, v in flags.items()}, "suppressed": suppressed}
-    )
-    out["rounding"] = np.where(out["value"].notna().to_numpy(), float(rounding), np.nan)
-    return out
+) -> Piece:  # fmt: skip
+    """One indicator's rows: the keys of ``got.order`` with their numerator, denominator, value and status."""
+    return Piece(
+        cells, got.order, numerator, denominator, value, got.status[got.order] if status is None else status,
+        flags, rounding, indicator, unit, period,
+    )  # fmt: skip
 
 
 def rounding_of_percent(decimals: int | None) -> float:
@@ -212,18 +113,61 @@ def rounding_of_percent(decimals: int | None) -> float:
     return np.nan if decimals is None else 0.5 * 10.0 ** (-int(decimals)) / 100.0
 
 
+def _sum(cells: Cells, rows: np.ndarray, spec: CountSpec, selection: Mapping[str, Any], where: str) -> Sum:
+    return sum_codes(cells, rows, spec.codes, spec.minus, selection, where=where)
+
+
+def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where the denominator is 0 or missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (numerator / np.where(denominator != 0, denominator, np.nan)).astype("float64")
+
+
 def _reconstruct(
-    frame: pd.DataFrame, content: CountSpec, persons_spec: CountSpec, selection: Mapping[str, tuple[str, ...]],
+    cells: Cells, rows: np.ndarray, content: CountSpec, persons_spec: CountSpec, selection: Mapping[str, Any],
     where: str,
-) -> pd.DataFrame:  # fmt: skip
-    """share/100 x persons, both from the same table: numerator, denominator, value (share) and status."""
-    share = sum_spec(frame, content, selection, where=where)
-    persons = sum_spec(frame, persons_spec, selection, where=f"{where} persons")["value"].reindex(share.index)
-    df = share.copy()
-    df["value"] = share["value"] / 100.0
-    df["denominator"] = persons.to_numpy()
-    df["numerator"] = df["value"] * df["denominator"]
-    return df
+) -> tuple[Sum, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """share/100 x persons, both from the same table: the share's keys, numerator, denominator, value."""
+    share = _sum(cells, rows, content, selection, where)
+    persons = _sum(cells, rows, persons_spec, selection, f"{where} persons").value[share.order]
+    value = share.value[share.order] / 100.0
+    return share, value * persons, persons, value
+
+
+def _indicator(
+    indicator: Indicator, cells: Cells, rows: np.ndarray, period: SourcePeriod, *, ckm_from: int,
+    decimals: int | None,
+) -> Piece:  # fmt: skip
+    where = f"indicator {indicator.id!r} ({period.table})"
+    sel = indicator.selection_for(period)
+    extra: dict[str, np.ndarray] = {}
+    rounding = np.nan
+    if indicator.kind == "level":
+        got = _sum(cells, rows, indicator.level, sel, where)
+        value = got.value[got.order]
+        num = den = np.full(len(got.order), np.nan)
+    elif indicator.kind == "reconstructed":
+        got, num, den, value = _reconstruct(
+            cells, rows, indicator.share_of.content, indicator.share_of.persons, sel, where
+        )
+        extra["reconstructed"] = np.ones(len(got.order), dtype=bool)
+        rounding = rounding_of_percent(decimals)
+    else:
+        got = _sum(cells, rows, indicator.numerator, sel, where)
+        num = got.value[got.order]
+        if indicator.denominator is None:
+            den, value = np.full(len(num), np.nan), num
+        else:
+            den = _sum(cells, rows, indicator.denominator, sel, where).value[got.order]
+            years = cells.year[got.order]
+            if indicator.total is not None and (years >= ckm_from).any():
+                tot = _sum(cells, rows, indicator.total, sel, where).value[got.order]
+                den = np.where(years < ckm_from, den, tot)
+            value = _divide(num, den)
+    breaks = np.isin(cells.year[got.order], list(indicator.break_years())) | ("break" in indicator.flags)
+    extra["break"] = breaks
+    return _finish(cells, got, num, den, value, indicator=indicator.id, unit=indicator.unit, period=period,
+                   flags=extra, rounding=rounding)  # fmt: skip
 
 
 def indicator_rows(
@@ -248,44 +192,39 @@ def indicator_rows(
     DataFrame
         Columns ``geo_version, area, year, indicator, numerator, denominator, value, unit, status,
         source_table, table_updated, flags, rounding`` (``kommun``, ``level`` and ``area_name`` are added by
-        :func:`build_counts`).
+        :func:`counts_from_frames`).
     """
-    where = f"indicator {indicator.id!r} ({period.table})"
-    sel = indicator.selection_for(period)
-    extra: dict[str, np.ndarray] = {}
-    updated = frame.attrs.get("updated")
-    rounding = np.nan
-    if indicator.kind == "level":
-        df = sum_spec(frame, indicator.level, sel, where=where)
-        df["numerator"] = np.nan
-        df["denominator"] = np.nan
-    elif indicator.kind == "reconstructed":
-        df = _reconstruct(frame, indicator.share_of.content, indicator.share_of.persons, sel, where)
-        extra["reconstructed"] = np.ones(len(df), dtype=bool)
-        rounding = rounding_of_percent(decimals)
-    else:
-        num = sum_spec(frame, indicator.numerator, sel, where=where)
-        df = num.rename(columns={"value": "numerator"})
-        if indicator.denominator is None:
-            df["denominator"] = np.nan
-            df["value"] = df["numerator"]
+    cells = Cells.of(frame)
+    return rows_frame(
+        [_indicator(indicator, cells, cells.all_rows(), period, ckm_from=ckm_from, decimals=decimals)]
+    )
+
+
+def _group(
+    group: GroupDefinition, cells: Cells, rows: np.ndarray, period: SourcePeriod, *, decimals: int | None
+) -> list[Piece]:
+    where = f"group {group.id!r} ({period.table})"
+    sel = group.selection_for(period)
+    pieces = []
+    total = None if group.share_of is not None else _sum(cells, rows, group.total, sel, where)
+    for name, spec in group.members.items():
+        flags: dict[str, np.ndarray] = {}
+        rounding = np.nan
+        status = None
+        if group.share_of is not None:
+            member = f"{where} member {name!r}"
+            got, num, den, value = _reconstruct(cells, rows, spec, group.share_of.persons, sel, member)
+            flags["reconstructed"] = np.ones(len(got.order), dtype=bool)
+            rounding = rounding_of_percent(decimals)
         else:
-            den = sum_spec(frame, indicator.denominator, sel, where=where)["value"].reindex(df.index)
-            if indicator.total is not None:
-                years = df.index.get_level_values("Tid").astype(int)
-                if (years >= ckm_from).any():
-                    tot = sum_spec(frame, indicator.total, sel, where=where)["value"].reindex(df.index)
-                    den = den.where(years < ckm_from, tot)
-            df["denominator"] = den
-            with np.errstate(divide="ignore", invalid="ignore"):
-                df["value"] = (df["numerator"] / df["denominator"].where(df["denominator"] != 0)).astype(
-                    "float64"
-                )
-    years = df.index.get_level_values("Tid").astype(int).to_numpy()
-    breaks = np.isin(years, list(indicator.break_years())) | ("break" in indicator.flags)
-    extra["break"] = breaks
-    return _finish(df, indicator=indicator.id, unit=indicator.unit, period=period, updated=updated,
-                   flags=extra, rounding=rounding)  # fmt: skip
+            got = _sum(cells, rows, spec, sel, f"{where} member {name!r}")
+            num, den = got.value[got.order], total.value[got.order]
+            value = _divide(num, den)
+            own = got.status[got.order]
+            status = np.where(own >= 0, own, total.status[got.order])
+        pieces.append(_finish(cells, got, num, den, value, indicator=f"{group.id}.{name}", unit="share",
+                              period=period, flags=flags, status=status, rounding=rounding))  # fmt: skip
+    return pieces
 
 
 def group_rows(
@@ -298,83 +237,11 @@ def group_rows(
     """Rows for a segregation group definition: indicator ``"<group>.<member>"``, numerator = member count,
     denominator = the group total, value = share. Published percentages are reconstructed from the table's own
     number of persons (flagged, with their rounding)."""
-    where = f"group {group.id!r} ({period.table})"
-    sel = group.selection_for(period)
-    pieces = []
-    total = None if group.share_of is not None else sum_spec(frame, group.total, sel, where=where)
-    for name, spec in group.members.items():
-        flags: dict[str, np.ndarray] = {}
-        rounding = np.nan
-        if group.share_of is not None:
-            df = _reconstruct(frame, spec, group.share_of.persons, sel, f"{where} member {name!r}")
-            flags["reconstructed"] = np.ones(len(df), dtype=bool)
-            rounding = rounding_of_percent(decimals)
-        else:
-            part = sum_spec(frame, spec, sel, where=f"{where} member {name!r}")
-            df = part.copy()
-            df["numerator"] = part["value"]
-            df["denominator"] = total["value"].reindex(part.index)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                df["value"] = df["numerator"] / df["denominator"].where(df["denominator"] != 0)
-            df["status"] = part["status"].fillna(total["status"].reindex(part.index))
-        pieces.append(_finish(df, indicator=f"{group.id}.{name}", unit="share", period=period,
-                              updated=frame.attrs.get("updated"), flags=flags, rounding=rounding))  # fmt: skip
-    return pd.concat(pieces, ignore_index=True)
-
-
+    cells = Cells.of(frame)
+    return rows_frame(_group(group, cells, cells.all_rows(), period, decimals=decimals))
 
 
 # ------------------------------------------------------------------------------------------ table frames
-
-def mark_levels(frame: pd.DataFrame, kommun: str | None = None) -> pd.DataFrame:
-    """The frame with ``_level`` and ``_geo``: level and geography version of every row's Region code.
-
-    Parameters
-    ----------
-    frame
-        An ``ScbClient.data`` frame.
-    kommun
-        Keep only this municipality's codes and riket (the others get level None); None keeps every code.
-
-    Examples
-    --------
-    >>> f = pd.DataFrame({"Region": ["0580C1010", "0580C1010", "0581", "00"],
-    ...                   "region_version": [None, "DeSO2025", None, None]})
-    >>> m = mark_levels(f, "0580")
-    >>> m["_level"].fillna("-").tolist(), m["_geo"].tolist()
-    (['DeSO', 'DeSO', '-', 'riket'], ['2018', '2025', '2018', '2018'])
-    >>> mark_levels(f)["_level"].tolist()
-    ['DeSO', 'DeSO', 'kommun', 'riket']
-    """
-    codes = frame["Region"].astype("string").fillna("")
-    level = codes.map({c: level_of_code(c)[0] for c in pd.unique(codes)}).astype(object).to_numpy()
-    if kommun is not None:
-        own = codes.str.startswith(kommun).fillna(False).to_numpy() | (codes == RIKET).to_numpy()
-        level = np.where(own & ((level != "kommun") | (codes == kommun).to_numpy()), level, None)
-    rv = frame["region_version"] if "region_version" in frame else pd.Series(pd.NA, index=frame.index)
-    geo = np.where(rv.isna().to_numpy(), "2018", rv.map(VERSION_OF_SUFFIX).astype(object).to_numpy())
-    attrs = dict(frame.attrs)
-    out = frame.assign(_level=level, _geo=geo)
-    out.attrs = attrs
-    return out
-
-
-def _period_rows(
-    frame: pd.DataFrame, period: SourcePeriod, years: Sequence[int], levels: Iterable[str]
-) -> pd.DataFrame:
-    """The rows one source period reads: its years, and DeSO/RegSO codes of its geography version only.
-
-    A 2025-version code answers 0 for years before 2024 (and a 2018-version code nothing after 2023): only the
-    version the period names is kept, so such a cell can never become a value.
-    """
-    wanted = [str(y) for y in years if period.covers(y)]
-    level = frame["_level"].to_numpy()
-    keep = frame["Tid"].isin(wanted).to_numpy() & np.isin(level, list(levels))
-    areal = np.isin(level, ["DeSO", "RegSO"])
-    keep &= ~areal | (frame["_geo"].to_numpy() == period.geo_version)
-    sub = frame.loc[keep]
-    sub.attrs = dict(frame.attrs)
-    return sub
 
 
 def _content_decimals(spec: TableSpec | None, count: CountSpec | None) -> int | None:
@@ -393,14 +260,15 @@ def counts_from_frames(
     levels: Sequence[str],
     *,
     ckm_from: int,
+    kommun: str | None = None,
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Rows of every entry (indicator or group) and source period from its table's frame.
 
     Parameters
     ----------
     frames
-        Table id → frame with ``_level`` and ``_geo`` (:func:`mark_levels`); a table may hold several calls'
-        frames concatenated (levels, geography versions).
+        Table id → ``ScbClient.data`` frame; a table may hold several calls' frames concatenated (levels,
+        geography versions).
     entries
         Indicators and groups to build.
     specs
@@ -411,13 +279,17 @@ def counts_from_frames(
         Levels to keep (from :data:`BUILD_LEVELS`).
     ckm_from
         First year with Cell Key Method noise (the catalogue's ``ckm_from``).
+    kommun
+        Keep only this municipality's codes and riket (the one-municipality build); None keeps every code.
 
     Returns
     -------
     tuple
-        The rows (columns of :func:`indicator_rows`) and the unpublished years as
+        The rows as the processed-counts contract (``kommun`` = the area code's first four digits, ``"00"`` for
+        riket), sorted by indicator, geo_version, level, area, year; and the unpublished years as
         ``{indicator, table, years}`` records.
     """
+    cells = {table: Cells.of(frame, kommun) for table, frame in frames.items()}
     pieces = []
     unpublished = []
     for entry in entries:
@@ -430,43 +302,16 @@ def counts_from_frames(
             if missing:
                 unpublished.append({"indicator": entry.id, "table": period.table, "years": missing})
             published = [y for y in covered if y not in missing]
-            if period.table not in frames or not published:
+            if period.table not in cells or not published:
                 continue
-            frame = _period_rows(frames[period.table], period, published, entry_levels)
-            if frame.empty and not _period_rows(frames[period.table], period, published, BUILD_LEVELS).empty:
+            table = cells[period.table]
+            rows = table.period_rows(period, published, entry_levels)
+            if not rows.any() and table.period_rows(period, published, BUILD_LEVELS).any():
                 continue  # the table has the period's cells, but at none of the levels the entry is built for
             if isinstance(entry, Indicator):
                 dec = _content_decimals(spec, entry.share_of.content if entry.share_of else None)
-                rows = indicator_rows(entry, frame, period, ckm_from=ckm_from, decimals=dec)
+                pieces.append(_indicator(entry, table, rows, period, ckm_from=ckm_from, decimals=dec))
             else:
                 first = next(iter(entry.members.values())) if entry.share_of else None
-                rows = group_rows(entry, frame, period, decimals=_content_decimals(spec, first))
-            pieces.append(rows)
-    empty = pd.DataFrame(columns=[c for c in COLUMNS if c not in ("kommun", "level", "area_name")])
-    return (pd.concat(pieces, ignore_index=True) if pieces else empty), unpublished
-
-
-def finish_counts(rows: pd.DataFrame, kommun: str | None = None) -> pd.DataFrame:
-    """Rows of :func:`counts_from_frames` as the processed-counts contract, in its row order.
-
-    ``kommun`` is the given municipality (one-municipality build) or, with None, the first four digits of
-    every area's code (DeSO, RegSO and kommun codes begin with it); riket rows get ``"00"``.
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS
-    ...                      if c not in ("kommun", "level", "area_name")})
-    >>> rows.loc[0, ["area", "indicator", "geo_version", "year"]] = ["0581R001", "x", "2018", 2020]
-    >>> rows.loc[1, ["area", "indicator", "geo_version", "year"]] = ["00", "x", "2018", 2020]
-    >>> finish_counts(rows)[["kommun", "level", "area"]].values.tolist()
-    [['0581', 'RegSO', '0581R001'], ['00', 'riket', '00']]
-    """
-    result = rows.copy()
-    codes = result["area"].astype("string").fillna("")
-    level_map = {c: level_of_code(c)[0] for c in pd.unique(codes)}
-    riket = (codes == RIKET).to_numpy()
-    own = kommun if kommun is not None else codes.str[:4].to_numpy(dtype=str)
-    result.insert(0, "kommun", np.where(riket, RIKET, own))
-    result.insert(1, "level", codes.map(level_map).astype("string"))
-    result.insert(4, "area_name", pd.Series(pd.NA, index=result.index, dtype="string"))
-    return result[COLUMNS].sort_values(["indicator", "geo_version", "level", "area", "year"], ignore_index=True)
+                pieces += _group(entry, table, rows, period, decimals=_content_decimals(spec, first))
+    return rows_frame(pieces, contract=True), unpublished

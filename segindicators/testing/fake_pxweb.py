@@ -9,7 +9,8 @@ limit (400 problem+json "Too many cells selected"), applies codelists before exp
 ``null`` + status ``".."`` for suppressed cells, and can inject faults (5xx, delays, truncated bodies). Every
 request is logged; unknown routes answer 404 and are listed in :attr:`FakePxWeb.unmatched`.
 
-Two ways to define a table:
+Two ways to define a table (its parts: :mod:`segindicators.testing.pxweb_tables`; the answers:
+:mod:`segindicators.testing.pxweb_answers`):
 
 * :meth:`FakePxWeb.add_recorded_table` — **the rule for anything that stands in for an SCB table**: the table is
   generated from SCB's recorded ``/metadata`` answer (:func:`segindicators.sources.scb.metadata.recorded_metadata`), so
@@ -64,6 +65,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -81,9 +83,13 @@ from segindicators.testing.pxweb_tables import (
     UNRECORDED_UPDATED,
     FakeTable,
     FakeVariable,
-    free_table,
-    recorded_table,
+    fill_cube,
+    free_variables,
+    mark_recorded,
+    recorded_texts,
     recorded_valueset,
+    recorded_valuesets,
+    recorded_variables,
     region_valueset,
     total_code,
 )
@@ -203,9 +209,14 @@ class FakePxWeb(FakeJsonServer):
                 else:
                     ids.append(str(item))
             cl_ids[var] = ids
-        table = free_table(
-            table_id, label, variables, values, frame=frame, status=status, updated=updated, notes=notes,
-            source=source, elimination=elimination, codelists=cl_ids, variable_labels=variable_labels,
+        vars_ = free_variables(
+            variables, elimination=elimination, codelists=cl_ids, variable_labels=variable_labels
+        )
+        cube, stat, symbols = fill_cube(vars_, values, frame, status)
+        table = FakeTable(
+            id=table_id, label=label, variables=vars_, values=cube, status=stat, updated=updated,
+            notes=list(notes), source=source, time_variable="Tid" if "Tid" in variables else None,
+            symbols=symbols,
         )  # fmt: skip
         self.tables[table_id] = table
         return table
@@ -265,11 +276,17 @@ class FakePxWeb(FakeJsonServer):
         ValueError
             A Region code of a level or version the table does not publish, or values of the wrong size.
         """
-        table, valuesets = recorded_table(
-            doc, regions, values, frame=frame, status=status, synthetic=synthetic, label=label, notes=notes,
-            updated=updated,
+        region_map = dict(regions)
+        spec, vars_, levels = recorded_variables(doc, region_map)
+        cube, stat, symbols = fill_cube(vars_, values, frame, status)
+        mark_recorded(vars_, levels[1], cube, stat)
+        texts = recorded_texts(doc, spec.id, synthetic=synthetic, label=label, notes=notes, updated=updated)
+        table = FakeTable(
+            id=spec.id, variables=vars_, values=cube, status=stat, **texts,
+            time_variable="Tid" if "Tid" in spec.dimension_order else None, recorded=copy.deepcopy(dict(doc)),
+            symbols=symbols,
         )  # fmt: skip
-        for valueset in valuesets:
+        for valueset in recorded_valuesets(doc, region_map, levels):
             self._merge_codelist(valueset)
         self.tables[table.id] = table
         return table

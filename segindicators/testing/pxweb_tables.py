@@ -1,27 +1,31 @@
 """The tables the fake PxWebApi serves: variables, a dense value cube, statuses, and the Region valuesets.
 
-Two ways to make a :class:`FakeTable` (:class:`~segindicators.testing.fake_pxweb.FakePxWeb` registers them):
+The parts :class:`~segindicators.testing.fake_pxweb.FakePxWeb` makes its two kinds of table from:
 
-* :func:`recorded_table` — **the rule for anything that stands in for an SCB table**: generated from SCB's
-  recorded ``/metadata`` answer, so its variables, codes, labels, units, elimination flags, codelists,
-  ``extension.px`` and notes cannot disagree with SCB; only the Region codes and the values are supplied. It
-  sets SCB's version trap whatever the values say: a 2025-version code answers **0** for a year before
-  :data:`FIRST_2025_YEAR` (recorded), a 2018-version code ``null`` + ``".."`` from it (verify: not recorded).
-* :func:`free_table` — a free-form table for tests of the client's plumbing (never to imitate an SCB table).
+* a recorded table (**the rule for anything that stands in for an SCB table**): :func:`recorded_variables`,
+  :func:`recorded_texts` and :func:`recorded_valuesets` read SCB's recorded ``/metadata`` answer, so its
+  variables, codes, labels, units, elimination flags, codelists, ``extension.px`` and notes cannot disagree
+  with SCB; only the Region codes and the values are supplied. :func:`mark_recorded` sets SCB's version trap
+  whatever the values say: a 2025-version code answers **0** for a year before :data:`FIRST_2025_YEAR`
+  (recorded), a 2018-version code ``null`` + ``".."`` from it (verify: not recorded);
+* a free-form table (:func:`free_variables`) for tests of the client's plumbing (never to imitate an SCB
+  table).
+
+:func:`fill_cube` turns flat values, an array or a long frame into the dense cube of either.
 
 Statuses are stored compactly (``uint8`` indices into :attr:`FakeTable.symbols`, 0 = none): a national table
 has up to 16.5 million cells.
 
 Examples
 --------
->>> t = free_table("TAB1", "x", {"Region": ["0580", "0581"], "Tid": ["2024"]}, values=[1, 2], status={1: ".."})
->>> t.values.ravel().tolist(), t.status_at((1, 0))
-([1.0, nan], '..')
+>>> vars_ = free_variables({"Region": ["0580", "0581"], "Tid": ["2024"]})
+>>> cube, status, symbols = fill_cube(vars_, [1, 2], None, {1: ".."})
+>>> cube.ravel().tolist(), [symbols[s] for s in status.ravel()]
+([1.0, nan], [None, '..'])
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segindicators.sources.scb.metadata import LEVEL_CODELISTS, table_spec
+from segindicators.sources.scb.metadata import LEVEL_CODELISTS, TableSpec, table_spec
 from segindicators.tables import SYNTHETIC_LABEL
 from segindicators.testing.region_codes import region_levels
 
@@ -40,9 +44,13 @@ __all__ = [
     "UNRECORDED_UPDATED",
     "FakeTable",
     "FakeVariable",
-    "free_table",
-    "recorded_table",
+    "fill_cube",
+    "free_variables",
+    "mark_recorded",
+    "recorded_texts",
     "recorded_valueset",
+    "recorded_valuesets",
+    "recorded_variables",
     "region_valueset",
     "total_code",
 ]
@@ -199,7 +207,7 @@ def _encode(flat: np.ndarray) -> tuple[np.ndarray, tuple[str | None, ...]]:
     return codes, symbols
 
 
-def _fill_cube(
+def fill_cube(
     vars_: Sequence[FakeVariable],
     values: Sequence[float | None] | np.ndarray | None,
     frame: pd.DataFrame | None,
@@ -232,7 +240,8 @@ def _fill_cube(
                 f"values: expected {n} cells (sizes {dict(zip([v.code for v in vars_], shape, strict=True))}), "
                 f"got {arr.size}."
             )
-        cube = np.array(arr.reshape(n), dtype=float, copy=True)  # one copy: the caller's array is not changed
+        flat = arr.reshape(n)  # a copy already when ``arr`` is not contiguous (a transposed cube)
+        cube = flat.copy() if np.may_share_memory(flat, arr) else flat  # the caller's array is never changed
     else:
         cube = np.full(n, np.nan)
     if isinstance(status, np.ndarray):
@@ -253,22 +262,14 @@ def _fill_cube(
     return cube.reshape(shape), codes.reshape(shape), symbols
 
 
-def free_table(
-    table_id: str,
-    label: str,
+def free_variables(
     variables: Mapping[str, Sequence[str] | Mapping[str, str]],
-    values: Sequence[float | None] | np.ndarray | None = None,
     *,
-    frame: pd.DataFrame | None = None,
-    status: Mapping[int, str] | None = None,
-    updated: str = "2025-06-01T06:00:00Z",
-    notes: Sequence[str] = (),
-    source: str = SYNTHETIC_SOURCE,
     elimination: Sequence[str] = (),
     codelists: Mapping[str, Sequence[str]] | None = None,
     variable_labels: Mapping[str, str] | None = None,
-) -> FakeTable:
-    """A free-form table (client plumbing tests only; see :meth:`FakePxWeb.add_table` for the parameters).
+) -> list[FakeVariable]:
+    """The variables of a free-form table (:meth:`FakePxWeb.add_table` describes the parameters).
 
     ``codelists`` maps a variable code to codelist ids (registered on the server separately).
     """
@@ -289,34 +290,22 @@ def free_table(
                 codelists=list((codelists or {}).get(code, [])),
             )
         )
-    cube, stat, symbols = _fill_cube(vars_, values, frame, status)
-    return FakeTable(
-        id=table_id, label=label, variables=vars_, values=cube, status=stat, updated=updated, notes=list(notes),
-        source=source, time_variable="Tid" if any(v.code == "Tid" for v in vars_) else None, symbols=symbols,
-    )  # fmt: skip
+    return vars_
 
 
-def recorded_table(
-    doc: Mapping[str, Any],
-    regions: Mapping[str, str] | Sequence[tuple[str, str]],
-    values: Sequence[float | None] | np.ndarray | None = None,
-    *,
-    frame: pd.DataFrame | None = None,
-    status: Mapping[int, str] | np.ndarray | None = None,
-    synthetic: bool = True,
-    label: str | None = None,
-    notes: Sequence[str] | None = None,
-    updated: str | None = None,
-) -> tuple[FakeTable, list[dict]]:
-    """A table generated from SCB's recorded ``/metadata`` answer, and the Region valuesets it lists.
+def recorded_variables(
+    doc: Mapping[str, Any], region_map: Mapping[str, str]
+) -> tuple[TableSpec, list[FakeVariable], tuple[np.ndarray, np.ndarray]]:
+    """The variables of a table generated from its recorded ``/metadata``, with these Region codes.
 
-    See :meth:`FakePxWeb.add_recorded_table` for the parameters, the rules and the errors.
+    Returns the table's spec, its variables in the document's ``id`` order and the Region codes' levels and
+    versions (:func:`~segindicators.testing.region_codes.region_levels`).
 
-    Returns
-    -------
-    table, valuesets
-        The :class:`FakeTable` and one ``/codelists/{id}`` answer per Region codelist of the recorded
-        metadata (:func:`recorded_valueset`).
+    Raises
+    ------
+    ValueError
+        ``doc`` is not a recorded metadata document, or a Region code is of a level or geography version the
+        table does not publish.
     """
     spec = table_spec(doc)
     dims = doc.get("dimension") or {}
@@ -326,7 +315,6 @@ def recorded_table(
             f"doc: expected a recorded /metadata document with extension.px.tableid and a Region "
             f"dimension, got table id {spec.id!r} and dimensions {order}. Use recorded_metadata()[table]."
         )
-    region_map = dict(regions)
     levels = region_levels(list(region_map))
     pairs = set(zip(*(a.tolist() for a in levels), strict=True))  # a handful of (level, version)
     wrong = {
@@ -357,31 +345,51 @@ def recorded_table(
                          elimination=vspec.elimination, codelists=codelists,
                          elimination_code=total_code(codes, vspec.labels) if vspec.elimination else None)
         )  # fmt: skip
-    cube, stat, symbols = _fill_cube(vars_, values, frame, status)
-    stat[np.isnan(cube) & (stat == 0)] = 1  # missing cells are served as null + ".." (never 0)
-    _version_traps(vars_, levels[1], cube, stat)
+    return spec, vars_, levels
+
+
+def recorded_texts(
+    doc: Mapping[str, Any],
+    table_id: str,
+    *,
+    synthetic: bool,
+    label: str | None,
+    notes: Sequence[str] | None,
+    updated: str | None,
+) -> dict[str, Any]:
+    """``label``, ``updated``, ``notes`` and ``source`` of a recorded table (the synthetic label where synthetic)."""
     px = (doc.get("extension") or {}).get("px") or {}
-    base_label = label or doc.get("label") or f"{px.get('contents') or spec.id} [label not recorded]"
-    table = FakeTable(
-        id=spec.id,
-        label=f"{SYNTHETIC_SOURCE}: {base_label}" if synthetic and label is None else base_label,
-        variables=vars_,
-        values=cube,
-        status=stat,
-        updated=updated or doc.get("updated") or UNRECORDED_UPDATED,
-        notes=list(notes)
+    base_label = label or doc.get("label") or f"{px.get('contents') or table_id} [label not recorded]"
+    return {
+        "label": f"{SYNTHETIC_SOURCE}: {base_label}" if synthetic and label is None else base_label,
+        "updated": updated or doc.get("updated") or UNRECORDED_UPDATED,
+        "notes": list(notes)
         if notes is not None
         else [*doc.get("note", []), *([SYNTHETIC_SOURCE] if synthetic else [])],
-        source=SYNTHETIC_SOURCE if synthetic else str(doc.get("source", "Statistics Sweden")),
-        time_variable="Tid" if "Tid" in order else None,
-        recorded=copy.deepcopy(dict(doc)),
-        symbols=symbols,
-    )
-    valuesets = [
+        "source": SYNTHETIC_SOURCE if synthetic else str(doc.get("source", "Statistics Sweden")),
+    }
+
+
+def recorded_valuesets(
+    doc: Mapping[str, Any], region_map: Mapping[str, str], levels: tuple[np.ndarray, np.ndarray]
+) -> list[dict]:
+    """One :func:`recorded_valueset` per Region codelist the recorded metadata lists."""
+    region = (doc.get("dimension") or {})["Region"]
+    return [
         recorded_valueset(str(item["id"]), str(item.get("label", item["id"])), region_map, levels)
-        for item in (dims["Region"].get("extension") or {}).get("codelists") or []
+        for item in (region.get("extension") or {}).get("codelists") or []
     ]
-    return table, valuesets
+
+
+def mark_recorded(
+    vars_: Sequence[FakeVariable], versions: np.ndarray, cube: np.ndarray, stat: np.ndarray
+) -> None:
+    """A recorded table's cells as SCB serves them: NaN → ``null`` + ``".."`` (never 0), and the version traps.
+
+    A 2025-version code answers 0 before 2024 (recorded); a 2018-version code null ``".."`` from 2024 (assumed).
+    """
+    stat[np.isnan(cube) & (stat == 0)] = 1
+    _version_traps(vars_, versions, cube, stat)
 
 
 def _version_traps(

@@ -351,11 +351,35 @@ def national_synthetic_server(
     -------
     FakePxWeb
 
+    Notes
+    -----
+    verify (not recorded): which Region codelists the live service accepts with ``"*"`` for a table; the fake
+    accepts exactly those the table's recorded metadata lists (any other: 400 "Non-existent codelist") and
+    expands ``"*"`` over the valueset's codes the table has. SCB's TAB6574 lists 19,182 Region codes: ours
+    (19,161) lack the 21 län, whose names the reference does not hold.
+
+    Cost, every recorded table (``benchmarks/national_fake.py``): about 6 s CPU to build, 53.7 million cells
+    held in 461 MiB (float values, one status byte a cell), about 0.7 GiB peak resident memory; a
+    143,616-cell national answer is served in about 0.1–0.3 s.
+
     Examples
     --------
-    >>> fake = national_synthetic_server(REFERENCE / "lookups", tables=["TAB6586"])  # doctest: +SKIP
-    >>> with fake:  # doctest: +SKIP
-    ...     ScbClient(fake.url).data("TAB6586", {"Region": ["*"], ...}, codelists={"Region": "vs_RegSO2025"})
+    Two municipalities stand in for the 290 of ``read_reference_lookups(reference / "lookups")``:
+
+    >>> import httpx
+    >>> lookup = pd.DataFrame({"geo_version": ["2018", "2025", "2018", "2025"],
+    ...     "deso": ["0580C1010", "0580C1010", "0581C1010", "0581C1010"],
+    ...     "regso": ["0580R001", "0580R001", "0581R001", "0581R001"], "regso_name": ["Berga"] * 2 + ["Ett"] * 2,
+    ...     "kommun": ["0580", "0580", "0581", "0581"], "kommun_name": ["Linköping"] * 2 + ["Norrköping"] * 2})
+    >>> with national_synthetic_server(lookup, tables=["TAB6586"]) as fake:
+    ...     answer = httpx.post(fake.url + "/tables/TAB6586/data", json={"selection": [
+    ...         {"variableCode": "Region", "codelist": "vs_RegSO2025", "valueCodes": ["*"]},
+    ...         {"variableCode": "ContentsCode", "valueCodes": ["000008IU"]},
+    ...         {"variableCode": "Tid", "valueCodes": ["2024"]}]}).json()
+    >>> list(answer["dimension"]["Region"]["category"]["label"].values())
+    ['0580R001 Linköping (Berga)', '0581R001 Norrköping (Ett)']
+    >>> answer["label"].startswith(SYNTHETIC_SOURCE)
+    True
     """
     lookup = _lookup_frame(lookups)
     kommuner = sorted(set(lookup["kommun"].astype(str)))
@@ -366,6 +390,7 @@ def national_synthetic_server(
 
 _BUILT: dict[tuple[Any, ...], FakePxWeb] = {}
 _BUILT_LOCK = threading.Lock()
+_KEEP = 2  # national builds kept per process (about 0.5 GiB each)
 
 
 @contextmanager
@@ -379,8 +404,9 @@ def serve_national(
 ) -> Iterator[FakePxWeb]:
     """``with serve_national(reference_dir / "lookups") as fake:`` a started :func:`national_synthetic_server`.
 
-    The tables are built once per process for each (folder, seed, years, tables) and shared by the servers
-    this yields (each has its own request log, limits and faults), so several test modules pay for one build.
+    The tables are built once per process for each (folder, seed, years, tables) — the last two builds are
+    kept — and shared by the servers this yields (each has its own request log, limits and faults), so
+    several test modules pay for one build.
     A test that changes a table (``fake.tables[...] = ...``) changes the server it holds only.
 
     Parameters
@@ -400,6 +426,8 @@ def serve_national(
         built = _BUILT.get(key)
         if built is None:
             built = national_synthetic_server(lookups_dir, seed=seed, years=years, tables=tables)
+            while len(_BUILT) >= _KEEP:
+                _BUILT.pop(next(iter(_BUILT)))  # the oldest build
             _BUILT[key] = built
     fake = FakePxWeb(**server)
     fake.tables.update(built.tables)

@@ -59,11 +59,9 @@ def region_levels(codes: Sequence[str] | np.ndarray | pd.Index) -> tuple[np.ndar
     parts = s.str.partition("_")
     shape = parts[0].str.replace(r"\d", "9", regex=True) + parts[1] + parts[2]
     shape = shape.where(s != "00", "00")
-    first = shape.drop_duplicates()
-    read = {key: level_of_code(str(s.loc[i])) for i, key in first.items()}  # one code per shape
-    levels = shape.map({k: v[0] for k, v in read.items()}).astype(object)
-    versions = shape.map({k: v[1] for k, v in read.items()}).astype(object)
-    return (
-        levels.where(levels.notna(), None).to_numpy(dtype=object),
-        versions.where(versions.notna(), None).to_numpy(dtype=object),
-    )
+    which, shapes = pd.factorize(shape)
+    first = np.unique(which, return_index=True)[1]  # one code of each shape, in the order of ``shapes``
+    read = [level_of_code(code) for code in s.to_numpy(dtype=object)[first].tolist()]
+    levels = np.array([r[0] for r in read] or [None], dtype=object)
+    versions = np.array([r[1] for r in read] or [None], dtype=object)
+    return levels[which], versions[which]

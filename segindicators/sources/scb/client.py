@@ -465,16 +465,15 @@ def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     dims = list(frames[0].attrs["dimension_labels"])
-    frame = pd.concat(frames, ignore_index=True)
+    # Without attrs (pandas deep-copies them, Region labels and all, on every column access and take).
+    frame = pd.concat([pd.DataFrame(f, copy=False) for f in frames], ignore_index=True)
     keys = []
     for var in dims:
         col = frame[var]
         if var == "Region" and "region_version" in frame:
             col = col + "_" + frame["region_version"].fillna("").astype(str)
-        order = pd.unique(
-            col
-        )  # first appearance across chunks = server order, chunks being contiguous blocks
-        keys.append(pd.Categorical(col, categories=order).codes)
+        # codes in order of first appearance across chunks = server order, chunks being contiguous blocks
+        keys.append(pd.factorize(col)[0])
     idx = np.lexsort(keys[::-1])
     frame = frame.iloc[idx].reset_index(drop=True)
     attrs = dict(frames[0].attrs)

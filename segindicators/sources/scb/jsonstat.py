@@ -2,7 +2,8 @@
 
 JSON-stat 2.0 (https://json-stat.org/format/) stores ``value`` row-major in the order of ``id``: the flat index
 of the cell with category positions ``(i_0, ..., i_{n-1})`` is ``sum_k i_k * prod_{j>k} size_j``. The parser builds
-every dimension column at once with ``np.repeat``/``np.tile`` (no per-cell Python loop).
+every dimension column at once with ``np.repeat``/``np.tile`` and one Arrow take of its codes (no per-cell
+Python loop).
 
 Output columns: one per dimension (named by variable code, category codes as strings), ``region_version``
 right after ``Region`` when there is a Region dimension (``"DeSO2025"`` etc. taken from code suffixes such as
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 REGION_VERSIONS = ("DeSO2025", "RegSO2025", "DeSO2018", "RegSO2020")
 _SUFFIX = re.compile(r"^(?P<code>.+)_(?P<version>" + "|".join(REGION_VERSIONS) + r")$")
@@ -98,6 +100,11 @@ def _status(raw: Any, n: int) -> np.ndarray:
     return out
 
 
+def _codes_column(codes: list[str], positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``codes[positions]`` as a text array, by one Arrow take of the dimension's few codes (no per-cell str)."""
+    return pd.array(pa.array(codes, type=pa.large_string()).take(pa.array(positions)), dtype="str")
+
+
 def parse_jsonstat2(doc: Mapping[str, Any] | bytes | str) -> pd.DataFrame:
     """Parse a JSON-stat 2.0 dataset into a long DataFrame (see the module docstring for the columns).
 
@@ -160,12 +167,11 @@ def parse_jsonstat2(doc: Mapping[str, Any] | bytes | str) -> pd.DataFrame:
             units.update(dim["category"]["unit"])
         if var == "Region":
             split = [split_region_code(c) for c in codes]
-            plain = np.array([s[0] for s in split], dtype=object)
             version = np.array([s[1] for s in split], dtype=object)
-            columns[var] = pd.array(plain[positions], dtype="str")
+            columns[var] = _codes_column([s[0] for s in split], positions)
             columns["region_version"] = version[positions]
         else:
-            columns[var] = pd.array(np.array(codes, dtype=object)[positions], dtype="str")
+            columns[var] = _codes_column(codes, positions)
     columns["value"] = _values(doc.get("value", []), n)
     columns["status"] = _status(doc.get("status"), n)
     frame = pd.DataFrame(

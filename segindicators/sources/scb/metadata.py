@@ -24,6 +24,7 @@ Region codes where the document has them, otherwise from its Region codelists (`
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -73,6 +74,7 @@ _PATTERNS = (
 _CONSTANT_PRICES = re.compile(r"constant prices|fixed prices|fasta priser", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)  # a national build asks for the same ≈ 20,000 codes table after table
 def level_of_code(code: str) -> tuple[str | None, str | None]:
     """Level and geography version of a Region code as SCB's tables spell it.
 
