@@ -168,7 +168,8 @@ def rank_intervals(
     unit : str
         Column naming what is ranked.
     max_cells : int
-        Bound on draws × grid cells ranked per chunk (memory ≈ 24 bytes × max_cells).
+        Bound on draws × grid cells ranked per chunk (memory ≈ 60 bytes × max_cells; the grid is cells ×
+        the largest cell).
 
     Returns
     -------
