@@ -25,6 +25,7 @@ from segindicators.geography.harmonise import (
 from segindicators.geography.labels import (
     LabelJoinError,
     join_regso_labels,
+    regso_key_columns,
     normalise_name,
     parse_regso_label,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "harmonise_deso",
     "harmonise_regso",
     "join_regso_labels",
+    "regso_key_columns",
     "level_mapping",
     "load_profile",
     "lookup_from_codelist",

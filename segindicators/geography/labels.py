@@ -15,9 +15,10 @@ A RegSO name could itself contain parentheses; the parser takes the kommun name 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["LabelJoinError", "normalise_name", "parse_regso_label", "join_regso_labels"]
+__all__ = ["LabelJoinError", "normalise_name", "parse_regso_label", "join_regso_labels", "regso_key_columns"]
 
 _LABEL = r"^\s*(?P<kommun_name>[^()]+?)\s*\(\s*(?P<regso_name>.*?)\s*\)\s*$"
 _DASHES = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-"}
@@ -152,3 +153,32 @@ def join_regso_labels(
             f"labels: several labels match the same RegSO: {twice[['label', 'regso']].head(5).values.tolist()}."
         )
     return joined.drop(columns="_key").reset_index(drop=True)
+
+
+def regso_key_columns(
+    labels: pd.Series, lookup: pd.DataFrame, geo_version: str = "2018"
+) -> dict[str, np.ndarray | str]:
+    """The processed-counts key columns (``kommun, level, geo_version, area, area_name``) of web-export rows
+    labelled ``"Kommun (RegSO-namn)"``, one entry per label in ``labels`` (in its order).
+
+    The joins are :func:`join_regso_labels` (one-to-one, or an error naming the label); this is the one place the
+    two web-export readers (official area types, population by birth region) turn labels into keys.
+
+    Examples
+    --------
+    >>> lk = pd.DataFrame({"geo_version": "2018", "deso": ["0580A0010"], "regso": ["0580R001"],
+    ...                    "regso_name": ["Berga"], "kommun": ["0580"], "kommun_name": ["Linköping"]})
+    >>> cols = regso_key_columns(pd.Series(["Linköping (Berga)", "Linköping (Berga)"]), lk)
+    >>> list(cols["area"]), cols["level"]
+    (['0580R001', '0580R001'], 'RegSO')
+    """
+    joined = join_regso_labels(labels, lookup, geo_version=geo_version).set_index("label")
+    key = labels.astype("str")
+    return {
+        "kommun": joined["kommun"].reindex(key).to_numpy(),
+        "level": "RegSO",
+        "geo_version": geo_version,
+        "area": joined["regso"].reindex(key).to_numpy(),
+        "area_name": joined["regso_name"].reindex(key).to_numpy(),
+    }
+

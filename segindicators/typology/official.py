@@ -19,7 +19,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from segindicators.geography import join_regso_labels
+from segindicators.geography import regso_key_columns
 from segindicators.sources.scb import read_export_csv
 from segindicators.tables import labels_as_text
 
@@ -158,15 +158,9 @@ def read_official_area_types(
             "region as the only row variable."
         )
     labels = raw[stubs[0]]
-    joined = join_regso_labels(labels, lookup, geo_version=geo_version).set_index("label")
-    key = labels.astype("str")
     out = pd.DataFrame(
         {
-            "kommun": joined["kommun"].reindex(key).to_numpy(),
-            "level": "RegSO",
-            "geo_version": geo_version,
-            "area": joined["regso"].reindex(key).to_numpy(),
-            "area_name": joined["regso_name"].reindex(key).to_numpy(),
+            **regso_key_columns(labels, lookup, geo_version),
             "year": raw["year"].astype("int64").to_numpy(),
             "indicator": INDICATOR,
             "value": raw["value"].astype("float64").to_numpy(),

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from segindicators.geography import join_regso_labels, load_profile
+from segindicators.geography import load_profile, regso_key_columns
 from segindicators.indices import IndexDraws, bootstrap_draws, segregation_indices
 from segindicators.indices.draws import Resample
 from segindicators.tables import labels_as_text
@@ -69,15 +69,9 @@ def foreign_born_counts_from_export(
         index=["region", "year"], columns="_k", values="value", aggfunc="first", dropna=False
     )
     wide = wide.reset_index()
-    joined = join_regso_labels(wide["region"], lookup, geo_version=geo_version).set_index("label")
-    key = wide["region"].astype("str")
     out = pd.DataFrame(
         {
-            "kommun": joined["kommun"].reindex(key).to_numpy(),
-            "level": "RegSO",
-            "geo_version": geo_version,
-            "area": joined["regso"].reindex(key).to_numpy(),
-            "area_name": joined["regso_name"].reindex(key).to_numpy(),
+            **regso_key_columns(wide["region"], lookup, geo_version),
             "year": wide["year"].astype("int64").to_numpy(),
             "indicator": "foreign_born_share",
             "numerator": (wide["totalt"] - wide["sverige"]).to_numpy(float),
