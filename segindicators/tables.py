@@ -222,6 +222,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("national_indices", _cols(f"{_AREA_KEYS} year:int64 group:string index:string {_INDEX_VALUES}"),
           ("national_indices.parquet",), sort_keys=_INDEX_KEYS,
           doc="Citywide indices of every municipality (raw and bias-corrected): the peers' inputs."),
+    Table("area_type_comparison", _cols(
+        "scope:string kommun:string year:Int64 comparison:string measure:string type:Int64 "
+        "type_compared:Int64 value:float64 n:int64 rule:string flags:string"),
+          ("area_type_comparison.parquet", "area_type_comparison.csv"),
+          sort_keys=("scope", "kommun", "year", "comparison", "measure", "type", "type_compared"),
+          doc="The open-data reproduction of SCB's area types against SCB's published index, type and "
+              "components (TAB6586): confusion matrix, agreement, κ, per type and year, component errors."),
     Table("national_ranks", _cols(
         f"{_AREA_KEYS} year:int64 group:string index:string kommun_name:string ranked_on:string "
         "value:float64 value_raw:float64 value_bias_corrected:float64 rank:float64 rank_low:float64 "

@@ -21,7 +21,9 @@ with the kommun refresh's machinery (:mod:`segindicators.pipeline.runner`: one r
    names some (:func:`segindicators.typology.national.national_ranks`) → ``national_ranks.parquet``.
 8. ``typology`` — affluence measures and area types of every RegSO and DeSO on national bands
    (:func:`segindicators.typology.build.area_typology`) → ``national_typology.parquet``,
-   ``area_types.parquet``.
+   ``area_types.parquet``; the reproduction against SCB's published index, type and components
+   (:func:`segindicators.typology.comparison.compare_counts`) → ``area_type_comparison.parquet`` and
+   ``reports/national/<year>/omradestyper_jamforelse_<year>.xlsx``.
 9. ``workbook`` — ``reports/national/<year>/segregation_alla_kommuner_<year>.xlsx``
    (:func:`segindicators.pipeline.workbook.national_workbook`).
 10. ``charts`` — the standard chart set of each ``--charts-for`` municipality into
@@ -47,7 +49,7 @@ from typing import Any
 
 import pandas as pd
 
-from segindicators._io import atomic_write_bytes, atomic_write_text
+from segindicators._io import atomic_write_bytes, atomic_write_text, xlsx_bytes
 from segindicators.catalogue.builder import BUILD_LEVELS
 from segindicators.catalogue.definitions import load_catalogue
 from segindicators.catalogue.levels import split_levels
@@ -66,6 +68,8 @@ from segindicators.pipeline.workbook import national_workbook, workbook_name
 from segindicators.sources.scb.metadata import table_spec
 from segindicators.tables import write_table
 from segindicators.typology.build import area_typology
+from segindicators.typology.comparison import PUBLISHED_TYPE, compare_counts
+from segindicators.typology.comparison_sheets import comparison_sheets
 from segindicators.typology.national import national_indices, national_ranks
 
 __all__ = ["NATIONAL_STAGES", "NationalResult", "national_summary", "run_national"]
@@ -143,6 +147,23 @@ def stage_typology(ctx: NationalContext) -> None:
     ctx.summary["typology"] = (
         f"{typed:,} of {regso['area'].nunique():,} RegSO typed ({ctx.typology.reference} bands; the others "
         f"lack an input), {len(ctx.typology.measures):,} affluence rows"
+    )
+    published = ctx.counts["indicator"].eq(PUBLISHED_TYPE) & ctx.counts["value"].notna()
+    if not published.any():
+        ctx.summary["area_type_comparison"] = "skipped: SCB's published area types (TAB6586) are not in the counts"
+        return
+    comparison = compare_counts(ctx.counts)
+    write_table("area_type_comparison", comparison.table, ctx.processed)
+    year = ctx.options.year_for_report
+    workbook = xlsx_bytes(comparison_sheets(comparison))
+    atomic_write_bytes(ctx.reports / f"omradestyper_jamforelse_{year}.xlsx", workbook)
+    agree = comparison.area_type
+    if agree is None:
+        ctx.summary["area_type_comparison"] = "no RegSO × year has both a published and a reproduced type"
+        return
+    ctx.summary["area_type_comparison"] = (
+        f"reproduction vs SCB's published types ({comparison.scope}): {agree.share_agreeing:.1%} agree, "
+        f"κ {agree.kappa:.2f}, linear weighted κ {agree.kappa_linear:.2f}, n = {agree.n:,} RegSO × years"
     )
 
 

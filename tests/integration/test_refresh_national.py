@@ -195,3 +195,16 @@ def test_a_failed_national_run_replaces_nothing(first, servers, tmp_path):
         nat.run_national(options, stages=stages)
     assert processed_digests(home / "data" / "national") == before
     assert not [p for p in (home / "data").iterdir() if p.name.startswith(".national.")]
+
+
+def test_the_reproduction_is_compared_with_scbs_published_types(first):
+    """The national run compares the open-data area types with SCB's published ones (TAB6586, synthetic here)."""
+    home = first[0] if isinstance(first, tuple) else first
+    processed = home / "data" / "national"
+    table = read_table("area_type_comparison", processed)
+    kappa = table[(table["comparison"] == "area_type") & (table["measure"] == "kappa") & table["year"].isna()]
+    assert len(kappa) == 1 and -1.0 <= float(kappa["value"].iloc[0]) <= 1.0
+    share = table[(table["comparison"] == "area_type") & (table["measure"] == "share_agreeing")]
+    assert ((share["value"] >= 0) & (share["value"] <= 1)).all() and (share["n"] > 0).all()
+    assert list((home / "reports" / "national").glob("*/omradestyper_jamforelse_*.xlsx"))
+
