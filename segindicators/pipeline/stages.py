@@ -253,17 +253,6 @@ def stage_typology(ctx: RunContext) -> None:
     ctx.summary["typology"] = t.summary
 
 
-def _with_peers(ctx: RunContext) -> pd.DataFrame | None:
-    """The kommun's indices plus, when the ``peers`` stage ran, the other municipalities' (its peers, or all
-    when it has none) from ``national_indices``, so the peer charts have their comparison."""
-    if ctx.national_indices is None or ctx.indices is None:
-        return ctx.indices
-    others = ctx.national_indices[ctx.national_indices["kommun"] != ctx.options.kommun]
-    if ctx.profile.peers:
-        others = others[others["kommun"].isin(list(ctx.profile.peers))]
-    return pd.concat([ctx.indices, others], ignore_index=True)
-
-
 def stage_charts(ctx: RunContext) -> None:
     """The standard chart set (:func:`~segindicators.charts.standard.render_standard_charts`) into the
     staging ``reports/<year>`` folder → ``ctx.charts``."""
@@ -272,11 +261,13 @@ def stage_charts(ctx: RunContext) -> None:
         return
     frames = {
         "counts": ctx.counts,
-        "indices": _with_peers(ctx),
+        "indices": ctx.indices,
         "plan_status": ctx.plan_status,
         "typology": ctx.typology.measures if ctx.typology is not None else None,  # the affluence flags
         "lookup": ctx.lookup,
         "geometry": ctx.geometry,
+        "national_indices": ctx.national_indices,  # the peers stage's tables: the peer charts' comparison
+        "national_ranks": ctx.national_ranks,
     }
     charts = render_standard_charts(
         frames,
