@@ -121,6 +121,14 @@ def format_percentage_points(diff: float | None, decimals: int = 1, *, sign: boo
     return f"{text}{PERCENT_SEP}procentenheter"
 
 
+def _float(x: object) -> float:
+    """``x`` as a float; NaN for None, ``pd.NA`` and other non-numbers (a nullable integer's missing cell)."""
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def format_ordinal(n: int) -> str:
     """A Swedish ordinal in digits: ``1:a``, ``2:a``, ``3:e`` … ``11:e``, ``12:e``, ``21:a``, ``22:a``.
 
@@ -148,9 +156,10 @@ def format_rank(rank: float | None, n: float | None, low: float | None = None, h
     '3:e av 9 (3–3)'
     >>> format_rank(10, 12)
     '10:e av 12 (rangintervall saknas)'
-    >>> format_rank(float("nan"), 290)
-    '..'
+    >>> format_rank(float("nan"), 290), format_rank(3, None)
+    ('..', '..')
     """
+    rank, n, low, high = (_float(v) for v in (rank, n, low, high))
     if _is_missing(rank) or _is_missing(n):
         return MISSING
     head = f"{format_ordinal(int(rank))} av {format_number(int(n))}"
