@@ -142,7 +142,9 @@ def format_ordinal(n: int) -> str:
     return f"{k}:{suffix}"
 
 
-def format_rank(rank: float | None, n: float | None, low: float | None = None, high: float | None = None) -> str:
+def format_rank(
+    rank: float | None, n: float | None, low: float | None = None, high: float | None = None
+) -> str:
     """A rank among ``n`` with its rank interval: ``"21:a av 290 (19–27)"``.
 
     Without an interval (``low``/``high`` missing) the text says so instead of inventing one; a missing

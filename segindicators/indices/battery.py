@@ -54,7 +54,14 @@ from segindicators.indices.inference import BOOTSTRAP_COLUMNS, Resample, bootstr
 from segindicators.indices.local import ice_summary
 from segindicators.tables import add_flag
 
-__all__ = ["FOCAL_MEMBER", "ICE_DEFINITIONS", "battery_draws", "change_between", "citywide_battery", "group_wide"]
+__all__ = [
+    "FOCAL_MEMBER",
+    "ICE_DEFINITIONS",
+    "battery_draws",
+    "change_between",
+    "citywide_battery",
+    "group_wide",
+]
 
 #: For two-group definitions, the member whose distribution the indices describe (isolation, exposure,
 #: location quotients are about this group). D, H and Gini are symmetric and do not depend on the choice.

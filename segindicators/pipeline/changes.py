@@ -189,6 +189,11 @@ def changes_markdown(
     return "\n".join(lines) + "\n" + (f"\n{tail}" if tail else "")
 
 
+#: The flags of :func:`~segindicators.typology.ranks.rank_change` in words.
+_FLAG_SV = {"geo_version": "Ny områdesindelning mellan åren ({} → {})",
+            "n": "Antalet rangordnade kommuner ändrades ({} → {})"}  # fmt: skip
+
+
 def rank_lines(ranks: pd.DataFrame, kommun: str) -> list[str]:
     """The change report's lines on the kommun's rank among all municipalities: a heading, then per index ×
     level (D and H, foreign against Swedish background, RegSO and DeSO) whether the bias-corrected rank moved
@@ -212,7 +217,12 @@ def rank_lines(ranks: pd.DataFrame, kommun: str) -> list[str]:
         return [*head, "- Bara ett år med rangplatser: ingen förändring att bedöma."]
     y0, y1 = int(years[-2]), int(years[-1])
     moved = rank_change(own[own["year"].isin([y0, y1])], from_year=y0, to_year=y1)
-    n_of = {(int(y), i, lv): n for y, i, lv, n in zip(own["year"], own["index"], own["level"], own["n"], strict=True)}
+    order = {(i, lv): k for k, (i, lv) in enumerate(zip(own["index"], own["level"], strict=True))}
+    moved = moved.iloc[sorted(range(len(moved)), key=lambda j: order[(moved["index"][j], moved["level"][j])])]
+    n_of = {
+        (int(y), i, lv): n
+        for y, i, lv, n in zip(own["year"], own["index"], own["level"], own["n"], strict=True)
+    }
     lines = head
     for r in moved.itertuples(index=False):
         now = format_rank(r.rank_to, n_of.get((y1, r.index, r.level)), r.rank_low_to, r.rank_high_to)
@@ -225,10 +235,13 @@ def rank_lines(ranks: pd.DataFrame, kommun: str) -> list[str]:
             verdict = (f"flyttat {places} {'plats' if places == 1 else 'platser'} mot {way} segregerat, utöver "
                        "slumpvariationen (rangintervallen överlappar inte)")  # fmt: skip
         elif bool(r.moved):
-            verdict = "flyttat inom slumpvariationen (rangintervallen överlappar): ingen säkerställd förändring"
+            verdict = (
+                "flyttat inom slumpvariationen (rangintervallen överlappar): ingen säkerställd förändring"
+            )
         else:
             verdict = "samma plats båda åren"
-        note = f" Flaggor: {r.flags}." if r.flags else ""
+        note = "".join(f" {_FLAG_SV[t.split('=')[0]].format(*t.split('=', 1)[1].split('→'))}."
+                       for t in str(r.flags).split(";") if t.split("=")[0] in _FLAG_SV)  # fmt: skip
         lines.append(f"- {INDICES[r.index]}, {r.level}: {now} {y1} mot {before} {y0} – {verdict}.{note}")
     return lines
 

@@ -43,8 +43,8 @@ from .figures import chart_home, figure, spec_of
 from .load import ChartInfo, ReportInputs
 from .measures_table import measures_table
 from .method import method_section
-from .national_table import national_section
 from .model import Paragraph, Report, Section
+from .national_table import national_section
 from .status_tables import status_rows, status_table, summary_table
 from .texts import AFFLUENCE_METHOD
 

@@ -112,8 +112,15 @@ def national_section(inp: ReportInputs, n: int) -> tuple[Section, bool]:
             number=n,
             caption=f"Plats bland landets kommuner, {inp.kommun_name}, utländsk respektive svensk bakgrund, "
             f"{year_span(rows['year'])}",
-            columns=("År", "Index", "Nivå", "Plats bland landets kommuner", "Percentil",
-                     "Plats i jämförelsegruppen", "Biaskorrigerat värde"),  # fmt: skip
+            columns=(
+                "År",
+                "Index",
+                "Nivå",
+                "Plats bland landets kommuner",
+                "Percentil",
+                "Plats i jämförelsegruppen",
+                "Biaskorrigerat värde",
+            ),  # fmt: skip
             rows=tuple(body),
             source=source_text(sources, inp.synthetic),
             kind="national",

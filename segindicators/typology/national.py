@@ -41,8 +41,19 @@ from segindicators.tables import normalise
 from segindicators.typology.peers import peer_comparison
 from segindicators.typology.ranks import RankedOn, rank_intervals
 
-__all__ = ["CELL", "INTERVAL_GROUP", "INTERVAL_INDICES", "NATIVE", "RANKED_ON", "intervals", "league",
-           "national_indices", "national_ranks", "rank_headline", "ranked_draws"]
+__all__ = [
+    "CELL",
+    "INTERVAL_GROUP",
+    "INTERVAL_INDICES",
+    "NATIVE",
+    "RANKED_ON",
+    "intervals",
+    "league",
+    "national_indices",
+    "national_ranks",
+    "rank_headline",
+    "ranked_draws",
+]
 
 #: The geography versions SCB publishes (the harmonised series are for trends, not for citywide indices).
 NATIVE = ("2018", "2025")
@@ -196,16 +207,21 @@ def _fill_intervals(table: pd.DataFrame, got: pd.DataFrame, keys: list[str], ran
         columns={"rank": "_rank", "rank_low": "_low", "rank_high": "_high"}
     )
     merged = table.merge(iv, on=on, how="left")
-    same = (merged[rank].to_numpy(float) == merged["_rank"].to_numpy(float))
+    same = merged[rank].to_numpy(float) == merged["_rank"].to_numpy(float)
     if (merged["_rank"].notna() & ~same).any():
-        raise ValueError(f"draws: the rank on the draws' values differs from {rank!r} in the table; same counts?")
+        raise ValueError(
+            f"draws: the rank on the draws' values differs from {rank!r} in the table ({int((~same).sum())} "
+            "rows); pass battery_draws() of the same counts, seed and draws as national_indices()"
+        )
     for side in ("low", "high"):
         merged[f"{rank}_{side}"] = np.where(same, merged[f"_{side}"], merged[f"{rank}_{side}"])
     return merged.drop(columns=["_rank", "_low", "_high"])
 
 
 def _peer_columns(
-    indices: pd.DataFrame, peers: Mapping[str, Iterable[str]], ranked_on: RankedOn,
+    indices: pd.DataFrame,
+    peers: Mapping[str, Iterable[str]],
+    ranked_on: RankedOn,
     draws: IndexDraws | None = None,
 ) -> pd.DataFrame:
     """The peer-group columns of each municipality that has peers (:func:`peer_comparison`)."""

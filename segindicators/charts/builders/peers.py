@@ -89,7 +89,9 @@ def peer_frame(inp: ChartInputs, spec: ChartSpec) -> tuple[pd.DataFrame, str]:
         }
     )
     frame.attrs["national"] = national is not None
-    frame.attrs["breaks"] = index_breaks(sub[sub["kommun"].astype(str).eq(inp.kommun)]) if "flags" in sub else ()
+    frame.attrs["breaks"] = (
+        index_breaks(sub[sub["kommun"].astype(str).eq(inp.kommun)]) if "flags" in sub else ()
+    )
     return frame, level
 
 
