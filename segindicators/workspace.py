@@ -48,7 +48,8 @@ SOURCE_LINE = "Källa: SCB. Bearbetning: segindicators."
 
 @dataclass
 class Workspace:
-    """The processed tables of one refresh run."""
+    """The processed tables of one refresh run (``national_indices``/``national_ranks``: written by the
+    refresh's ``peers`` stage, None when it did not run, e.g. in the demo)."""
 
     processed: Path
     counts: pd.DataFrame
@@ -59,6 +60,8 @@ class Workspace:
     kolada: pd.DataFrame | None = None
     lookup: pd.DataFrame | None = None
     geometry: dict[str, Any] = field(default_factory=dict)
+    national_indices: pd.DataFrame | None = None
+    national_ranks: pd.DataFrame | None = None
     manifest: dict[str, Any] | None = None
     synthetic: bool = False
 
@@ -193,6 +196,8 @@ def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
         kolada=_read(folder, "kolada"),
         lookup=_read(folder, "lookup"),
         geometry=geometry,
+        national_indices=_read(folder, "national_indices"),
+        national_ranks=_read(folder, "national_ranks"),
         manifest=manifest,
         synthetic=synthetic,
     )

@@ -121,6 +121,55 @@ def format_percentage_points(diff: float | None, decimals: int = 1, *, sign: boo
     return f"{text}{PERCENT_SEP}procentenheter"
 
 
+def _float(x: object) -> float:
+    """``x`` as a float; NaN for None, ``pd.NA`` and other non-numbers (a nullable integer's missing cell)."""
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def format_ordinal(n: int) -> str:
+    """A Swedish ordinal in digits: ``1:a``, ``2:a``, ``3:e`` … ``11:e``, ``12:e``, ``21:a``, ``22:a``.
+
+    Examples
+    --------
+    >>> [format_ordinal(k) for k in (1, 2, 3, 11, 12, 21, 22, 101, 290)]
+    ['1:a', '2:a', '3:e', '11:e', '12:e', '21:a', '22:a', '101:a', '290:e']
+    """
+    k = int(n)
+    suffix = "a" if k % 10 in (1, 2) and k % 100 not in (11, 12) else "e"
+    return f"{k}:{suffix}"
+
+
+def format_rank(
+    rank: float | None, n: float | None, low: float | None = None, high: float | None = None
+) -> str:
+    """A rank among ``n`` with its rank interval: ``"21:a av 290 (19–27)"``.
+
+    Without an interval (``low``/``high`` missing) the text says so instead of inventing one; a missing
+    rank gives ``".."``.
+
+    Examples
+    --------
+    >>> format_rank(21, 290, 19, 27)
+    '21:a av 290 (19–27)'
+    >>> format_rank(3, 9, 3, 3)
+    '3:e av 9 (3–3)'
+    >>> format_rank(10, 12)
+    '10:e av 12 (rangintervall saknas)'
+    >>> format_rank(float("nan"), 290), format_rank(3, None)
+    ('..', '..')
+    """
+    rank, n, low, high = (_float(v) for v in (rank, n, low, high))
+    if _is_missing(rank) or _is_missing(n):
+        return MISSING
+    head = f"{format_ordinal(int(rank))} av {format_number(int(n))}"
+    if _is_missing(low) or _is_missing(high):
+        return f"{head} (rangintervall saknas)"
+    return f"{head} ({int(low)}–{int(high)})"
+
+
 def format_value(x: float | None, unit: str = "", decimals: int | None = None) -> str:
     """Format a value according to its catalogue ``unit``.
 

@@ -35,6 +35,7 @@ from .specs import ChartSpec
 
 __all__ = [
     "FRAMES",
+    "NATIONAL_FRAMES",
     "ChartInputs",
     "MissingInput",
     "ProcessedFrames",
@@ -44,6 +45,8 @@ __all__ = [
 
 #: The processed tables the charts use (keys of a frames mapping; ``geometry`` maps level → polygons).
 FRAMES = ("counts", "indices", "plan_status", "typology", "lookup")
+#: The national tables the peer charts use when the refresh's ``peers`` stage wrote them (else absent).
+NATIONAL_FRAMES = ("national_indices", "national_ranks")
 
 
 class MissingInput(Exception):
@@ -71,6 +74,10 @@ class ProcessedTables(Protocol):
     def geometry(self) -> Mapping[str, Any]: ...
     @property
     def synthetic(self) -> bool: ...
+    @property
+    def national_indices(self) -> pd.DataFrame | None: ...
+    @property
+    def national_ranks(self) -> pd.DataFrame | None: ...
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ class ProcessedFrames:
         ``{"deso": GeoDataFrame, "regso": GeoDataFrame}`` (``geometry_deso``/``geometry_regso``).
     synthetic
         The data are the synthetic sample.
+    national_indices, national_ranks
+        Every municipality's citywide indices and the kommun's ranks (the ``peers`` stage), or None.
     """
 
     counts: pd.DataFrame | None = None
@@ -94,10 +103,12 @@ class ProcessedFrames:
     lookup: pd.DataFrame | None = None
     geometry: Mapping[str, Any] = field(default_factory=dict)
     synthetic: bool = False
+    national_indices: pd.DataFrame | None = None
+    national_ranks: pd.DataFrame | None = None
 
     @classmethod
     def from_mapping(cls, frames: Mapping[str, Any]) -> ProcessedFrames:
-        """From a mapping with the keys of :data:`FRAMES`, ``geometry`` (or ``geometry_deso`` and
+        """From a mapping with the keys of :data:`FRAMES` (and :data:`NATIONAL_FRAMES`), ``geometry`` (or ``geometry_deso`` and
         ``geometry_regso``) and ``synthetic``; missing keys are absent tables.
 
         Examples
@@ -108,7 +119,7 @@ class ProcessedFrames:
         geometry = frames.get("geometry") or {
             k: frames[f"geometry_{k}"] for k in ("deso", "regso") if frames.get(f"geometry_{k}") is not None
         }
-        return cls(**{k: frames.get(k) for k in FRAMES}, geometry=dict(geometry),
+        return cls(**{k: frames.get(k) for k in (*FRAMES, *NATIONAL_FRAMES)}, geometry=dict(geometry),
                    synthetic=bool(frames.get("synthetic", False)))  # fmt: skip
 
     @classmethod
@@ -128,7 +139,8 @@ class ProcessedFrames:
                 f"processed_dir={str(d)!r}: no {TABLES['counts'].parquet} there; run `segindicators refresh` "
                 "(or `demo`) first, or pass --processed-dir pointing at data/processed."
             )
-        frames: dict[str, Any] = {n: read_table(n, d) for n in FRAMES if table_exists(n, d)}
+        names = (*FRAMES, *NATIONAL_FRAMES)
+        frames: dict[str, Any] = {n: read_table(n, d) for n in names if table_exists(n, d)}
         geometry = {
             lv: read_table(f"geometry_{lv}", d)
             for lv in ("deso", "regso")
@@ -161,7 +173,9 @@ def _kommun_name(kommun: str, profile: Profile | None, lookup: pd.DataFrame | No
 @dataclass(frozen=True)
 class ChartInputs:
     """Everything a chart builder reads: processed tables, the profile's focus areas and peers, catalogue,
-    measures register, and the report year (later years in the data are ignored)."""
+    measures register, the report year (later years in the data are ignored) and, when the refresh's
+    ``peers`` stage ran, the national tables (``national_indices``, ``national_ranks``: read, never
+    recomputed)."""
 
     kommun: str
     year: int
@@ -178,6 +192,8 @@ class ChartInputs:
     catalogue: Catalogue
     measures: MeasuresRegister | None
     retrieved: str | None = None
+    national_indices: pd.DataFrame | None = None
+    national_ranks: pd.DataFrame | None = None
 
     @classmethod
     def from_workspace(
@@ -228,6 +244,7 @@ class ChartInputs:
             lookup=ws.lookup, geometry=dict(ws.geometry or {}),
             synthetic=bool(ws.synthetic if synthetic is None else synthetic),
             catalogue=catalogue or load_catalogue(), measures=measures, retrieved=retrieved,
+            national_indices=getattr(ws, "national_indices", None), national_ranks=getattr(ws, "national_ranks", None),
         )  # fmt: skip
 
     @classmethod

@@ -49,11 +49,19 @@ from segindicators.catalogue.definitions import Catalogue, GroupDefinition, load
 from segindicators.indices.change import change_decomposition
 from segindicators.indices.citywide import segregation_indices
 from segindicators.indices.decomposition import nested_decomposition
+from segindicators.indices.draws import IndexDraws, bootstrap_draws
 from segindicators.indices.inference import BOOTSTRAP_COLUMNS, Resample, bootstrap_indices, bootstrap_nested
 from segindicators.indices.local import ice_summary
 from segindicators.tables import add_flag
 
-__all__ = ["FOCAL_MEMBER", "ICE_DEFINITIONS", "change_between", "citywide_battery", "group_wide"]
+__all__ = [
+    "FOCAL_MEMBER",
+    "ICE_DEFINITIONS",
+    "battery_draws",
+    "change_between",
+    "citywide_battery",
+    "group_wide",
+]
 
 #: For two-group definitions, the member whose distribution the indices describe (isolation, exposure,
 #: location quotients are about this group). D, H and Gini are symmetric and do not depend on the choice.
@@ -257,6 +265,42 @@ def citywide_battery(
     cols = [*KEYS[:3], "year", "group", "index", "value", *BOOTSTRAP_COLUMNS, "expected_random", "units",
             "units_dropped", "flags"]  # fmt: skip
     return out[cols].sort_values([*KEYS[:3], "year", "group", "index"], kind="stable").reset_index(drop=True)
+
+
+def battery_draws(
+    counts: pd.DataFrame,
+    group: str,
+    *,
+    indices: str | Sequence[str],
+    catalogue: Catalogue | None = None,
+    levels: Sequence[str] = ("DeSO", "RegSO"),
+    draws: int = 999,
+    rng: int | None = 20241231,
+    resample: Resample = "units",
+) -> IndexDraws:
+    """The bootstrap replicates behind :func:`citywide_battery`'s rows of one two-group ``group``.
+
+    The same areas (suppressed ones left out, reconstructed counts rounded), the same focal member and, for an
+    integer seed ``rng``, the same random numbers as the battery's call for that group, so the replicates'
+    :meth:`~segindicators.indices.draws.IndexDraws.bias_corrected` values are the battery's
+    ``value_bias_corrected`` (the resampling does not depend on which indices are computed). For rank
+    intervals across municipalities (:func:`segindicators.typology.ranks.rank_intervals`).
+
+    Raises
+    ------
+    ValueError
+        ``group`` is not a two-group definition, or ``counts`` hold none of its rows at ``levels``.
+    """
+    g = (catalogue or load_catalogue()).group(group)
+    if g.kind != "two_group":
+        raise ValueError(f"group={group!r}: expected a two-group definition, got kind {g.kind!r}")
+    wide = group_wide(counts[counts["level"].isin(list(levels))], g)
+    clean = _complete_units(wide, [*g.members, "total"])[0] if not wide.empty else wide
+    if clean.empty:
+        raise ValueError(f"group={group!r}: counts hold no complete rows of it at levels {list(levels)}")
+    focal = FOCAL_MEMBER.get(group, list(g.members)[0])
+    return bootstrap_draws(clean, group=focal, total="total", by=KEYS, indices=indices, draws=draws, rng=rng,
+                           resample=resample)  # fmt: skip
 
 
 def _complete_units(wide: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, pd.Series]:

@@ -6,7 +6,10 @@ figures that moved, SCB tables revised since (a different ``table_updated``), an
 vanished. A table in constant prices of its latest year (TAB6684) re-bases its whole series with every release:
 its figures that moved because the table was revised are reported as ``rebased`` (with the ratio new/old, which
 is one price factor per year for a pure re-basing), not as moved. :func:`changes_markdown` says it in
-Swedish for ``reports/<year>/changes.md``. Pure functions; the refresh writes the result next to the manifest.
+Swedish for ``reports/<year>/changes.md``; given the run's ``national_ranks`` it also says, per index × level,
+whether the kommun's rank among all municipalities moved beyond the noise between the previous and the latest
+year (:func:`rank_lines`, the rule of :func:`segindicators.typology.ranks.rank_change`). Pure functions; the
+refresh writes the result next to the manifest.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from segindicators.charts.format import format_rank
 from segindicators.labels import SYNTHETIC_LABEL
+from segindicators.report.national_table import INDICES, national_rows
 from segindicators.tables import TABLES
+from segindicators.typology.ranks import rank_change
 
-__all__ = ["KEY", "changes_markdown", "compare_counts"]
+__all__ = ["KEY", "changes_markdown", "compare_counts", "rank_lines"]
 
 #: Columns that identify one figure.
 KEY = ["kommun", "level", "geo_version", "area", "year", "indicator"]
@@ -123,7 +129,13 @@ def compare_counts(
     }
 
 
-def changes_markdown(result: dict[str, pd.DataFrame] | None, *, kommun: str, synthetic: bool = False) -> str:
+def changes_markdown(
+    result: dict[str, pd.DataFrame] | None,
+    *,
+    kommun: str,
+    synthetic: bool = False,
+    ranks: pd.DataFrame | None = None,
+) -> str:
     """The change report (``changes.md``): counts of what changed, revised and re-based tables, largest moves.
 
     Parameters
@@ -134,6 +146,8 @@ def changes_markdown(result: dict[str, pd.DataFrame] | None, *, kommun: str, syn
         The municipality, for the heading.
     synthetic
         The data are synthetic: the label goes under the heading.
+    ranks
+        The run's ``national_ranks`` (the ``peers`` stage), or None: then no rank lines.
 
     Examples
     --------
@@ -145,8 +159,10 @@ def changes_markdown(result: dict[str, pd.DataFrame] | None, *, kommun: str, syn
     """
     label = f"{SYNTHETIC_LABEL}\n\n" if synthetic else ""
     head = f"# Förändringar sedan förra körningen – kommun {kommun}\n\n{label}"
+    tail = "".join(f"{line}\n" for line in rank_lines(ranks, kommun)) if ranks is not None else ""
     if result is None:
-        return head + "Första körningen: det finns inget tidigare resultat att jämföra med.\n"
+        first = head + "Första körningen: det finns inget tidigare resultat att jämföra med.\n"
+        return first + (f"\n{tail}" if tail else "")
     lines = [head]
     lines.append(f"- Siffror som ändrats: {len(result['moved'])}")
     lines.append(
@@ -170,7 +186,64 @@ def changes_markdown(result: dict[str, pd.DataFrame] | None, *, kommun: str, syn
             lines.append(
                 f"| {r.level} | {r.area} | {r.year} | {r.indicator} | {r.value_previous:.4g} | {r.value_current:.4g} |"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + (f"\n{tail}" if tail else "")
+
+
+#: The flags of :func:`~segindicators.typology.ranks.rank_change` in words.
+_FLAG_SV = {"geo_version": "Ny områdesindelning mellan åren ({} → {})",
+            "n": "Antalet rangordnade kommuner ändrades ({} → {})"}  # fmt: skip
+
+
+def rank_lines(ranks: pd.DataFrame, kommun: str) -> list[str]:
+    """The change report's lines on the kommun's rank among all municipalities: a heading, then per index ×
+    level (D and H, foreign against Swedish background, RegSO and DeSO) whether the bias-corrected rank moved
+    beyond the noise between the previous and the latest year (:func:`~segindicators.typology.ranks.
+    rank_change`: the two 95 % rank intervals do not overlap), moved within it, or cannot be judged.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"kommun": "0580", "level": "RegSO", "geo_version": "2025", "year": [2023, 2024],
+    ...                   "group": "background", "index": "dissimilarity", "ranked_on": "bias_corrected",
+    ...                   "rank": [30.0, 12.0], "rank_low": [25.0, 8.0], "rank_high": [36.0, 17.0], "n": 290})
+    >>> print("\\n".join(rank_lines(t, "0580")))
+    ## Plats bland landets kommuner (rangordnat på biaskorrigerade värden)
+    <BLANKLINE>
+    - Dissimilaritetsindex (D), RegSO: 12:e av 290 (8–17) 2024 mot 30:e av 290 (25–36) 2023 – flyttat 18 platser mot mer segregerat, utöver slumpvariationen (rangintervallen överlappar inte).
+    """
+    own = national_rows(ranks, kommun)
+    years = sorted(own["year"].unique())
+    head = ["## Plats bland landets kommuner (rangordnat på biaskorrigerade värden)", ""]
+    if len(years) < 2:
+        return [*head, "- Bara ett år med rangplatser: ingen förändring att bedöma."]
+    y0, y1 = int(years[-2]), int(years[-1])
+    moved = rank_change(own[own["year"].isin([y0, y1])], from_year=y0, to_year=y1)
+    order = {(i, lv): k for k, (i, lv) in enumerate(zip(own["index"], own["level"], strict=True))}
+    moved = moved.iloc[sorted(range(len(moved)), key=lambda j: order[(moved["index"][j], moved["level"][j])])]
+    n_of = {
+        (int(y), i, lv): n
+        for y, i, lv, n in zip(own["year"], own["index"], own["level"], own["n"], strict=True)
+    }
+    lines = head
+    for r in moved.itertuples(index=False):
+        now = format_rank(r.rank_to, n_of.get((y1, r.index, r.level)), r.rank_low_to, r.rank_high_to)
+        before = format_rank(r.rank_from, n_of.get((y0, r.index, r.level)), r.rank_low_from, r.rank_high_from)
+        if pd.isna(r.beyond_noise):
+            verdict = "kan inte bedömas: rangintervall saknas för något av åren"
+        elif bool(r.beyond_noise):
+            places = abs(int(r.rank_diff))
+            way = "mer" if r.rank_diff < 0 else "mindre"
+            verdict = (f"flyttat {places} {'plats' if places == 1 else 'platser'} mot {way} segregerat, utöver "
+                       "slumpvariationen (rangintervallen överlappar inte)")  # fmt: skip
+        elif bool(r.moved):
+            verdict = (
+                "flyttat inom slumpvariationen (rangintervallen överlappar): ingen säkerställd förändring"
+            )
+        else:
+            verdict = "samma plats båda åren"
+        note = "".join(f" {_FLAG_SV[t.split('=')[0]].format(*t.split('=', 1)[1].split('→'))}."
+                       for t in str(r.flags).split(";") if t.split("=")[0] in _FLAG_SV)  # fmt: skip
+        lines.append(f"- {INDICES[r.index]}, {r.level}: {now} {y1} mot {before} {y0} – {verdict}.{note}")
+    return lines
 
 
 def _rebased_lines(rebased: pd.DataFrame) -> list[str]:

@@ -49,7 +49,7 @@ from segindicators.sources.kolada.processed import write_processed
 from segindicators.sources.scb.metadata import table_spec
 from segindicators.tables import processed_file, write_table
 from segindicators.typology.build import build_typology
-from segindicators.typology.national import national_indices, national_ranks, rank_headline
+from segindicators.typology.national import national_indices, national_ranks, rank_headline, ranked_draws
 
 __all__ = [
     "raw_inputs",  # re-exported from segindicators.pipeline.manifest (the refresh's old home of it)
@@ -109,7 +109,8 @@ def stage_peers(ctx: RunContext) -> None:
     build_national_counts`, through the run's SCB client and cache), checked against the kommun's own rows
     (:func:`~segindicators.catalogue.levels.same_rows`), the indices of every municipality
     (:func:`~segindicators.typology.national.national_indices`) and the kommun's ranks
-    (:func:`~segindicators.typology.national.national_ranks`) → ``national_indices.parquet``,
+    (:func:`~segindicators.typology.national.national_ranks`, with the 95 % rank intervals of D and H for
+    background from :func:`~segindicators.typology.national.ranked_draws`) → ``national_indices.parquet``,
     ``national_ranks.parquet``, ``ctx.national_indices``, ``ctx.national_ranks``.
     """
     opts, kommun = ctx.options, ctx.options.kommun
@@ -121,7 +122,9 @@ def stage_peers(ctx: RunContext) -> None:
         )
     indices = national_indices(counts, catalogue=ctx.catalogue, draws=opts.national_draws, rng=opts.seed)
     names = {**kommuner(), kommun: ctx.profile.name or kommun}
-    ranks = national_ranks(indices, kommuner=[kommun], peers={kommun: list(ctx.profile.peers)}, names=names)
+    draws = ranked_draws(counts, catalogue=ctx.catalogue, draws=opts.national_draws, rng=opts.seed)
+    ranks = national_ranks(indices, kommuner=[kommun], peers={kommun: list(ctx.profile.peers)}, names=names,
+                           draws=draws)  # fmt: skip
     if ranks.empty:
         raise ValueError(
             f"kommun {kommun}: no citywide index in the national build to rank; is the code right?"
@@ -253,17 +256,6 @@ def stage_typology(ctx: RunContext) -> None:
     ctx.summary["typology"] = t.summary
 
 
-def _with_peers(ctx: RunContext) -> pd.DataFrame | None:
-    """The kommun's indices plus, when the ``peers`` stage ran, the other municipalities' (its peers, or all
-    when it has none) from ``national_indices``, so the peer charts have their comparison."""
-    if ctx.national_indices is None or ctx.indices is None:
-        return ctx.indices
-    others = ctx.national_indices[ctx.national_indices["kommun"] != ctx.options.kommun]
-    if ctx.profile.peers:
-        others = others[others["kommun"].isin(list(ctx.profile.peers))]
-    return pd.concat([ctx.indices, others], ignore_index=True)
-
-
 def stage_charts(ctx: RunContext) -> None:
     """The standard chart set (:func:`~segindicators.charts.standard.render_standard_charts`) into the
     staging ``reports/<year>`` folder → ``ctx.charts``."""
@@ -272,11 +264,13 @@ def stage_charts(ctx: RunContext) -> None:
         return
     frames = {
         "counts": ctx.counts,
-        "indices": _with_peers(ctx),
+        "indices": ctx.indices,
         "plan_status": ctx.plan_status,
         "typology": ctx.typology.measures if ctx.typology is not None else None,  # the affluence flags
         "lookup": ctx.lookup,
         "geometry": ctx.geometry,
+        "national_indices": ctx.national_indices,  # the peers stage's tables: the peer charts' comparison
+        "national_ranks": ctx.national_ranks,
     }
     charts = render_standard_charts(
         frames,
@@ -362,7 +356,8 @@ def stage_changes(ctx: RunContext) -> None:
         if previous.exists()
         else None
     )
-    markdown = changes_markdown(result, kommun=ctx.options.kommun, synthetic=ctx.options.synthetic)
+    markdown = changes_markdown(result, kommun=ctx.options.kommun, synthetic=ctx.options.synthetic,
+                                ranks=ctx.national_ranks)  # fmt: skip
     atomic_write_text(ctx.reports / "changes.md", markdown)
     if result is not None:
         atomic_write_bytes(ctx.reports / "changes.xlsx", xlsx_bytes(result))

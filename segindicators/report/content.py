@@ -13,14 +13,17 @@ Reading order::
                                the sub-goals (decided or proposed), the area's charts
     Koncentrerat välstånd …    the affluence table next to the focus areas, ICE chart, area-type map
     Åtgärder                   the measures register per year, its chart
-    Övriga diagram             charts of the standard set that belong to no section (e.g. peers)
+    <Kommun> bland landets     rank among all municipalities with its rank interval, percentile, peer-group
+    kommuner                   rank (D and H, background, RegSO and DeSO, per year), the peer charts
+    Övriga diagram             charts of the standard set that belong to no section
     Bilaga: Metod och begrepp  status rules, indicators (definitions, caveats, sources), indices,
                                series breaks, sources, charts not drawn, glossary
 
 Here the sections are assembled and numbered; each block comes from its own module: the cell texts
 (:mod:`~segindicators.report.cells`), the plan-status and summary tables
 (:mod:`~segindicators.report.status_tables`), the affluence table (:mod:`~segindicators.report.affluence_table`),
-the measures table (:mod:`~segindicators.report.measures_table`), the figures and where each goes
+the measures table (:mod:`~segindicators.report.measures_table`), the national ranks
+(:mod:`~segindicators.report.national_table`), the figures and where each goes
 (:mod:`~segindicators.report.figures`) and the appendix (:mod:`~segindicators.report.method`).
 """
 
@@ -41,6 +44,7 @@ from .load import ChartInfo, ReportInputs
 from .measures_table import measures_table
 from .method import method_section
 from .model import Paragraph, Report, Section
+from .national_table import national_section
 from .status_tables import status_rows, status_table, summary_table
 from .texts import AFFLUENCE_METHOD
 
@@ -175,6 +179,13 @@ def build_report(
         for chart, spec in homes.get("measures", []):
             sec.blocks.append(figure(chart, spec, num.next_figure()))
         sections.append(sec)
+
+    national, has_table = national_section(inp, num.next_table())
+    if not has_table:
+        num.table -= 1
+    for chart, spec in homes.get("peers", []):
+        national.blocks.append(figure(chart, spec, num.next_figure()))
+    sections.append(national)
 
     if homes.get("other"):
         sec = Section("ovriga-diagram", "Övriga diagram")

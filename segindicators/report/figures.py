@@ -64,7 +64,8 @@ def spec_of(name: str, specs: Sequence[ChartSpec]) -> ChartSpec | None:
 
 
 def chart_home(chart: ChartInfo, spec: ChartSpec | None, plan_index: dict[str, int], catalogue: Any) -> str:
-    """Section key of a chart: ``area:<k>``, ``affluence``, ``measures`` or ``other``."""
+    """Section key of a chart: ``area:<k>``, ``affluence``, ``measures``, ``peers`` (the national comparison)
+    or ``other``."""
     if spec is None:
         return "other"
     if spec.function == "plan_status_chart":
@@ -73,7 +74,9 @@ def chart_home(chart: ChartInfo, spec: ChartSpec | None, plan_index: dict[str, i
         return "measures"
     if spec.function == "ice_chart" or spec.indicator == "area_type_official":
         return "affluence"
-    if spec.function in ("peer_trend_chart", "peer_rank_chart") or spec.indicator is None:
+    if spec.function in ("peer_trend_chart", "peer_rank_chart"):
+        return "peers"
+    if spec.indicator is None:
         return "other"
     if spec.indicator in plan_index:
         return f"area:{plan_index[spec.indicator]}"

@@ -30,7 +30,7 @@ __all__ = ["ChartInfo", "ReportInputs", "ReportOptions", "chart_names_in", "load
 
 FORMATS = ("png", "svg", "pdf", "xlsx")
 #: The processed tables the report reads (each declared in :data:`segindicators.tables.TABLES`).
-TABLES = ("counts", "plan_status", "typology", "area_types", "kolada")
+TABLES = ("counts", "plan_status", "typology", "area_types", "kolada", "national_ranks")
 KNOWN_PUBLISHERS = ("SCB", "Kolada")
 
 

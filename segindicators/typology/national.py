@@ -35,13 +35,25 @@ import numpy as np
 import pandas as pd
 
 from segindicators.catalogue.definitions import Catalogue
-from segindicators.indices.battery import citywide_battery
+from segindicators.indices.battery import battery_draws, citywide_battery
 from segindicators.indices.draws import IndexDraws
 from segindicators.tables import normalise
 from segindicators.typology.peers import peer_comparison
 from segindicators.typology.ranks import RankedOn, rank_intervals
 
-__all__ = ["CELL", "NATIVE", "RANKED_ON", "league", "national_indices", "national_ranks", "rank_headline"]
+__all__ = [
+    "CELL",
+    "INTERVAL_GROUP",
+    "INTERVAL_INDICES",
+    "NATIVE",
+    "RANKED_ON",
+    "intervals",
+    "league",
+    "national_indices",
+    "national_ranks",
+    "rank_headline",
+    "ranked_draws",
+]
 
 #: The geography versions SCB publishes (the harmonised series are for trends, not for citywide indices).
 NATIVE = ("2018", "2025")
@@ -49,6 +61,10 @@ NATIVE = ("2018", "2025")
 CELL = ["level", "geo_version", "year", "group", "index"]
 #: The two rankings, in output order: bias-corrected first (the one to quote), then raw.
 RANKED_ON: tuple[RankedOn, ...] = ("bias_corrected", "raw")
+#: The group and indices whose rank intervals a refresh computes (the report's national comparison): the
+#: replicates cost 8 bytes × draws × rows each, so not for the whole battery.
+INTERVAL_GROUP = "background"
+INTERVAL_INDICES = ("dissimilarity", "theil_h")
 _PEER_COLUMNS = ["peer_rank", "peer_rank_low", "peer_rank_high", "peer_n", "peer_median", "peer_min", "peer_max"]
 
 
@@ -98,7 +114,31 @@ def national_indices(
     return normalise("national_indices", out)
 
 
-def league(indices: pd.DataFrame, ranked_on: RankedOn) -> pd.DataFrame:
+def ranked_draws(
+    counts: pd.DataFrame,
+    *,
+    catalogue: Catalogue | None = None,
+    group: str = INTERVAL_GROUP,
+    indices: Iterable[str] = INTERVAL_INDICES,
+    draws: int = 199,
+    rng: int | None = 20241231,
+    levels: Iterable[str] = ("DeSO", "RegSO"),
+) -> IndexDraws | None:
+    """The bootstrap replicates of :func:`national_indices`'s rows of ``group`` × ``indices`` (same counts,
+    seed and draws give the same values: :func:`~segindicators.indices.battery.battery_draws`), with a
+    ``group`` column, for :func:`national_ranks`'s rank intervals; None when ``draws`` is 0 (no intervals).
+    Memory: 8 bytes × draws × municipalities × levels × years × indices (290 × 2 × 6 × 2 × 199 ≈ 11 MB)."""
+    if not draws:
+        return None
+    native = counts[counts["geo_version"].isin(NATIVE)]
+    got = battery_draws(native, group, indices=list(indices), catalogue=catalogue, levels=tuple(levels),
+                        draws=draws, rng=rng)  # fmt: skip
+    rows = got.rows.astype({"geo_version": "str"})
+    rows.insert(rows.columns.get_loc("index"), "group", group)
+    return IndexDraws(rows, got.draws, dict(got.attrs))
+
+
+def league(indices: pd.DataFrame, ranked_on: RankedOn, draws: IndexDraws | None = None) -> pd.DataFrame:
     """Every municipality's rank, count and percentile per index cell, on the values ``ranked_on`` names.
 
     The ranking is :func:`segindicators.typology.ranks.rank_intervals` (1 = most segregated, ties share the
@@ -132,11 +172,57 @@ def league(indices: pd.DataFrame, ranked_on: RankedOn) -> pd.DataFrame:
     table["value_raw"] = own["value"].reindex(at).to_numpy(float)
     table["value_bias_corrected"] = own["value_bias_corrected"].reindex(at).to_numpy(float)
     table["ranked_on"] = pd.array([ranked_on] * len(table), dtype="str")
+    if draws is not None:
+        table = _fill_intervals(table, intervals(indices, draws, ranked_on), keys, "rank")
     return table
 
 
+def intervals(
+    indices: pd.DataFrame, draws: IndexDraws, ranked_on: RankedOn, among: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Rank intervals (:func:`rank_intervals`) of the cells ``draws`` covers (:func:`~segindicators.indices.
+    battery.battery_draws` of the counts behind ``indices``, rows with a ``group`` column), checked first: the
+    draws' raw and bias-corrected values must be those of ``indices``, or the intervals would belong to other
+    estimates (ValueError naming the cells)."""
+    keys = [c for c in CELL if c in indices.columns]
+    got = rank_intervals(draws, ranked_on=ranked_on, among=among)
+    own = indices.set_index([*keys, "kommun"])
+    at = pd.MultiIndex.from_frame(got[[*keys, "kommun"]])
+    for ours, theirs in (("value", "value_raw"), ("value_bias_corrected", "value_bias_corrected")):
+        a, b = own[ours].reindex(at).to_numpy(float), got[theirs].to_numpy(float)
+        bad = ~(np.isclose(a, b, rtol=1e-9, atol=1e-12) | (np.isnan(a) & np.isnan(b)))
+        if bad.any():
+            first = got.loc[bad, [*keys, "kommun"]].head(3).to_dict("records")
+            raise ValueError(
+                f"draws: {int(bad.sum())} row(s) whose {theirs} differs from indices['{ours}'] (first: {first}); "
+                "pass battery_draws() of the same counts with the same seed and draws as national_indices()"
+            )
+    return got
+
+
+def _fill_intervals(table: pd.DataFrame, got: pd.DataFrame, keys: list[str], rank: str) -> pd.DataFrame:
+    """``table`` with ``<rank>_low``/``<rank>_high`` from ``got`` (:func:`intervals`) where both rank alike."""
+    on = [*keys, "kommun"]
+    iv = got[[*on, "rank", "rank_low", "rank_high"]].rename(
+        columns={"rank": "_rank", "rank_low": "_low", "rank_high": "_high"}
+    )
+    merged = table.merge(iv, on=on, how="left")
+    same = merged[rank].to_numpy(float) == merged["_rank"].to_numpy(float)
+    if (merged["_rank"].notna() & ~same).any():
+        raise ValueError(
+            f"draws: the rank on the draws' values differs from {rank!r} in the table ({int((~same).sum())} "
+            "rows); pass battery_draws() of the same counts, seed and draws as national_indices()"
+        )
+    for side in ("low", "high"):
+        merged[f"{rank}_{side}"] = np.where(same, merged[f"_{side}"], merged[f"{rank}_{side}"])
+    return merged.drop(columns=["_rank", "_low", "_high"])
+
+
 def _peer_columns(
-    indices: pd.DataFrame, peers: Mapping[str, Iterable[str]], ranked_on: RankedOn
+    indices: pd.DataFrame,
+    peers: Mapping[str, Iterable[str]],
+    ranked_on: RankedOn,
+    draws: IndexDraws | None = None,
 ) -> pd.DataFrame:
     """The peer-group columns of each municipality that has peers (:func:`peer_comparison`)."""
     keys = [c for c in CELL if c in indices.columns]
@@ -146,6 +232,10 @@ def _peer_columns(
         if not group or not (indices["kommun"] == kommun).any():
             continue
         got = peer_comparison(indices, kommun, group, ranked_on=ranked_on)
+        if draws is not None:
+            within = intervals(indices, draws, ranked_on, among=[kommun, *group])
+            within = within[within["kommun"] == kommun]
+            got = _fill_intervals(got, within, keys, "peer_rank")
         parts.append(got[[*keys, "kommun", *_PEER_COLUMNS, "flags"]].rename(columns={"flags": "peer_flags"}))
     if not parts:
         return pd.DataFrame(columns=[*keys, "kommun", *_PEER_COLUMNS, "peer_flags"])
@@ -158,6 +248,7 @@ def national_ranks(
     kommuner: Iterable[str] | None = None,
     peers: Mapping[str, Iterable[str]] | None = None,
     names: Mapping[str, str] | None = None,
+    draws: IndexDraws | None = None,
 ) -> pd.DataFrame:
     """Rank and percentile of each municipality among all, and within its peer group, for every index cell.
 
@@ -172,13 +263,17 @@ def national_ranks(
         these, NA elsewhere.
     names
         Municipality code → name for ``kommun_name`` (default: the code).
+    draws
+        :func:`~segindicators.indices.battery.battery_draws` of the counts behind ``indices`` (same seed and
+        draws), its rows with a ``group`` column: fills ``rank_low``/``rank_high`` and
+        ``peer_rank_low``/``peer_rank_high`` of the cells it covers (95 % rank intervals); NaN elsewhere.
 
     Returns
     -------
     DataFrame
         The declared ``national_ranks`` table: per municipality × cell × ``ranked_on`` (``bias_corrected``,
         ``raw``): ``value`` (the value ranked on), ``value_raw``, ``value_bias_corrected``, ``rank``,
-        ``rank_low``, ``rank_high`` (NaN: see :func:`league`), ``n``, ``percentile``, ``peer_rank``, … ,
+        ``rank_low``, ``rank_high`` (NaN without ``draws``: see :func:`league`), ``n``, ``percentile``, ``peer_rank``, … ,
         ``peer_max``, ``flags`` (``missing_peers=<codes>`` where a peer has no value).
 
     Examples
@@ -195,11 +290,11 @@ def national_ranks(
     wanted = None if kommuner is None else set(kommuner)
     pieces = []
     for ranked_on in RANKED_ON:
-        table = league(indices, ranked_on)
+        table = league(indices, ranked_on, draws)
         if wanted is not None:
             table = table[table["kommun"].isin(wanted)]
         peer = _peer_columns(indices, {k: v for k, v in (peers or {}).items() if wanted is None or k in wanted},
-                             ranked_on)  # fmt: skip
+                             ranked_on, draws)  # fmt: skip
         table = table.merge(peer, on=[*keys, "kommun"], how="left")
         flags = table["peer_flags"].astype("string").fillna("")
         table["flags"] = [";".join(t for t in (a, b) if t) for a, b in zip(table["flags"], flags, strict=True)]
