@@ -14,42 +14,11 @@ import numpy as np
 import pytest
 
 from segindicators.demo.cli import processed_digests
-from segindicators.demo.kolada import demo_kolada
-from segindicators.geography.lookups import read_reference_lookups
-from segindicators.geography.profiles import load_profile
 from segindicators.pipeline import refresh as rf
-from segindicators.plan.definition import resolve_plan
-from segindicators.sources.http import RetryPolicy
-from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.tables import read_table
-from segindicators.testing.recorded_tables import national_synthetic_server
-from tests.support.national_samples import wfs_for
+from tests.support.peers import KOMMUN, YEARS, peer_options as _options  # noqa: F401
 
 pytestmark = [pytest.mark.reference, pytest.mark.slow]
-
-YEARS = (2023, 2024)
-KOMMUN = "0580"
-OTHERS = ("0180", "1480", "2584")
-FAST = RetryPolicy(max_tries=3, backoff_base=0.0, jitter=0.0)
-
-
-@pytest.fixture(scope="module")
-def served(reference_dir):
-    lookup = read_reference_lookups(reference_dir / "lookups")
-    kommuner = sorted({KOMMUN, *load_profile(KOMMUN).peers, *OTHERS})
-    fake = national_synthetic_server(lookup[lookup["kommun"].isin(kommuner)], years=YEARS, max_calls=300)
-    kolada = demo_kolada(plan_kpis(resolve_plan(None, KOMMUN)), YEARS)
-    with fake, wfs_for(lookup, [KOMMUN]) as wfs, kolada:
-        yield fake, wfs, kolada, kommuner
-
-
-def _options(served, home, **kw) -> rf.RefreshOptions:
-    fake, wfs, kolada, _ = served
-    base = dict(kommun=KOMMUN, years=YEARS, base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url, home=home,
-                charts=False, notebooks=home / "no-notebooks", retry=FAST, bootstrap_draws=19, national_draws=19)  # fmt: skip
-    base.update(kw)
-    return rf.RefreshOptions(**base)
-
 
 @pytest.fixture(scope="module")
 def first(served, tmp_path_factory):

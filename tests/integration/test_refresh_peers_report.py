@@ -18,7 +18,8 @@ import pytest
 
 from segindicators.pipeline import refresh as rf
 from segindicators.tables import read_table
-from tests.test_refresh_peers import KOMMUN, YEARS, _options, served  # noqa: F401  (served: the fixture)
+from tests.support.peers import KOMMUN, YEARS
+from tests.support.peers import peer_options as _options
 
 pytestmark = [pytest.mark.reference, pytest.mark.slow]
 
