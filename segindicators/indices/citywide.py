@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.indices._prepare import Missing, Prepared, prepare
-from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP
+from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
 
 
 def resolve_indices(indices: str | Sequence[str] | None, multigroup: bool) -> list[str]:
@@ -60,8 +60,7 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
 def _compute(prep: Prepared, names: list[str], multigroup: bool) -> np.ndarray:
     """Run the registry kernels on prepared arrays; returns shape (nseg, len(names))."""
     registry = MULTIGROUP if multigroup else TWO_GROUP
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cols = [registry[n](prep.x, prep.t, prep.codes, prep.nseg) for n in names]
+    cols = evaluate(registry, names, prep.x, prep.t, prep.codes, prep.nseg)
     return np.column_stack(cols) if cols else np.empty((prep.nseg, 0))
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from segindicators.indices._prepare import Missing, Prepared, prepare
 from segindicators.indices.citywide import _compute, _long_result, resolve_indices
-from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP
+from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
 
 __all__ = ["IndexDraws", "Resample", "bootstrap_draws", "concat_draws"]
 
@@ -149,12 +149,8 @@ def _simulated(
 ) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
     """Yield (start, values (m, nseg, len(run))) chunk by chunk: a loop over chunks, not over areas."""
     for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, probs, ndraws, chunk, how):
-        codes_m = stack(c, nseg)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            yield (
-                start,
-                np.stack([registry[nm](xs, ts, codes_m, m * nseg).reshape(m, nseg) for nm in run], axis=-1),
-            )
+        values = evaluate(registry, run, xs, ts, stack(c, nseg), m * nseg)
+        yield start, np.stack([v.reshape(m, nseg) for v in values], axis=-1)
 
 
 def _replicates(
@@ -173,8 +169,45 @@ def _finite_mean(boot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean over axis 0 of the finite draws and their number (undefined draws are left out; none → NaN)."""
     finite = np.isfinite(boot)
     nfin = finite.sum(axis=0)
+    # all finite (the usual case): the same sums without a masked copy of the draws
+    total = boot.sum(axis=0) if finite.all() else np.where(finite, boot, 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(finite, boot, 0.0).sum(axis=0) / nfin, nfin
+        return total / nfin, nfin
+
+
+def finite_quantiles(boot: np.ndarray, q: Sequence[float], block: int = 4096) -> np.ndarray:
+    """Quantiles over axis 0 of each column's finite draws (NaN where none), shape ``(len(q), *boot.shape[1:])``.
+
+    The values of ``np.nanquantile`` on the draws with the undefined ones set to NaN (same order statistics,
+    same linear interpolation), computed in blocks of ``block`` columns: columns whose draws are all finite
+    in one ``np.quantile`` call, the others grouped by their number of finite draws (a loop over distinct
+    counts, not over columns). Memory beyond ``boot``: about ``16 × draws × block`` bytes.
+
+    Examples
+    --------
+    >>> b = np.array([[1.0, 5.0], [2.0, np.nan], [4.0, 7.0]])
+    >>> finite_quantiles(b, [0.5]).tolist()
+    [[2.0, 6.0]]
+    """
+    draws = boot.shape[0]
+    flat = boot.reshape(draws, -1)
+    qs = np.asarray(q, dtype=np.float64)
+    out = np.full((len(qs), flat.shape[1]), np.nan)
+    for lo in range(0, flat.shape[1], block):  # a loop over column blocks (memory), not over columns
+        cols = np.arange(lo, min(lo + block, flat.shape[1]))
+        part = flat[:, cols]
+        finite = np.isfinite(part)
+        nfin = finite.sum(axis=0)
+        full = nfin == draws
+        if full.any():
+            out[:, cols[full]] = np.quantile(part[:, full], qs, axis=0, overwrite_input=True)
+        some = np.flatnonzero(~full & (nfin > 0))
+        if some.size:
+            ordered = np.sort(np.where(finite[:, some], part[:, some], np.inf), axis=0)  # undefined ones last
+            for n in np.unique(nfin[some]):
+                pick = some[nfin[some] == n]
+                out[:, cols[pick]] = np.quantile(ordered[:n, np.searchsorted(some, pick)], qs, axis=0)
+    return out.reshape(len(qs), *boot.shape[1:])
 
 
 @dataclass(frozen=True, eq=False)

@@ -64,6 +64,7 @@ from segindicators.indices.draws import (  # the resampling lives there; tests i
     _sorted_units,
     _table_layout,  # noqa: F401
     _table_unit_totals,  # noqa: F401
+    finite_quantiles,
 )
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, ssum
 
@@ -94,11 +95,7 @@ def _summary(
     alpha = (1 - level) / 2
     draws = boot.shape[0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        finite = np.isfinite(boot)
-        if finite.all():
-            lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        else:
-            lo, hi = np.nanquantile(np.where(finite, boot, np.nan), [alpha, 1 - alpha], axis=0)
+        lo, hi = finite_quantiles(boot, [alpha, 1 - alpha])
     mean_boot, nfin = _finite_mean(boot)
     bias = mean_boot - point
     corrected = point - bias
