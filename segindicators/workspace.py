@@ -5,6 +5,10 @@ A notebook names a ``data_dir`` (its ``parameters`` cell; the refresh passes its
 ``data/processed`` under ``$SEGINDICATORS_HOME``, the current folder and its parent (notebooks run from
 ``notebooks/``); when none holds a refresh's output it builds the offline demo once into a cache folder
 (the synthetic municipality, labelled as such), so the notebooks run on a fresh clone without network.
+
+A notebook's setup cell is one call, :func:`notebook_context`, with the values of its ``parameters`` cell:
+it opens the workspace, settles kommun, profile, focus areas and years, and shows the header (the synthetic
+label, or the source of real data).
 """
 
 from __future__ import annotations
@@ -12,23 +16,34 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from IPython import get_ipython
+from IPython.display import Markdown, display
 
 from segindicators import __version__
-from segindicators.demo.profile import demo_plan, demo_profile
-from segindicators.demo.serve import demo_server
-from segindicators.demo.synthetic import generate
-from segindicators.geography.profiles import load_profile
+from segindicators.demo.environment import demo_environment
+from segindicators.geography.profiles import Profile, load_profile
 from segindicators.paths import ENV_HOME, is_synthetic
-from segindicators.pipeline.refresh import STAGES, RefreshOptions, replace_stage, run_refresh
+from segindicators.pipeline.refresh import STAGES, replace_stage, run_refresh
 from segindicators.tables import SYNTHETIC_LABEL, TABLES, read_table, table_exists
-from segindicators.testing.fake_wfs import FakeWfs
 
-__all__ = ["Workspace", "demo_processed_dir", "find_processed_dir", "open_workspace"]
+__all__ = [
+    "NotebookContext",
+    "Workspace",
+    "demo_processed_dir",
+    "find_processed_dir",
+    "notebook_context",
+    "open_workspace",
+]
+
+#: The header's source line of a run on real data (a synthetic run shows :data:`SYNTHETIC_LABEL` instead).
+SOURCE_LINE = "Källa: SCB. Bearbetning: segindicators."
 
 
 @dataclass
@@ -112,19 +127,17 @@ def _code_digest() -> str:
 
 
 def _build_demo(home: Path) -> None:
+    """The demo refresh into ``home`` through the demo environment (PxWeb, WFS and Kolada fakes: the notebooks
+    get Kolada values too), without the notebooks, charts and report stages."""
+
     def skip(ctx: Any) -> None:
         ctx.summary["skipped"] = "data built for the notebooks, which draw their own charts"
 
-    synthetic = generate()
-    with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs:
-        options = RefreshOptions(
-            kommun="9999", years=tuple(range(2015, 2025)), base_url=fake.url, wfs_url=wfs.url, home=home,
-            profile=demo_profile(), plan=demo_plan(), synthetic=True,
-        )  # fmt: skip
-        stages = STAGES
-        for name in ("notebooks", "charts", "report"):
-            stages = replace_stage(stages, name, skip)
-        run_refresh(options, stages=stages)
+    stages = STAGES
+    for name in ("notebooks", "charts", "report"):
+        stages = replace_stage(stages, name, skip)
+    with demo_environment(home) as env:
+        run_refresh(env.options, stages=stages)
 
 
 def _read(folder: Path, name: str) -> Any:
@@ -183,3 +196,144 @@ def open_workspace(data_dir: str | os.PathLike[str] | None = None) -> Workspace:
         manifest=manifest,
         synthetic=synthetic,
     )
+
+
+@dataclass(frozen=True)
+class NotebookContext:
+    """What a notebook's setup cell binds: the workspace and the run's kommun, profile, focus areas and years.
+
+    Attributes
+    ----------
+    workspace
+        The processed tables (:func:`open_workspace`).
+    kommun, profile
+        The municipality and its profile (focus areas, peers).
+    focus
+        RegSO/DeSO codes of the focus areas: the ``focus_areas`` parameter, else the profile's.
+    first_year, last_year, report_year
+        The ``years`` parameter's first and last year (else the counts' first and last year) and the report
+        year (the parameter, else ``last_year``).
+    reports_dir
+        The run's ``reports/<year>`` folder when the refresh executes the notebook, else None.
+    synthetic
+        The data are the synthetic demo's (the data say so, or the ``synthetic`` parameter does).
+    """
+
+    workspace: Workspace
+    kommun: str
+    profile: Profile
+    focus: tuple[str, ...]
+    first_year: int
+    last_year: int
+    report_year: int
+    reports_dir: Path | None
+    synthetic: bool
+
+    @property
+    def source_line(self) -> str:
+        """The header's first line (markdown): the synthetic label in bold, or the source of real data."""
+        return f"**{SYNTHETIC_LABEL}**" if self.synthetic else SOURCE_LINE
+
+    @property
+    def summary_line(self) -> str:
+        """The header's second line: kommun, years, focus areas and the data folder."""
+        return (
+            f"Kommun {self.kommun}, {self.first_year}–{self.report_year}; "
+            f"fokusområden: {', '.join(self.focus) or 'inga'}; data: {self.workspace.processed}"
+        )
+
+
+def notebook_context(
+    *,
+    kommun: str | None = None,
+    years: Sequence[int] | None = None,
+    report_year: int | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    reports_dir: str | os.PathLike[str] | None = None,
+    focus_areas: Sequence[str] | None = None,
+    synthetic: bool | None = None,
+    show: bool = True,
+) -> NotebookContext:
+    """Open a notebook's data from its ``parameters`` cell and show the header (the notebooks' setup call).
+
+    The keywords are the names of the notebooks' ``parameters`` cell, which papermill (the refresh's
+    ``notebooks`` stage) overrides and which are None when a notebook is opened by hand or run by nbmake;
+    None means "take it from the data".
+
+    Parameters
+    ----------
+    kommun
+        Four-digit municipality code; default: the first municipality with district rows.
+    years
+        Reference years; their first and last year (default: the counts' first and last year).
+    report_year
+        The report year (default: the last year).
+    data_dir
+        A ``data/processed`` folder (default: see :func:`open_workspace`; the offline demo when none is found).
+    reports_dir
+        The run's ``reports/<year>`` folder (kept on the context for notebooks that write there).
+    focus_areas
+        RegSO/DeSO codes (default: the municipality profile's focus areas).
+    synthetic
+        The refresh's ``synthetic`` flag. The header carries the synthetic label when this or the data say
+        the data are synthetic; a disagreement is warned about.
+    show
+        Display the header: the synthetic label (bold) or "Källa: SCB. Bearbetning: segindicators.", then
+        kommun, years, focus areas and the data folder.
+
+    Returns
+    -------
+    NotebookContext
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``data_dir`` holds no processed counts (see :func:`open_workspace`).
+    ValueError
+        If ``kommun`` has no district rows in the data.
+    """
+    ws = open_workspace(data_dir)
+    available = ws.kommuner
+    chosen = str(kommun) if kommun is not None else (available[0] if available else None)
+    if chosen is None or chosen not in available:
+        raise ValueError(
+            f"kommun={kommun!r}: expected a municipality with DeSO/RegSO rows in {ws.processed}, which has "
+            f"{', '.join(available) or 'none'}. Pass one of them, or the data_dir of that municipality's refresh."
+        )
+    flagged = ws.synthetic or bool(synthetic)
+    if synthetic is not None and bool(synthetic) != ws.synthetic:
+        warnings.warn(
+            f"synthetic={synthetic!r}, but the data in {ws.processed} are "
+            f"{'synthetic' if ws.synthetic else 'not marked synthetic'}; the header carries the synthetic label.",
+            UserWarning,
+            stacklevel=2,
+        )
+    profile = ws.profile(chosen)
+    focus = tuple(focus_areas) if focus_areas else tuple(c for fa in profile.focus_areas for c in fa.areas)
+    if years:
+        first_year, last_year = int(min(years)), int(max(years))
+    else:
+        first_year, last_year = int(ws.counts["year"].min()), int(ws.counts["year"].max())
+    ctx = NotebookContext(
+        workspace=ws,
+        kommun=chosen,
+        profile=profile,
+        focus=focus,
+        first_year=first_year,
+        last_year=last_year,
+        report_year=int(report_year or last_year),
+        reports_dir=Path(reports_dir) if reports_dir is not None else None,
+        synthetic=flagged,
+    )
+    if show:
+        _show(ctx)
+    return ctx
+
+
+def _show(ctx: NotebookContext) -> None:
+    """The header: markdown in a notebook (the label in bold), plain text elsewhere."""
+    if get_ipython() is None:
+        print(ctx.source_line.strip("*"))
+    else:
+        display(Markdown(ctx.source_line))
+    print(ctx.summary_line)

@@ -4,13 +4,16 @@ Reference data (real SCB material) lives outside the repository in ``../shared/r
 ``$SEGINDICATORS_REFERENCE_DIR``). Tests that need it use the ``reference_dir`` fixture: it skips on a
 developer machine without the folder, and fails when ``CI=true`` so a CI run can never pass by skipping.
 
-``demo_refresh`` is one full refresh of the synthetic demo (every stage: charts and the report included) over
-HTTP against the fake servers, run once per test session and shared by the chart and report tests.
+``demo_env`` is the demo environment (the fake PxWeb, WFS and Kolada of ``segindicators demo``), started once
+per test session and shared by every test that runs the refresh on the demo; ``demo_refresh`` is one full
+refresh of the synthetic demo through it (every stage: charts and the report included), shared by the chart
+and report tests.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -50,28 +53,26 @@ def born_in_sweden(reference_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def demo_refresh(tmp_path_factory):
+def demo_env(tmp_path_factory):
+    """The demo environment for the whole session (:func:`segindicators.demo.environment.demo_environment`):
+    the synthetic municipality served by the fake PxWeb, WFS and Kolada, and the demo's refresh options
+    (fast retries) into a session folder, where ``demo_refresh`` runs. Tests vary ``demo_env.options`` with
+    :func:`dataclasses.replace` (their own home, offline, charts off) and count requests as differences of
+    ``demo_env.requests``: the servers are shared."""
+    from segindicators.demo.environment import demo_environment
+    from segindicators.sources.http import RetryPolicy
+
+    fast = RetryPolicy(max_tries=2, backoff_base=0.0, jitter=0.0)
+    with demo_environment(tmp_path_factory.mktemp("demo-home"), retry=fast) as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+def demo_refresh(demo_env):
     """One refresh of the synthetic demo (all stages, charts and report included) over HTTP against the fake SCB,
     WFS and Kolada servers, as ``segindicators demo`` runs it."""
-    from segindicators.demo import synthetic as syn
-    from segindicators.demo.kolada import demo_kolada
-    from segindicators.demo.profile import demo_plan, demo_profile
-    from segindicators.demo.serve import demo_server
-    from segindicators.sources.http import RetryPolicy
-    from segindicators.sources.kolada.fetch import plan_kpis
     from segindicators.pipeline import refresh as rf
-    from segindicators.testing.fake_wfs import FakeWfs
 
-    demo = syn.generate()
-    home = tmp_path_factory.mktemp("demo-home")
-    years = tuple(range(2015, 2025))
-    kolada = demo_kolada(plan_kpis(demo_plan()), years)
-    with demo_server(demo=demo) as fake, FakeWfs.from_synthetic(demo) as wfs, kolada:
-        options = rf.RefreshOptions(
-            kommun="9999", years=years, base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url, home=home,
-            profile=demo_profile(), plan=demo_plan(), synthetic=True,
-            retry=RetryPolicy(max_tries=2, backoff_base=0.0, jitter=0.0), bootstrap_draws=99,
-        )  # fmt: skip
-        result = rf.run_refresh(options)
-        assert fake.unmatched == []
+    result = rf.run_refresh(replace(demo_env.options, bootstrap_draws=99))
+    assert demo_env.pxweb.unmatched == []
     return result

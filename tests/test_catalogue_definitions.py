@@ -17,7 +17,9 @@ FIXED_IDS = [
     "low_economic_standard_20_64", "low_economic_standard_65plus", "high_economic_standard_share",
     "median_economic_standard_tkr", "median_income_tkr", "income_q1_share", "income_q4_share",
     "education_compulsory_share", "education_post_secondary_3plus_share", "rental_dwellings_share",
-    "rental_persons_share", "area_type_official",
+    "rental_persons_share", "area_type_official", "socioeconomic_index_official",
+    "socioeconomic_v1_low_economic_standard_official", "socioeconomic_v2_pre_upper_secondary_official",
+    "socioeconomic_v3_assistance_or_unemployed_official",
 ]  # fmt: skip
 GROUP_IDS = ["background", "birth_region", "income_quartiles", "economic_standard_low_high", "education_levels",
              "tenure", "employment_status"]  # fmt: skip

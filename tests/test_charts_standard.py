@@ -17,8 +17,9 @@ import pytest
 
 from segindicators.charts import SYNTHETIC_MARK, plotted_data
 from segindicators.charts.specs import standard_chart_specs
-from segindicators.charts.standard import render_standard_charts, sources_of
+from segindicators.charts.standard import render_standard_charts
 from segindicators.charts.style import all_texts, data_lines
+from segindicators.charts.style import sources_from_frame as sources_of
 from segindicators.demo import synthetic as syn
 from segindicators.demo.profile import demo_profile
 

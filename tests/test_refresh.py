@@ -1,4 +1,4 @@
-"""The refresh run end to end on the synthetic demo, over HTTP against the fake SCB servers."""
+"""The refresh run end to end on the synthetic demo, over HTTP against the demo environment's fake servers."""
 
 from __future__ import annotations
 
@@ -16,49 +16,32 @@ from typer.testing import CliRunner
 from segindicators.demo import synthetic as syn
 from segindicators.demo.cli import app as demo_app
 from segindicators.demo.cli import processed_digests
-from segindicators.demo.profile import demo_plan, demo_profile
-from segindicators.demo.serve import demo_server
 from segindicators.sources.http import RetryPolicy
 from segindicators.pipeline import refresh as rf
 from segindicators.pipeline.cli import app as refresh_app
-from segindicators.testing.fake_wfs import FakeWfs
 
 YEARS = tuple(range(2015, 2025))
 FAST = RetryPolicy(max_tries=2, backoff_base=0.0, jitter=0.0)
 
 
-@pytest.fixture(scope="module")
-def servers():
-    demo = syn.generate()
-    with demo_server(demo=demo) as fake, FakeWfs.from_synthetic(demo) as wfs:
-        yield fake, wfs
+def _options(demo_env, home: Path, **kw) -> rf.RefreshOptions:
+    """The demo environment's refresh (conftest.py ``demo_env``) into ``home``, without charts and Kolada.
 
-
-def _options(servers, home: Path, **kw) -> rf.RefreshOptions:
-    fake, wfs = servers
-    base = dict(
-        kommun="9999",
-        years=YEARS,
-        base_url=fake.url,
-        wfs_url=wfs.url,
-        home=home,
-        profile=demo_profile(),
-        plan=demo_plan(),
-        synthetic=True,
-        retry=FAST,
-        charts=False,
-    )  # fmt: skip  (the chart stage has its own tests: test_charts_standard.py)
-    base.update(kw)
-    return rf.RefreshOptions(**base)
+    The chart stage has its own tests (test_charts_standard.py), the Kolada stage too
+    (test_refresh_stages2.py); this file's runs are PxWeb and WFS only, as they always were.
+    """
+    return replace(
+        demo_env.options, **{"home": home, "retry": FAST, "charts": False, "kolada_url": None, **kw}
+    )
 
 
 @pytest.fixture(scope="module")
-def first(servers, tmp_path_factory):
+def first(demo_env, tmp_path_factory):
     """One online run into a fresh home; returns (home, result, requests made)."""
-    fake, wfs = servers
+    fake, wfs = demo_env.pxweb, demo_env.wfs
     home = tmp_path_factory.mktemp("home")
     n0, w0 = fake.request_count, wfs.request_count
-    result = rf.run_refresh(_options(servers, home))
+    result = rf.run_refresh(_options(demo_env, home))
     return home, result, (fake.request_count - n0, wfs.request_count - w0)
 
 
@@ -76,9 +59,9 @@ def _stable(manifest: dict) -> dict:
     return {k: v for k, v in manifest.items() if k not in ("run_started", "run_finished", "run", "reports")}
 
 
-def test_first_run_writes_everything_labelled_synthetic(first, servers):
+def test_first_run_writes_everything_labelled_synthetic(first, demo_env):
     home, result, (pxweb_calls, wfs_calls) = first
-    fake, _ = servers
+    fake = demo_env.pxweb
     assert fake.unmatched == []
     assert pxweb_calls == result.http_calls["scb"] > 0 and wfs_calls == result.http_calls["wfs"] == 4
     processed = home / "data" / "processed"
@@ -111,14 +94,14 @@ def test_kommun_rows_pool_the_deso(first):
     assert pop.loc[pop["level"] == "kommun", "numerator"].item() == deso_sum
 
 
-def test_second_run_offline_makes_zero_calls_and_same_bytes(first, servers, tmp_path):
+def test_second_run_offline_makes_zero_calls_and_same_bytes(first, demo_env, tmp_path):
     home0, _, _ = first
-    fake, wfs = servers
+    fake, wfs = demo_env.pxweb, demo_env.wfs
     home = _copy(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
     manifest_before = _manifest(home)
     n0, w0 = fake.request_count, wfs.request_count
-    result = rf.run_refresh(_options(servers, home, offline=True))
+    result = rf.run_refresh(_options(demo_env, home, offline=True))
     assert (fake.request_count - n0, wfs.request_count - w0) == (0, 0)
     assert result.http_calls == {"scb": 0, "wfs": 0, "kolada": 0}
     assert processed_digests(home / "data" / "processed") == before
@@ -126,22 +109,22 @@ def test_second_run_offline_makes_zero_calls_and_same_bytes(first, servers, tmp_
     assert "0 figures moved" in result.summary["changes"]
 
 
-def test_second_run_online_downloads_no_data(first, servers, tmp_path):
+def test_second_run_online_downloads_no_data(first, demo_env, tmp_path):
     home0, _, _ = first
-    fake, _ = servers
+    fake = demo_env.pxweb
     home = _copy(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
     n0 = fake.request_count
-    rf.run_refresh(_options(servers, home))
+    rf.run_refresh(_options(demo_env, home))
     new = fake.requests[n0:]
     assert new and all(r.method == "GET" for r in new)  # /config, /metadata, /tables/{id}: no data POST
     assert processed_digests(home / "data" / "processed") == before
     assert _stable(_manifest(home))["inputs"] == _stable(_manifest(home0))["inputs"]
 
 
-def test_injected_server_fault_fails_the_fetch_stage_and_keeps_outputs(first, servers, tmp_path):
+def test_injected_server_fault_fails_the_fetch_stage_and_keeps_outputs(first, demo_env, tmp_path):
     home0, _, _ = first
-    fake, wfs = servers
+    fake, wfs = demo_env.pxweb, demo_env.wfs
     home = _copy(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
     report_before = (home / "reports" / "2024" / "manifest.json").read_bytes()
@@ -157,7 +140,7 @@ def test_injected_server_fault_fails_the_fetch_stage_and_keeps_outputs(first, se
     assert not list((home / "data").glob(".processed.*"))
 
 
-def test_failure_after_writing_leaves_previous_outputs(first, servers, tmp_path):
+def test_failure_after_writing_leaves_previous_outputs(first, demo_env, tmp_path):
     home0, _, _ = first
     home = _copy(home0, tmp_path)
     before = processed_digests(home / "data" / "processed")
@@ -170,19 +153,19 @@ def test_failure_after_writing_leaves_previous_outputs(first, servers, tmp_path)
     with pytest.raises(
         rf.RefreshError, match="stage 'charts' failed: RuntimeError: chart export broke"
     ) as err:
-        rf.run_refresh(_options(servers, home, offline=True), stages=stages)
+        rf.run_refresh(_options(demo_env, home, offline=True), stages=stages)
     assert err.value.stage == "charts"
     assert processed_digests(home / "data" / "processed") == before
     assert not list((home / "data").glob(".processed.*")) and not list((home / "reports").glob(".2024.*"))
 
 
-def test_offline_without_cache_names_the_missing_layer(servers, tmp_path):
+def test_offline_without_cache_names_the_missing_layer(demo_env, tmp_path):
     with pytest.raises(rf.RefreshError, match="stage 'geometry' failed: WfsCacheMiss.*stat:DeSO_2018"):
-        rf.run_refresh(_options(servers, tmp_path, offline=True))
+        rf.run_refresh(_options(demo_env, tmp_path, offline=True))
     assert not (tmp_path / "data" / "processed").exists()
 
 
-def test_notebooks_are_executed_with_parameters(first, servers, tmp_path, monkeypatch):
+def test_notebooks_are_executed_with_parameters(first, demo_env, tmp_path, monkeypatch):
     home0, _, _ = first
     _copy(home0, tmp_path)
     # a relative home (as in `segindicators demo --out demo-output`): notebooks run with their own folder as
@@ -202,7 +185,7 @@ def test_notebooks_are_executed_with_parameters(first, servers, tmp_path, monkey
         "assert kommun == '9999' and n > 0"
     )]  # fmt: skip
     nbformat.write(nb, nbdir / "01_check.ipynb")
-    result = rf.run_refresh(_options(servers, home, offline=True, notebooks=nbdir))
+    result = rf.run_refresh(_options(demo_env, home, offline=True, notebooks=nbdir))
     assert (home / "reports" / "2024" / "notebooks" / "01_check.ipynb").exists()
     assert "01_check" in result.summary["notebooks"]
 
@@ -260,7 +243,7 @@ def test_kommun_rows_are_scbs_own_figures_without_gaps(first):
     np.testing.assert_array_equal(got["denominator"], t["total"].reindex(got.index))
 
 
-def test_tables_without_riket_rows_give_no_sweden_value_and_no_failure(first, servers):
+def test_tables_without_riket_rows_give_no_sweden_value_and_no_failure(first, demo_env):
     """SCB publishes TAB6680 (BAS) and TAB6258/TAB6638 for DeSO and RegSO only (their /metadata): riket is not
     asked for there, the other tables bring their riket rows in the same call, and nothing fails."""
     _, result, _ = first
@@ -269,7 +252,7 @@ def test_tables_without_riket_rows_give_no_sweden_value_and_no_failure(first, se
     assert not {"employment_rate_20_64", "rental_dwellings_share"} & riket
     bodies = {
         r.path.split("/")[-2]: {s["variableCode"]: s["valueCodes"] for s in r.body["selection"]}
-        for r in servers[0].data_requests()
+        for r in demo_env.pxweb.data_requests()
     }
     assert bodies["TAB6680"]["Region"] == ["9999*"] and bodies["TAB6574"]["Region"] == ["9999*", "00"]
     kommun = result.counts[

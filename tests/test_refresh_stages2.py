@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,50 +12,27 @@ import pytest
 from segindicators.demo import synthetic as syn
 from segindicators.demo.cli import processed_digests
 from segindicators.demo.kolada import demo_kolada
-from segindicators.demo.profile import demo_plan, demo_profile
-from segindicators.demo.serve import demo_server
+from segindicators.demo.profile import demo_plan
 from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.pipeline import refresh as rf
-from segindicators.testing.fake_wfs import FakeWfs
 from segindicators.typology.affluence import AFFLUENCE_SV, DEPRIVATION_SV
 from tests.test_refresh import FAST, YEARS, _copy, _manifest, _stable
 
 KPIS = plan_kpis(demo_plan())
 
 
-@pytest.fixture(scope="module")
-def servers():
-    demo = syn.generate()
-    kolada = demo_kolada(KPIS, YEARS)
-    with demo_server(demo=demo) as fake, FakeWfs.from_synthetic(demo) as wfs, kolada:
-        yield fake, wfs, kolada
+def _options(demo_env, home, **kw) -> rf.RefreshOptions:
+    """The demo environment's refresh (conftest.py ``demo_env``) into ``home``; charts have their own tests."""
+    return replace(demo_env.options, home=home, retry=FAST, charts=False, **kw)
 
 
-def _options(servers, home, **kw) -> rf.RefreshOptions:
-    fake, wfs, kolada = servers
-    base = dict(
-        kommun="9999",
-        years=YEARS,
-        base_url=fake.url,
-        wfs_url=wfs.url,
-        kolada_url=kolada.url,
-        home=home,
-        profile=demo_profile(),
-        plan=demo_plan(),
-        synthetic=True,
-        retry=FAST,
-        charts=False,
-    )  # fmt: skip  (the chart stage has its own tests)
-    base.update(kw)
-    return rf.RefreshOptions(**base)
-
-
-def _counts(servers) -> tuple[int, int, int]:
-    return tuple(s.request_count for s in servers)
+def _counts(demo_env) -> tuple[int, int, int]:
+    served = demo_env.requests
+    return served.pxweb, served.wfs, served.kolada
 
 
 @pytest.fixture(scope="module")
-def first(servers, tmp_path_factory):
+def first(demo_env, tmp_path_factory):
     """One online run; also captures what the typology stage leaves for the charts stage."""
     home = tmp_path_factory.mktemp("home")
     seen: dict = {}
@@ -64,9 +42,9 @@ def first(servers, tmp_path_factory):
         seen.update(vars(ctx.typology))
         charts(ctx)
 
-    before = _counts(servers)
-    result = rf.run_refresh(_options(servers, home), stages=rf.replace_stage(rf.STAGES, "charts", capture))
-    calls = tuple(a - b for a, b in zip(_counts(servers), before, strict=True))
+    before = _counts(demo_env)
+    result = rf.run_refresh(_options(demo_env, home), stages=rf.replace_stage(rf.STAGES, "charts", capture))
+    calls = tuple(a - b for a, b in zip(_counts(demo_env), before, strict=True))
     return home, result, calls, seen
 
 
@@ -166,9 +144,9 @@ def test_affluence_table_answers_the_mp_note(first):
 # -------------------------------------------------------------------------------------------------- kolada
 
 
-def test_kolada_values_feed_the_plan(first, servers):
+def test_kolada_values_feed_the_plan(first, demo_env):
     home, result, calls, _ = first
-    _, _, kolada = servers
+    kolada = demo_env.kolada
     assert calls[2] == 2  # /kpi/{3 ids} and one /data request
     data = kolada.data_requests()[0].path
     assert data.endswith(
@@ -196,24 +174,24 @@ def test_kolada_values_feed_the_plan(first, servers):
     assert {i["what"] for i in _manifest(home)["inputs"]} >= {"metadata of KPI N05401,N15428,N31807"}
 
 
-def test_offline_second_run_zero_calls_to_every_fake_and_same_bytes(first, servers, tmp_path):
+def test_offline_second_run_zero_calls_to_every_fake_and_same_bytes(first, demo_env, tmp_path):
     home = _copy(first[0], tmp_path)
     before = processed_digests(home / "data" / "processed")
     manifest_before = _manifest(home)
-    n0 = _counts(servers)
-    result = rf.run_refresh(_options(servers, home, offline=True))
-    assert _counts(servers) == n0  # PxWeb, WFS and Kolada: no request at all
+    n0 = _counts(demo_env)
+    result = rf.run_refresh(_options(demo_env, home, offline=True))
+    assert _counts(demo_env) == n0  # PxWeb, WFS and Kolada: no request at all
     assert processed_digests(home / "data" / "processed") == before
     assert {"kolada.parquet", "typology.parquet", "area_types.parquet"} <= set(before)
     assert _stable(_manifest(home)) == _stable(manifest_before)
     assert "0 HTTP-anrop" in result.summary["kolada"]
 
 
-def test_unknown_kpi_is_a_warning_and_the_other_kpis_still_arrive(first, servers, tmp_path):
+def test_unknown_kpi_is_a_warning_and_the_other_kpis_still_arrive(first, demo_env, tmp_path):
     home = _copy(first[0], tmp_path)
     partial = demo_kolada(["N15428", "N31807"], YEARS)  # Kolada "does not know" N05401
     with partial:
-        result = rf.run_refresh(_options(servers, home, kolada_url=partial.url))
+        result = rf.run_refresh(_options(demo_env, home, kolada_url=partial.url))
     assert any("does not know KPI N05401" in w for w in result.warnings)
     assert "okända KPI: N05401" in result.summary["kolada"]
     k = pd.read_parquet(home / "data" / "processed" / "kolada.parquet")
@@ -229,10 +207,10 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_kolada_down_is_a_warning_not_a_failed_run(first, servers, tmp_path):
+def test_kolada_down_is_a_warning_not_a_failed_run(first, demo_env, tmp_path):
     home = _copy(first[0], tmp_path)
     url = f"http://127.0.0.1:{_closed_port()}/v3"
-    result = rf.run_refresh(_options(servers, home, kolada_url=url))
+    result = rf.run_refresh(_options(demo_env, home, kolada_url=url))
     assert result.summary["kolada"].startswith("FEL, inga Kolada-värden")
     (warning,) = [w for w in result.warnings if w.startswith("kolada:")]
     assert "no Kolada values this run" in warning and "127.0.0.1" in warning
@@ -243,29 +221,29 @@ def test_kolada_down_is_a_warning_not_a_failed_run(first, servers, tmp_path):
     assert (home / "data" / "processed" / "typology.parquet").exists()  # the rest of the run went on
 
 
-def test_offline_without_kolada_cache_is_a_warning(first, servers, tmp_path):
+def test_offline_without_kolada_cache_is_a_warning(first, demo_env, tmp_path):
     home = _copy(first[0], tmp_path)
     import shutil
 
     shutil.rmtree(home / "data" / "raw" / "kolada")
-    result = rf.run_refresh(_options(servers, home, offline=True))
+    result = rf.run_refresh(_options(demo_env, home, offline=True))
     assert any("KoladaCacheMiss" in w and "run once online" in w for w in result.warnings)
 
 
-def test_synthetic_run_without_kolada_server_skips_and_says_so(first, servers, tmp_path):
+def test_synthetic_run_without_kolada_server_skips_and_says_so(first, demo_env, tmp_path):
     home = _copy(first[0], tmp_path)
-    result = rf.run_refresh(_options(servers, home, offline=True, kolada_url=None))
+    result = rf.run_refresh(_options(demo_env, home, offline=True, kolada_url=None))
     assert result.summary["kolada"].startswith("skipped: synthetic run without a Kolada server")
     assert any(w.startswith("kolada: skipped") for w in result.warnings)
 
 
-def test_online_second_run_asks_kolada_again_but_stores_nothing_new(first, servers, tmp_path):
+def test_online_second_run_asks_kolada_again_but_stores_nothing_new(first, demo_env, tmp_path):
     home = _copy(first[0], tmp_path)
     before = processed_digests(home / "data" / "processed")
     raw_before = sorted(p.name for p in (home / "data" / "raw" / "kolada").rglob("*") if p.is_file())
-    _, _, kolada = servers
+    kolada = demo_env.kolada
     k0 = kolada.request_count
-    rf.run_refresh(_options(servers, home))
+    rf.run_refresh(_options(demo_env, home))
     assert kolada.request_count - k0 == 2  # no freshness check in Kolada: the KPIs are asked again
     assert sorted(p.name for p in (home / "data" / "raw" / "kolada").rglob("*") if p.is_file()) == raw_before
     assert processed_digests(home / "data" / "processed") == before

@@ -3,14 +3,26 @@
 Every chart function takes plain DataFrames (documented per function) and a :class:`ChartMeta`, and
 returns a :class:`matplotlib.figure.Figure` (never shown, never fetched data). :func:`export` writes
 PNG/SVG/PDF plus an xlsx of the plotted data and metadata; :func:`write_index` lists the charts.
+
+The standard set of the report: :data:`CHARTS` (chart id → spec, topic, builder) in
+:mod:`~segindicators.charts.registry`; :func:`~segindicators.charts.standard.render_standard_charts` renders
+it for the report, :func:`show` draws one topic's charts (:data:`TOPICS`) inline in a notebook::
+
+    from segindicators import charts
+    charts.show(ws, topic="plan")   # ws = segindicators.workspace.open_workspace(data_dir)
 """
 
-from .bars import decomposition_chart, ice_chart, measures_status_chart, peer_rank_chart, ranked_bar_chart
-from .export import ExportResult, export, write_index
+from .bars import ice_chart, peer_rank_chart, ranked_bar_chart
+from .export import ExportResult, export
 from .format import format_number, format_percent, format_value
+from .index import write_index
+from .inputs import ChartInputs, ProcessedFrames, ProcessedTables
 from .maps import choropleth_map
+from .notebook import draw, show
 from .plan import plan_status_chart
-from .specs import ChartSpec, standard_chart_specs
+from .registry import CHARTS, select
+from .specs import TOPICS, ChartSpec, standard_chart_specs
+from .stacked import decomposition_chart, measures_status_chart
 from .style import (
     SYNTHETIC_MARK,
     ChartMeta,
@@ -26,10 +38,15 @@ from .style import (
 from .trends import index_trend_chart, peer_trend_chart, trend_chart
 
 __all__ = [
+    "CHARTS",
     "SYNTHETIC_MARK",
+    "TOPICS",
+    "ChartInputs",
     "ChartMeta",
     "ChartSpec",
     "ExportResult",
+    "ProcessedFrames",
+    "ProcessedTables",
     "SeriesBreak",
     "Source",
     "TooManyLinesError",
@@ -37,6 +54,7 @@ __all__ = [
     "chart_title",
     "choropleth_map",
     "decomposition_chart",
+    "draw",
     "export",
     "format_number",
     "format_percent",
@@ -49,6 +67,8 @@ __all__ = [
     "plan_status_chart",
     "plotted_data",
     "ranked_bar_chart",
+    "select",
+    "show",
     "sources_from_frame",
     "standard_chart_specs",
     "trend_chart",

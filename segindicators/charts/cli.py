@@ -1,7 +1,8 @@
 """``segindicators charts``: render the standard chart set from the processed data into reports/<year>.
 
-Reads ``data/processed`` (counts, indices, plan status, lookup, geometry) as written by ``refresh``; makes no
-HTTP calls at all (``--offline`` is accepted for symmetry with ``refresh`` and changes nothing). Register in
+Opens ``data/processed`` (counts, indices, plan status, typology, lookup, geometry) as written by ``refresh``
+with :func:`segindicators.workspace.open_workspace` and passes the workspace to the charts; makes no HTTP
+calls at all (``--offline`` is accepted for symmetry with ``refresh`` and changes nothing). Register in
 ``segindicators/cli.py`` with ``app.command("charts")(charts_cli.charts_command)``.
 """
 
@@ -20,6 +21,7 @@ from segindicators.errors import Failure, cli_errors
 from segindicators.paths import processed_dir as default_processed
 from segindicators.paths import reports_dir
 from segindicators.report import write_report
+from segindicators.workspace import open_workspace
 
 from .standard import render_standard_charts
 
@@ -68,8 +70,9 @@ def charts_command(
     src = processed_dir if processed_dir is not None else default_processed()
     target = out if out is not None else reports_dir(year)
     try:
+        ws = open_workspace(src)
         charts = render_standard_charts(
-            src, target, kommun=kommun, year=year, retrieved=_retrieved_from_manifest(Path(target))
+            ws, target, kommun=kommun, year=year, retrieved=_retrieved_from_manifest(Path(target))
         )
     except (FileNotFoundError, ValueError, KeyError) as exc:
         raise Failure(f"Diagrammen kunde inte ritas: {exc}") from exc

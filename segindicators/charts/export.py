@@ -4,7 +4,8 @@ File names are ``<name>.<ext>`` with a caller-chosen stable ``name`` (no year, n
 year's report in ``reports/<year+1>/`` has the same files and a layout in Word/InDesign can be relinked
 one for one. Output is deterministic where the formats allow: no creation dates in PNG/SVG/PDF metadata,
 a fixed SVG hash salt, and an xlsx with fixed document dates and zip timestamps — the same chart and
-data give byte-identical files. Every write is atomic (:mod:`segindicators._io`).
+data give byte-identical files. Every write is atomic (:mod:`segindicators._io`). The list of the charts,
+``index.md``, is written by :mod:`segindicators.charts.index`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as _dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .._io import atomic_write_bytes, atomic_write_text, stable_zip
+from .._io import atomic_write_bytes, stable_zip
 from .style import SYNTHETIC_MARK, ChartMeta, chart_style, figure_meta, plotted_data, source_line
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -193,48 +194,3 @@ def export(
         caption or meta.caption or (f"{meta.title}. {meta.subtitle}".strip() if meta.subtitle else meta.title)
     )
     return ExportResult(name=name, title=meta.title, caption=cap, synthetic=meta.synthetic, paths=paths)
-
-
-def write_index(
-    out_dir: str | Path, entries: Iterable[ExportResult | Mapping[str, Any]], *, heading: str | None = None
-) -> Path:
-    """Write ``<out_dir>/index.md`` listing every chart with its caption, image and files.
-
-    Parameters
-    ----------
-    out_dir
-        The report folder, ``reports/<year>``; its name is used in the heading.
-    entries
-        :class:`ExportResult` items (or mappings with ``name``, ``title``, ``caption``, optional
-        ``synthetic``), in report order.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp()) / "2024"
-    >>> p = write_index(d, [{"name": "01_x", "title": "Titel", "caption": "Bildtext."}])
-    >>> "![Titel](01_x.png)" in p.read_text()
-    True
-    """
-    out = Path(out_dir)
-    lines = [f"# {heading or f'Diagram {out.name}'}", ""]
-    items = []
-    for e in entries:
-        if isinstance(e, ExportResult):
-            items.append({"name": e.name, "title": e.title, "caption": e.caption, "synthetic": e.synthetic})
-        else:
-            items.append({"synthetic": False, **dict(e)})
-    if any(i["synthetic"] for i in items):
-        lines += [f"**{SYNTHETIC_MARK}.** Diagram märkta så bygger på syntetiska exempeldata.", ""]
-    for k, it in enumerate(items, start=1):
-        n = it["name"]
-        lines += [f"## {k}. {it['title']}", "", it["caption"], ""]
-        if it["synthetic"]:
-            lines += [f"_{SYNTHETIC_MARK}_", ""]
-        lines += [
-            f"![{it['title']}]({n}.png)",
-            "",
-            f"Filer: [PNG]({n}.png) · [SVG]({n}.svg) · [PDF]({n}.pdf) · [Data och metadata (xlsx)]({n}.xlsx)",
-            "",
-        ]
-    return atomic_write_text(out / "index.md", "\n".join(lines))

@@ -1,13 +1,26 @@
 """The standard chart set of the yearly follow-up report, as data (the pipeline renders it).
 
-Each :class:`ChartSpec` says which chart function draws it, from which data, and under which stable file
-name it is exported. The lead's ``segindicators charts`` command walks this list; nothing here fetches or
-reads data.
+Each :class:`ChartSpec` says which chart function draws it, from which data, under which stable file
+name it is exported and which topic it belongs to (:data:`TOPICS`: a notebook shows one topic's charts,
+``segindicators.charts.show(ws, topic="plan")``). :mod:`segindicators.charts.registry` pairs each spec with
+its builder; nothing here fetches, reads or draws data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+__all__ = ["TOPICS", "ChartSpec", "standard_chart_specs"]
+
+TOPICS: dict[str, str] = {
+    "trends": "the plan's indicators over the years: focus areas, the municipality and Sweden",
+    "affluence": "every RegSO ranked, concentrated affluence marked; ICE of economic standard",
+    "indices": "citywide segregation indices over the years and the Theil H decomposition",
+    "peers": "the municipality against its peer municipalities",
+    "plan": "the plan's development areas against their sub-goals, and the measures register",
+    "maps": "maps of the area type and of child low economic standard",
+}
+"""The topics of the standard set (key → what its charts show), in report order."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,8 @@ class ChartSpec:
         Title parts (:func:`~segindicators.charts.style.chart_title`).
     options
         Keyword arguments for the chart function (e.g. ``{"index": "dissimilarity"}``).
+    topic
+        The key of :data:`TOPICS` the chart belongs to.
     """
 
     name: str
@@ -39,6 +54,7 @@ class ChartSpec:
     population: str
     unit_label: str
     options: dict = field(default_factory=dict)
+    topic: str = ""
 
 
 def standard_chart_specs() -> list[ChartSpec]:
@@ -49,8 +65,10 @@ def standard_chart_specs() -> list[ChartSpec]:
     >>> specs = standard_chart_specs()
     >>> len({s.name for s in specs}) == len(specs)
     True
-    >>> specs[0].function
-    'trend_chart'
+    >>> specs[0].function, specs[0].topic
+    ('trend_chart', 'trends')
+    >>> {s.topic for s in specs} == set(TOPICS)
+    True
     """
     share = "andel (%)"
     s = ChartSpec
@@ -63,6 +81,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Låg ekonomisk standard",
             "barn och unga 0–19 år",
             share,
+            topic="trends",
         ),
         s(
             "02_trend_employment_rate_20_64",
@@ -72,6 +91,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Sysselsatta (BAS)",
             "invånare 20–64 år",
             share,
+            topic="trends",
         ),
         s(
             "03_trend_foreign_born_share",
@@ -81,6 +101,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Utrikes födda",
             "samtliga invånare",
             share,
+            topic="trends",
         ),
         s(
             "04_trend_education_post_secondary_3plus",
@@ -90,6 +111,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Eftergymnasial utbildning 3 år eller mer",
             "invånare 25–64 år",
             share,
+            topic="trends",
         ),
         s(
             "05_ranked_low_economic_standard_0_19",
@@ -99,6 +121,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Låg ekonomisk standard",
             "barn och unga 0–19 år, per RegSO",
             share,
+            topic="affluence",
         ),
         s(
             "06_ranked_employment_rate_20_64",
@@ -108,6 +131,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Sysselsatta (BAS)",
             "invånare 20–64 år, per RegSO",
             share,
+            topic="affluence",
         ),
         s(
             "07_ranked_foreign_born_share",
@@ -117,6 +141,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Utrikes födda",
             "samtliga invånare, per RegSO",
             share,
+            topic="affluence",
         ),
         s(
             "08_index_trend_economic_standard",
@@ -127,6 +152,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "låg respektive hög ekonomisk standard, DeSO",
             "index 0–1",
             {"indices": ["dissimilarity", "theil_h"]},
+            topic="indices",
         ),
         s(
             "09_index_trend_background",
@@ -137,6 +163,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "utländsk respektive svensk bakgrund, DeSO",
             "index 0–1",
             {"indices": ["dissimilarity", "theil_h"]},
+            topic="indices",
         ),
         s(
             "10_decomposition_theil_h_income",
@@ -146,6 +173,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Theils H uppdelat mellan och inom RegSO",
             "inkomstkvartiler, DeSO i RegSO",
             "index 0–1",
+            topic="indices",
         ),
         s(
             "11_ice_economic_standard",
@@ -155,6 +183,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Koncentration vid ytterligheterna (ICE)",
             "hög minus låg ekonomisk standard, per RegSO",
             "index −1 till 1",
+            topic="affluence",
         ),
         s(
             "12_peers_dissimilarity_background",
@@ -164,6 +193,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Dissimilaritetsindex",
             "utländsk respektive svensk bakgrund",
             "index 0–1",
+            topic="peers",
         ),
         s(
             "13_peers_rank_dissimilarity_background",
@@ -173,6 +203,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Dissimilaritetsindex",
             "utländsk respektive svensk bakgrund",
             "index 0–1",
+            topic="peers",
         ),
         s(
             "14_plan_status",
@@ -182,6 +213,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Utvecklingsområden",
             "indikatorer mot delmål",
             "",
+            topic="plan",
         ),
         s(
             "15_measures_status",
@@ -191,6 +223,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Åtgärder",
             "status i åtgärdsregistret",
             "antal",
+            topic="plan",
         ),
         s(
             "16_map_area_type",
@@ -201,6 +234,7 @@ def standard_chart_specs() -> list[ChartSpec]:
             "RegSO",
             "typ 1–5",
             {"categorical": True},
+            topic="maps",
         ),
         s(
             "17_map_low_economic_standard_0_19",
@@ -210,5 +244,6 @@ def standard_chart_specs() -> list[ChartSpec]:
             "Låg ekonomisk standard",
             "barn och unga 0–19 år, per DeSO",
             share,
+            topic="maps",
         ),
     ]

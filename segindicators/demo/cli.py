@@ -1,15 +1,16 @@
 """``segindicators demo``: the whole refresh on the synthetic municipality, over HTTP, with no network.
 
-Starts the fake PxWebApi v2 (:func:`segindicators.demo.serve.demo_server`), the fake WFS and a fake Kolada
-with synthetic values of the demo plan's KPIs (:func:`segindicators.demo.kolada.demo_kolada`) in-process,
-runs the real ``refresh`` for kommun 9999 into ``--out``, then (unless ``--once``) runs it a second time
-``--offline`` to show idempotency: zero requests counted by the three fake servers and byte-identical
-processed tables. Everything written is labelled "Syntetiska exempeldata – inte officiell statistik".
+Starts the demo's fake PxWebApi v2, WFS and Kolada in-process
+(:func:`segindicators.demo.environment.demo_environment`), runs the real ``refresh`` for kommun 9999 into
+``--out``, then (unless ``--once``) runs it a second time ``--offline`` to show idempotency: zero requests
+counted by the three fake servers and byte-identical processed tables. Everything written is labelled
+"Syntetiska exempeldata – inte officiell statistik".
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -17,16 +18,11 @@ import typer
 from rich.console import Console
 
 from segindicators import checks
-from segindicators.demo.kolada import demo_kolada
-from segindicators.demo.profile import demo_plan, demo_profile
-from segindicators.demo.serve import demo_server
-from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, YEARS, generate
+from segindicators.demo.environment import demo_environment
+from segindicators.demo.synthetic import DEFAULT_SEED, SYNTHETIC_LABEL, YEARS
 from segindicators.errors import Failure, cli_errors
-from segindicators.sources.kolada.fetch import plan_kpis
 from segindicators.pipeline.cli import print_summary, run_with_progress
 from segindicators.pipeline.manifest import file_sha256
-from segindicators.pipeline.refresh import RefreshOptions
-from segindicators.testing.fake_wfs import FakeWfs
 
 __all__ = ["demo", "processed_digests"]
 
@@ -63,40 +59,31 @@ def demo(
     console = Console()
     console.print(f"[bold]{SYNTHETIC_LABEL}[/] – fiktiv kommun 9999, utdata i {out}")
     t0 = time.perf_counter()
-    synthetic = generate(seed if seed is not None else DEFAULT_SEED)
-    plan = demo_plan()
-    kolada = demo_kolada(plan_kpis(plan), year_list, seed=seed if seed is not None else DEFAULT_SEED)
-    with demo_server(demo=synthetic) as fake, FakeWfs.from_synthetic(synthetic) as wfs, kolada:
-        options = RefreshOptions(
-            kommun="9999", years=tuple(year_list), base_url=fake.url, wfs_url=wfs.url, kolada_url=kolada.url,
-            home=out, profile=demo_profile(), plan=plan, notebooks=notebooks or _default_notebooks(), synthetic=True,
-        )  # fmt: skip
+    seed = seed if seed is not None else DEFAULT_SEED
+    notebooks = notebooks or _default_notebooks()
+    with demo_environment(out, seed=seed, years=year_list, notebooks=notebooks) as env:
         # a failed run raises RefreshError, reported by cli_errors (stage, cause; exit code 1)
-        result = run_with_progress(options, console)
+        result = run_with_progress(env.options, console)
         print_summary(result, console)
+        served = env.requests
         console.print(
-            f"Förfrågningar som de falska servrarna tog emot: PxWeb {fake.request_count}, "
-            f"WFS {wfs.request_count}, Kolada {kolada.request_count}"
+            f"Förfrågningar som de falska servrarna tog emot: PxWeb {served.pxweb}, "
+            f"WFS {served.wfs}, Kolada {served.kolada}"
         )
         first = processed_digests(result.processed)
         if not once:
-            before = (fake.request_count, wfs.request_count, kolada.request_count)
             console.print("\n[bold]Andra körningen (--offline)[/]: samma indata, inga HTTP-anrop väntas")
-            again = run_with_progress(RefreshOptions(**{**options.__dict__, "offline": True}), console)
-            calls = (
-                fake.request_count - before[0],
-                wfs.request_count - before[1],
-                kolada.request_count - before[2],
-            )
+            again = run_with_progress(replace(env.options, offline=True), console)
+            calls = env.requests - served
             same = processed_digests(again.processed) == first
             console.print(
-                f"Andra körningen: {calls[0]} + {calls[1]} + {calls[2]} förfrågningar till servrarna "
+                f"Andra körningen: {calls.pxweb} + {calls.wfs} + {calls.kolada} förfrågningar till servrarna "
                 "(PxWeb + WFS + Kolada); "
                 f"data/processed byte-identisk: {'ja' if same else 'NEJ'}"
             )
-            if calls != (0, 0, 0) or not same:
+            if calls.total or not same:
                 raise Failure(
-                    f"the demo's offline run made {sum(calls)} requests (expected 0) or wrote different "
+                    f"the demo's offline run made {calls.total} requests (expected 0) or wrote different "
                     f"tables (byte-identical: {'yes' if same else 'no'}); this is a bug in segindicators."
                 )
     console.print(f"[bold]Total tid: {time.perf_counter() - t0:.1f} s[/]")

@@ -348,6 +348,7 @@ def stage_charts(ctx: RunContext) -> None:
         "counts": ctx.counts,
         "indices": ctx.indices,
         "plan_status": ctx.plan_status,
+        "typology": ctx.typology.measures if ctx.typology is not None else None,  # the affluence flags
         "lookup": ctx.lookup,
         "geometry": ctx.geometry,
     }

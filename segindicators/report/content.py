@@ -17,8 +17,8 @@ Reading order::
     Bilaga: Metod och begrepp  status rules, indicators (definitions, caveats, sources), indices,
                                series breaks, sources, charts not drawn, glossary
 
-Which rows a status table shows is :func:`segindicators.charts.standard.plan_rows` — the same rows as the
-plan chart of that area; its source line is :func:`segindicators.charts.standard.plan_sources`, the chart's.
+Which rows a status table shows is :func:`segindicators.charts.builders.plan.plan_rows` — the same rows as the
+plan chart of that area; its source line is :func:`segindicators.charts.builders.plan.plan_sources`, the chart's.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from segindicators.catalogue.definitions import load_catalogue
+from segindicators.charts.builders.plan import plan_rows, plan_sources
 from segindicators.charts.format import (
     MISSING,
     format_number,
@@ -38,8 +39,7 @@ from segindicators.charts.format import (
     format_value,
 )
 from segindicators.charts.specs import ChartSpec, standard_chart_specs
-from segindicators.charts.standard import plan_rows, plan_sources, sources_of
-from segindicators.charts.style import SYNTHETIC_MARK, ChartMeta, Source, source_line
+from segindicators.charts.style import SYNTHETIC_MARK, ChartMeta, Source, source_line, sources_from_frame
 from segindicators.tables import TABLES
 from segindicators.typology.affluence import _INPUTS
 from segindicators.typology.official import official_area_types
@@ -223,7 +223,7 @@ def _year(x: Any) -> str:
 def status_rows(plan_status: pd.DataFrame, focus: Sequence[Any], year: int) -> pd.DataFrame:
     """The plan-status rows of the report: per indicator and area its latest year up to ``year``.
 
-    Rows are those of :func:`~segindicators.charts.standard.plan_rows` (the municipality and each focus area
+    Rows are those of :func:`~segindicators.charts.builders.plan.plan_rows` (the municipality and each focus area
     once). An indicator with no dated row at all (no data supplied) keeps its undated row, so it shows as
     "otillräckliga data" instead of vanishing. Order: development area, indicator (as in the plan status),
     focus areas in the profile's order, other districts, the municipality.
@@ -532,7 +532,7 @@ def _affluence_table(inp: ReportInputs, n: int) -> Table | None:
             & counts["level"].astype(str).eq("RegSO")
             & counts["year"].eq(year)
         ]
-        sources = sources_of(sub)
+        sources = sources_from_frame(sub)
     notes = [
         "ICE går från −1 till +1; positiva värden betyder att de med hög inkomst, lång utbildning eller "
         "svensk bakgrund är överrepresenterade. Bedömningen jämför med kommunens värde (se metodbilagan).",
@@ -626,7 +626,7 @@ def _indicator_terms(ids: Iterable[str], inp: ReportInputs, catalogue: Any, labe
             sub = counts[
                 counts["indicator"].astype(str).eq(ind) & counts["kommun"].astype(str).eq(inp.kommun)
             ]
-            srcs = sources_of(sub)
+            srcs = sources_from_frame(sub)
             if srcs:
                 text += " " + _src(srcs, False).replace(" Bearbetning: segindicators.", "")
         items.append((spec.name_sv, text))

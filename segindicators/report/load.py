@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from segindicators.charts.inputs import shipped_register
 from segindicators.charts.specs import standard_chart_specs
-from segindicators.charts.standard import shipped_register
 from segindicators.charts.style import chart_title
 from segindicators.geography.profiles import load_profile
 from segindicators.paths import is_synthetic

@@ -82,7 +82,51 @@ class _Fault:
     route: str = ""
 
 
-class LocalServer:
+class StartStop:
+    """``with thing:`` calls ``thing.start()`` (its value is what ``as`` binds) and ``thing.stop()`` on the way out."""
+
+    def start(self) -> Self:
+        """Start; return self."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def send_answer(
+    h: BaseHTTPRequestHandler,
+    status: int,
+    content_type: str,
+    body: bytes,
+    *,
+    announced: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Write one answer: status, ``Content-Type``, ``Content-Length`` (``announced``, default the body's length),
+    ``headers``, then the body (a client that hung up is not an error of the fake)."""
+    h.send_response(status)
+    h.send_header("Content-Type", content_type)
+    h.send_header("Content-Length", str(len(body) if announced is None else announced))
+    for k, v in (headers or {}).items():
+        h.send_header(k, v)
+    if (headers or {}).get("Connection") == "close":
+        h.close_connection = True
+    h.end_headers()
+    try:
+        h.wfile.write(body)
+        h.wfile.flush()
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+class LocalServer(StartStop):
     """Lifecycle shared by the fake servers: a threaded HTTP server on 127.0.0.1 at a random port.
 
     Subclasses set :attr:`base_path` and implement ``_handle(handler, method)``; use as a context manager
@@ -136,12 +180,6 @@ class LocalServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class FaultInjection:
@@ -320,17 +358,6 @@ class FakeJsonServer(FaultInjection, LocalServer):
             data = data[: len(data) // 2]
             if fault.kind == "invalid_json":
                 announced = len(data)
-        h.send_response(status)
-        h.send_header("Content-Type", content_type)
-        h.send_header("Content-Length", str(announced))
-        for k, v in headers.items():
-            h.send_header(k, v)
         if fault is not None and fault.kind == "truncate":
-            h.send_header("Connection", "close")
-            h.close_connection = True
-        h.end_headers()
-        try:
-            h.wfile.write(data)
-            h.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+            headers = {**headers, "Connection": "close"}
+        send_answer(h, status, content_type, data, announced=announced, headers=headers)

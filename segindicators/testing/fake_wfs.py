@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from segindicators.sources.wfs import DESO_ATTRIBUTES, LAYERS, REGSO_ATTRIBUTES
-from segindicators.testing.fake_http import FaultInjection, LocalServer
+from segindicators.testing.fake_http import FaultInjection, LocalServer, send_answer
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -278,7 +278,6 @@ class FakeWfs(FaultInjection, LocalServer):
         if fault is not None and status == 200 and fault.kind == "truncate":
             body = body[: len(body) // 2]  # full length announced: the client sees a cut connection
             headers["Connection"] = "close"
-            h.close_connection = True
         elif fault is not None and status == 200 and fault.kind == "invalid_json":
             status, ctype = 200, "application/xml"
             body = (
@@ -288,14 +287,4 @@ class FakeWfs(FaultInjection, LocalServer):
             announced = len(body)
         with self._lock:
             self.requests.append(WfsRequest(parts.path, query, status))
-        h.send_response(status)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(announced))
-        for k, v in headers.items():
-            h.send_header(k, v)
-        h.end_headers()
-        try:
-            h.wfile.write(body)
-            h.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        send_answer(h, status, ctype, body, announced=announced, headers=headers)

@@ -1,8 +1,8 @@
 """A fault matrix for the refresh: each network stage × each fault, against the demo's fake servers.
 
 For every cell, the real :func:`~segindicators.pipeline.refresh.run_refresh` runs for the synthetic kommun
-over HTTP (the demo's wiring: :func:`~segindicators.demo.serve.demo_server`, the fake WFS and the fake
-Kolada), in a project folder holding the outputs of a previous fault-free run, with one fault injected on
+over HTTP (the demo's wiring, :func:`~segindicators.demo.environment.demo_environment`: the fake PxWeb,
+WFS and Kolada), in a project folder holding the outputs of a previous fault-free run, with one fault injected on
 the stage's route through the fakes' fault-injection API (:class:`~segindicators.testing.fake_http.FaultInjection`).
 Nothing here names a table or a value code: the table and code a fault needs are taken at run time from the
 catalogue (:func:`~segindicators.catalogue.builder.plan_requests`) and from the tables the fake serves.
@@ -20,38 +20,36 @@ A cell passes when
 - ``data/raw`` holds no invalid entry (:meth:`~segindicators.sources.http.RawCache.verify`) and no staging folder,
   old output or commit journal is left behind.
 
+The faults themselves are :mod:`segindicators.testing.fault_kinds`, the comparisons of outputs and raw
+cache :mod:`segindicators.testing.outputs` (both re-exported here); this module is the lab that runs them.
 ``benchmarks/fault_matrix.py`` prints the matrix; ``tests/test_refresh_faults.py`` asserts every cell.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import io
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from segindicators.catalogue.builder import plan_requests
 from segindicators.catalogue.definitions import load_catalogue
-from segindicators.demo.kolada import demo_kolada
-from segindicators.demo.profile import demo_plan, demo_profile
-from segindicators.demo.serve import demo_server
-from segindicators.demo.synthetic import generate
-from segindicators.geography.lookups import geo_version_for_year
-from segindicators.sources.wfs import LAYERS
-from segindicators.sources.http import RawCache, RetryPolicy
-from segindicators.sources.kolada.fetch import plan_kpis
+from segindicators.demo.environment import demo_environment
 from segindicators.pipeline.refresh import RefreshError, RefreshOptions, run_refresh
-from segindicators.tables import TABLES
-from segindicators.testing.fake_wfs import FakeWfs
+from segindicators.sources.http import RawCache, RetryPolicy
+from segindicators.testing.fault_kinds import FAST_RETRY, FAULTS, NETWORK_STAGES, Fault, Injected
+from segindicators.testing.outputs import (
+    KOLADA_OUTPUTS,
+    RAW_DIRS,
+    digests,
+    leftovers,
+    outputs_match,
+    raw_problems,
+)
 
 __all__ = [
     "FAST_RETRY",
@@ -60,45 +58,14 @@ __all__ = [
     "Cell",
     "Fault",
     "FaultLab",
+    "Injected",
     "digests",
+    "fault_lab",
     "format_matrix",
+    "leftovers",
     "outputs_match",
+    "raw_problems",
 ]
-
-#: The stages that talk to a server, with the fake that serves them and the route their faults target.
-NETWORK_STAGES: dict[str, tuple[str, str]] = {
-    "geometry": ("wfs", "/wfs"),
-    "fetch": ("pxweb", "/data"),
-    "kolada": ("kolada", "/data/"),
-}
-#: ``data/raw`` sub-folder each stage caches into (emptied before its cell, so the stage must ask again).
-RAW_DIRS = {"geometry": "wfs", "fetch": "scb", "kolada": "kolada"}
-#: Files of data/processed that hold Kolada values (they differ when Kolada fails, which is a warning).
-KOLADA_OUTPUTS = (*TABLES["kolada"].files, *TABLES["plan_status"].files)
-
-#: Quick retries for the matrix (same rules, short waits); ``read_timeout`` lets a delay exceed it quickly.
-FAST_RETRY = RetryPolicy(
-    max_tries=3, max_rate_limited=10, backoff_base=0.01, backoff_max=0.05, jitter=0.0, max_retry_after=0.05,
-    read_timeout=1.0,
-)  # fmt: skip
-
-
-@dataclass
-class Injected:
-    """What an injection changed: how to tell that it fired, how to undo it, what the message must name."""
-
-    fired: Callable[[], bool]
-    undo: Callable[[], None] = lambda: None
-    names: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One kind of fault; ``inject(lab, stage)`` applies it to the stage's fake server."""
-
-    id: str
-    title: str
-    inject: Callable[[FaultLab, str], Injected]
 
 
 @dataclass
@@ -137,234 +104,6 @@ class Cell:
         )
 
 
-# ------------------------------------------------------------------------------------------- injections
-
-
-def _server(lab: FaultLab, stage: str) -> tuple[Any, str]:
-    which, route = NETWORK_STAGES[stage]
-    return getattr(lab, which), route
-
-
-def _pending_done(server: Any) -> Callable[[], bool]:
-    return lambda: server.faults_pending == 0
-
-
-def _status(times: Callable[[RetryPolicy], int], status: int, retry_after: str | None = None) -> Any:
-    def inject(lab: FaultLab, stage: str) -> Injected:
-        server, route = _server(lab, stage)
-        server.fail_next(times=times(lab.retry), status=status, route=route, retry_after=retry_after)
-        return Injected(_pending_done(server), server.clear_faults, lab.what_fails(stage))
-
-    return inject
-
-
-def _delay(lab: FaultLab, stage: str) -> Injected:
-    server, route = _server(lab, stage)
-    timeout = lab.retry.read_timeout or 120.0
-    server.delay_next(seconds=timeout * 2.5, times=1, route=route)
-    return Injected(_pending_done(server), server.clear_faults, lab.what_fails(stage))
-
-
-def _truncate(lab: FaultLab, stage: str) -> Injected:
-    server, route = _server(lab, stage)
-    server.truncate_next(times=1, route=route, keep_header=True)
-    return Injected(_pending_done(server), server.clear_faults, lab.what_fails(stage))
-
-
-def _invalid(lab: FaultLab, stage: str) -> Injected:
-    server, route = _server(lab, stage)
-    server.invalid_next(times=1, route=route)
-    return Injected(_pending_done(server), server.clear_faults, lab.what_fails(stage))
-
-
-def _logged_since(server: Any, test: Callable[[Any], bool]) -> Callable[[], bool]:
-    start = len(server.requests)
-    return lambda: any(test(r) for r in server.requests[start:])
-
-
-def _vanish(lab: FaultLab, stage: str) -> Injected:
-    """Remove, at run time, one code the stage relies on from what the fake serves."""
-    if stage == "fetch":
-        table_id, variable, code = lab.catalogue_code()
-        original = lab.pxweb.tables[table_id]
-        lab.pxweb.tables[table_id] = _without_code(original, variable, code)
-
-        def undo() -> None:
-            lab.pxweb.tables[table_id] = original
-
-        fired = _logged_since(lab.pxweb, lambda r: r.path.endswith(f"/tables/{table_id}/metadata"))
-        return Injected(fired, undo, (table_id, code))
-    if stage == "geometry":
-        layer = LAYERS[("DeSO", geo_version_for_year(max(lab.years)))]
-        original = lab.wfs.layers[layer]
-        mine = original[original["kommunkod"] == lab.kommun]
-        code = str(sorted(mine["desokod"])[0])
-        lab.wfs.set_layer(layer, original[original["desokod"] != code].reset_index(drop=True))
-        fired = _logged_since(lab.wfs, lambda r: layer in str(r.query))
-        return Injected(fired, lambda: lab.wfs.set_layer(layer, original), (code,))
-    kpi = sorted(lab.kolada.kpis)[0]
-    record = lab.kolada.kpis.pop(kpi)
-    fired = _logged_since(lab.kolada, lambda r: "/kpi/" in r.path and kpi in r.path)
-    return Injected(fired, lambda: lab.kolada.kpis.__setitem__(kpi, record), (kpi,))
-
-
-def _too_many_cells(lab: FaultLab, stage: str) -> Injected:
-    """PxWeb: enforce half the largest selection as the cell limit while /config still advertises the old one
-    (the client must split on the 400); the WFS and Kolada answer a plain 400 Bad Request."""
-    server, route = _server(lab, stage)
-    if stage != "fetch":
-        server.fail_next(times=1, status=400, route=route)
-        return Injected(_pending_done(server), server.clear_faults, lab.what_fails(stage))
-    fake = lab.pxweb
-    saved = (fake.max_cells, fake.advertised_max_cells)
-    fake.advertised_max_cells = saved[1] or saved[0]
-    fake.max_cells = max(2, lab.largest_selection() // 2)
-
-    def undo() -> None:
-        fake.max_cells, fake.advertised_max_cells = saved
-
-    fired = _logged_since(fake, lambda r: r.status == 400 and r.path.endswith("/data"))
-    return Injected(fired, undo, lab.what_fails(stage))
-
-
-def _without_code(table: Any, variable: str, code: str) -> Any:
-    """A copy of a fake table that no longer has ``code`` in ``variable`` (metadata, data and cube)."""
-    axis = next(i for i, v in enumerate(table.variables) if v.code == variable)
-    var = table.variables[axis]
-    pos = var.codes.index(code)
-    kept = [i for i in range(len(var.codes)) if i != pos]
-    new_var = dataclasses.replace(
-        var, codes=[var.codes[i] for i in kept], labels=[var.labels[i] for i in kept]
-    )
-    variables = [new_var if i == axis else v for i, v in enumerate(table.variables)]
-    return dataclasses.replace(
-        table, variables=variables, values=np.take(table.values, kept, axis=axis),
-        status=np.take(table.status, kept, axis=axis),
-    )  # fmt: skip
-
-
-#: The faults of the matrix, in order.
-FAULTS: tuple[Fault, ...] = (
-    Fault("500-burst", "HTTP 500 burst longer than the retries", _status(lambda p: p.max_tries, 500)),
-    Fault("503-recovery", "HTTP 503, then recovery", _status(lambda p: p.max_tries - 1, 503)),
-    Fault(
-        "429-storm",
-        "429 storm with Retry-After",
-        _status(lambda p: max(1, min(5, p.max_rate_limited - 1)), 429, "1"),
-    ),
-    Fault("read-timeout", "read timeout (answer slower than the timeout)", _delay),
-    Fault("truncated", "truncated body (connection cut)", _truncate),
-    Fault("invalid-body", "invalid body (bad JSON / not a GeoPackage)", _invalid),
-    Fault("vanished-code", "a code vanished (metadata / layer / KPI)", _vanish),
-    Fault("400-cells", "400 (PxWeb: too many cells)", _too_many_cells),
-)
-
-
-# ------------------------------------------------------------------------------------------- comparison
-
-
-def digests(folder: Path) -> dict[str, str]:
-    """sha256 of every file under ``folder`` by relative path ({} when the folder is missing)."""
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def _xlsx_cells(path: Path) -> list[Any]:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True)
-    return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
-
-
-def _stable_manifest(path: Path, ignore_outputs: Sequence[str] = ()) -> dict[str, Any]:
-    """What a manifest says about the outputs: parameters, versions, output hashes, report files.
-
-    Left out: times, the run block, and the inputs with ``run_id`` (which hashes them): answers fetched
-    again carry new retrieval times, and a selection the server made the client split arrives as more,
-    smaller answers. The figures those inputs gave are compared through the output hashes.
-    """
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    drop = ("run_started", "run_finished", "run", "run_id", "inputs")
-    out = {k: v for k, v in doc.items() if k not in drop}
-    out["outputs"] = {
-        k: v for k, v in (doc.get("outputs") or {}).items() if k.rsplit("/", 1)[-1] not in ignore_outputs
-    }
-    return out
-
-
-def outputs_match(before: Path, after: Path, *, exact: bool, ignore: Sequence[str] = ()) -> list[str]:
-    """Differences between two output folders (empty: they match).
-
-    Parameters
-    ----------
-    before, after
-        ``data/processed`` or ``reports/<year>`` folders.
-    exact
-        Byte for byte (the previous outputs after a failed run). Otherwise the same files with the same
-        content: ``manifest.json`` may differ in its run block and its inputs (see :func:`_stable_manifest`;
-        its output hashes must be equal), xlsx files in their creation time (their cells must be equal).
-    ignore
-        File names allowed to differ or to be missing on one side (also in the manifest's output hashes).
-    """
-    a, b = digests(before), digests(after)
-    problems = []
-    for name in sorted(set(a) | set(b)):
-        if name.rsplit("/", 1)[-1] in ignore or a.get(name) == b.get(name):
-            continue
-        if name not in a or name not in b:
-            problems.append(f"{after}/{name}: {'new' if name not in a else 'missing'}")
-        elif exact:
-            problems.append(f"{after}/{name}: changed")
-        elif name.endswith("manifest.json"):
-            if _stable_manifest(before / name, ignore) != _stable_manifest(after / name, ignore):
-                problems.append(f"{after}/{name}: differs beyond its run block")
-        elif name.endswith(".xlsx"):
-            if _xlsx_cells(before / name) != _xlsx_cells(after / name):
-                problems.append(f"{after}/{name}: cells differ")
-        else:
-            problems.append(f"{after}/{name}: changed")
-    return problems
-
-
-def leftovers(home: Path) -> list[str]:
-    """Staging folders, outputs moved aside and commit journals under ``home`` (none after a finished run)."""
-    found = []
-    for folder in (home / "data", home / "reports"):
-        if folder.is_dir():
-            found += [str(p) for p in folder.iterdir() if ".staging-" in p.name or ".old-" in p.name]
-    found += [str(p) for p in (home / "data").glob(".refresh-commit.json*")]
-    return found
-
-
-def raw_problems(home: Path) -> list[str]:
-    """Every invalid entry under ``home/data/raw`` (sha256, provenance, leftovers), plus bodies that do not
-    parse as what they claim to be (JSON for SCB and Kolada, GeoPackage for the WFS)."""
-    out = []
-    raw = home / "data" / "raw"
-    for sub in sorted(p for p in raw.iterdir() if p.is_dir()) if raw.is_dir() else []:
-        cache = RawCache(sub)
-        out += cache.verify()
-        for folder in sorted(p for p in sub.glob("*/*") if p.is_dir()):
-            for entry in cache.entries(folder.name):
-                body = entry.body_path.read_bytes()
-                if sub.name == "wfs":
-                    ok = body.startswith(b"SQLite format 3\x00")
-                else:
-                    try:
-                        json.loads(body)
-                        ok = True
-                    except ValueError:
-                        ok = False
-                if not ok:
-                    out.append(f"{entry.body_path}: not a valid {sub.name} answer")
-    return out
-
-
 # ----------------------------------------------------------------------------------------------- the lab
 
 
@@ -394,18 +133,22 @@ class FaultLab:
     pxweb: Any = None
     wfs: Any = None
     kolada: Any = None
+    env: Any = None
     baseline: Path | None = None
     _stack: ExitStack | None = None
     _catalogue_code: tuple[str, str, str] | None = None
 
     def __enter__(self) -> FaultLab:
-        demo = generate()
-        self._stack = ExitStack()
-        self.pxweb = self._stack.enter_context(demo_server(demo=demo))
-        self.wfs = self._stack.enter_context(FakeWfs.from_synthetic(demo))
-        self.kolada = self._stack.enter_context(demo_kolada(plan_kpis(demo_plan()), self.years))
         self.workdir = Path(self.workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self._stack = ExitStack()
+        self.env = self._stack.enter_context(
+            demo_environment(
+                self.workdir, years=self.years, charts=False, retry=self.retry,
+                bootstrap_draws=self.bootstrap_draws, notebooks=self.workdir / "no-notebooks",
+            )
+        )  # fmt: skip
+        self.pxweb, self.wfs, self.kolada = self.env.pxweb, self.env.wfs, self.env.kolada
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -413,16 +156,10 @@ class FaultLab:
             self._stack.close()
 
     # -- runs -----------------------------------------------------------------------------------------------
-    def options(self, home: Path, **kw: Any) -> Any:
+    def options(self, home: Path, **kw: Any) -> RefreshOptions:
         """RefreshOptions of a demo run into ``home`` against the fakes (charts off, no notebooks)."""
-        base = dict(
-            kommun=self.kommun, years=self.years, base_url=self.pxweb.url, wfs_url=self.wfs.url,
-            kolada_url=self.kolada.url, home=home, profile=demo_profile(), plan=demo_plan(), synthetic=True,
-            charts=False, retry=self.retry, bootstrap_draws=self.bootstrap_draws,
-            notebooks=home / "no-notebooks",
-        )  # fmt: skip
-        base.update(kw)
-        return RefreshOptions(**base)
+        kw.setdefault("notebooks", home / "no-notebooks")
+        return replace(self.env.options, home=home, **kw)
 
     def make_baseline(self) -> Path:
         """Two fault-free runs (online, then offline) into ``workdir/baseline``: the "previous run"."""

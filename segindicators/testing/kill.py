@@ -28,6 +28,7 @@ from typing import Any, Self
 
 from segindicators.demo.profile import demo_plan, demo_profile
 from segindicators.pipeline.refresh import RefreshOptions, run_refresh
+from segindicators.testing.fake_http import StartStop
 
 __all__ = ["RefreshForker", "Trial", "main"]
 
@@ -112,7 +113,7 @@ class Trial:
     seconds: float
 
 
-class RefreshForker:
+class RefreshForker(StartStop):
     """Test side of the protocol: start the warm parent, run (and kill) refreshes, stop it.
 
     Parameters
@@ -170,7 +171,7 @@ class RefreshForker:
             time.sleep(max(0.0, kill_after))
         return self.finish(kill=kill_after is not None)
 
-    def close(self) -> None:
+    def stop(self) -> None:
         """Stop the parent (its stdin closes, it exits)."""
         if self.proc is not None:
             assert self.proc.stdin is not None
@@ -181,12 +182,6 @@ class RefreshForker:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 if __name__ == "__main__":

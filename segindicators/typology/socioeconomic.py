@@ -1,20 +1,25 @@
 r"""Open-data reproduction of SCB/Delmos's socio-economic index and områdestyp, at RegSO and DeSO level.
 
-SCB and Delmos's index for a RegSO combines three percentages (the footnotes of SCB's export of IntGr5Socio say
-the indicators are "vägs samman till ett sammanhållet index"; the three indicators and the unweighted mean
-used here are the project's description of the method (issue 5), not checked against SCB's method report
-offline):
+SCB and Delmos's index for a RegSO combines three percentages. The notes of TAB6586's metadata (recorded
+2026-06-23) state the method: V1 low economic standard, V2 pre-(upper-)secondary education, V3 financial
+assistance for at least ten months and/or unemployed more than six months, "all ratios converted to
+percentages", index "(V1+V2+V3)/3", "the higher the value of the index, the worse the socioeconomic
+conditions". The metadata names no age band for V2 or V3. The reproduction's inputs:
 
 * **V1** share of persons with low economic standard (< 60 % of the national median; catalogue
-  ``low_economic_standard_share``);
+  ``low_economic_standard_share``, TAB6685, whole percent — SCB's own V1, 000008IW, has one decimal);
 * **V2** share with at most compulsory education (förgymnasial), 25–64 (25–65 from 2024; catalogue
   ``education_compulsory_share``);
-* **V3** SCB: share of 20–64-year-olds with ≥ 10 months of social assistance and/or > 6 months of
-  unemployment in the year. **That variable is not open at district level.** The reproduction uses a
-  proxy: the share *not employed* 20–64 (100 − ``employment_rate_20_64``, BAS; RAMS
-  ``employment_rate_20_64_rams`` before 2020, flagged ``break``). Every index row carries the flag
-  ``v3_proxy`` and the index is named ``socioeconomic_index_v3proxy`` so the substitution shows wherever
-  the number goes.
+* **V3** SCB: share with ≥ 10 months of social assistance and/or > 6 months of unemployment in the year
+  (20–64 in the project's method description, issue 5; not in the metadata). **That variable is not open at
+  district level.** The reproduction uses a proxy: the share *not employed* 20–64
+  (100 − ``employment_rate_20_64``, BAS; RAMS ``employment_rate_20_64_rams`` before 2020, flagged
+  ``break``). Every index row carries the flag ``v3_proxy`` and the index is named
+  ``socioeconomic_index_v3proxy`` so the substitution shows wherever the number goes.
+
+SCB's published index, components and type (catalogue ``socioeconomic_index_official``,
+``socioeconomic_v*_official``, ``area_type_official``) are compared with the reproduction by
+:mod:`segindicators.typology.comparison`.
 
 :math:`I_i = (V1_i + V2_i + V3_i)/3` in percent. The area type comes from the distance to the mean in
 standard deviations, :math:`z_i = (I_i - \mu)/\sigma` (SCB: "Områdestyperna baseras på hur många
@@ -46,6 +51,7 @@ __all__ = [
     "Agreement",
     "BandRule",
     "agreement",
+    "agreement_from_values",
     "area_types",
     "band_types",
     "compare_rules",
@@ -261,17 +267,113 @@ def area_types(
 
 @dataclass(frozen=True)
 class Agreement:
-    """Agreement of reproduced with official types: confusion matrix (rows official, columns reproduced)."""
+    r"""Agreement of reproduced with official types: confusion matrix (rows official, columns reproduced).
+
+    Attributes
+    ----------
+    confusion
+        5×5 counts, index ``official`` 1–5, columns ``reproduced`` 1–5.
+    n
+        Pairs counted (both types present).
+    share_agreeing
+        :math:`p_o`, the share on the diagonal.
+    kappa
+        Cohen's (1960) unweighted κ.
+    within_one
+        Share of pairs whose types differ by at most one class.
+    kappa_linear, kappa_quadratic
+        Cohen's (1968) weighted κ with linear (:math:`|i-j|`) and quadratic (:math:`(i-j)^2`) disagreement
+        weights; NaN when the object was built without them.
+    """
 
     confusion: pd.DataFrame
     n: int
     share_agreeing: float
     kappa: float
     within_one: float
+    kappa_linear: float = float("nan")
+    kappa_quadratic: float = float("nan")
 
     def summary(self) -> dict[str, float]:
         return {"n": self.n, "share_agreeing": self.share_agreeing, "kappa": self.kappa,
-                "within_one": self.within_one}  # fmt: skip
+                "within_one": self.within_one, "kappa_linear": self.kappa_linear}  # fmt: skip
+
+    def per_type(self) -> pd.DataFrame:
+        """Per official type: pairs (``n``) and the share reproduced as the same type (NaN where ``n`` is 0).
+
+        Examples
+        --------
+        >>> a = agreement_from_values(np.array([1.0, 1.0, 2.0]), np.array([1.0, 2.0, 2.0]))
+        >>> a.per_type().loc[[1, 2, 3]].values.tolist()
+        [[2.0, 0.5], [1.0, 1.0], [0.0, nan]]
+        """
+        m = self.confusion.to_numpy(dtype=float)
+        rows = m.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(rows > 0, np.diag(m) / rows, np.nan)
+        return pd.DataFrame({"n": rows, "share_agreeing": share}, index=self.confusion.index)
+
+
+CLASSES = (1, 2, 3, 4, 5)
+
+
+def _weighted_kappa(p: np.ndarray, power: int) -> float:
+    """Cohen's (1968) weighted κ of a joint-proportion matrix, disagreement weights :math:`|i-j|^{power}`."""
+    k = np.arange(p.shape[0], dtype=float)
+    v = np.abs(k[:, None] - k[None, :]) ** power
+    expected = float((v * np.outer(p.sum(axis=1), p.sum(axis=0))).sum())
+    return 1.0 - float((v * p).sum()) / expected if expected > 0 else float("nan")
+
+
+def agreement_from_values(official: np.ndarray, reproduced: np.ndarray) -> Agreement:
+    r""":class:`Agreement` of two aligned arrays of types 1–5 (pairs with a NaN on either side left out).
+
+    :math:`\kappa = (p_o - p_e)/(1 - p_e)` with :math:`p_o = \sum_k p_{kk}` and
+    :math:`p_e = \sum_k p_{k\cdot} p_{\cdot k}` (Cohen 1960). Weighted (Cohen 1968):
+    :math:`\kappa_w = 1 - \sum_{ij} v_{ij} p_{ij} / \sum_{ij} v_{ij} p_{i\cdot} p_{\cdot j}` with
+    :math:`v_{ij} = |i-j|` (linear) or :math:`(i-j)^2` (quadratic). The types are ordered SD bands, so a
+    disagreement by two classes is worse than by one: the linear weights count classes apart and are the
+    weighted figure to quote; the quadratic one is given because it is the common choice elsewhere (it
+    approaches the intraclass correlation, Fleiss & Cohen 1973) and weighs large misses more.
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in length, no pair remains, or a value is not a class 1–5.
+
+    Examples
+    --------
+    >>> a = agreement_from_values(np.array([1.0, 2, 3, 3, np.nan]), np.array([1.0, 3, 3, 3, 2]))
+    >>> a.n, a.share_agreeing, round(a.kappa, 4), round(a.kappa_linear, 4)  # κ_w = 1 - 0.25/0.875
+    (4, 0.75, 0.5556, 0.7143)
+    """
+    off = np.asarray(official, dtype=float)
+    rep = np.asarray(reproduced, dtype=float)
+    if off.shape != rep.shape or off.ndim != 1:
+        raise ValueError(
+            f"agreement: official and reproduced must be aligned 1-d arrays, got shapes {off.shape} and "
+            f"{rep.shape}; pair them on the same areas and years first."
+        )
+    keep = ~np.isnan(off) & ~np.isnan(rep)
+    off, rep = off[keep], rep[keep]
+    if off.size == 0:
+        raise ValueError("agreement: no pairs with both types; check that the areas and years overlap")
+    for name, v in (("official", off), ("reproduced", rep)):
+        bad = ~np.isin(v, CLASSES)
+        if bad.any():
+            raise ValueError(
+                f"agreement: {name} types must be classes 1–5, got {sorted(set(v[bad].tolist()))[:5]}; "
+                "pass area types, not index values."
+            )
+    cells = np.bincount((off.astype(int) - 1) * 5 + (rep.astype(int) - 1), minlength=25).reshape(5, 5)
+    conf = pd.DataFrame(cells, index=pd.Index(CLASSES, name="official"),
+                        columns=pd.Index(CLASSES, name="reproduced"))  # fmt: skip
+    p = cells / off.size
+    po = float(np.trace(p))
+    pe = float(p.sum(axis=1) @ p.sum(axis=0))
+    kappa = (po - pe) / (1.0 - pe) if pe < 1 else float("nan")
+    within = float(np.mean(np.abs(rep - off) <= 1))
+    return Agreement(conf, int(off.size), po, kappa, within, _weighted_kappa(p, 1), _weighted_kappa(p, 2))
 
 
 def agreement(
@@ -281,8 +383,10 @@ def agreement(
 
     :math:`\kappa = (p_o - p_e)/(1 - p_e)` with :math:`p_o` the share on the diagonal and
     :math:`p_e = \sum_k p_{k\cdot} p_{\cdot k}` the agreement expected from the margins (Cohen 1960,
-    "A coefficient of agreement for nominal scales", Educ. Psychol. Meas. 20(1)). ``within_one`` = share
-    whose types differ by at most one class. Pairs with a missing type on either side are left out.
+    "A coefficient of agreement for nominal scales", Educ. Psychol. Meas. 20(1)); weighted κ (linear and
+    quadratic disagreement weights, Cohen 1968, "Weighted kappa", Psychol. Bull. 70(4)) as in
+    :func:`agreement_from_values`. ``within_one`` = share whose types differ by at most one class. Pairs with
+    a missing type on either side are left out.
 
     Examples
     --------
@@ -301,16 +405,7 @@ def agreement(
         raise ValueError(
             f"agreement: no pairs with both types on {on_l}; check that the areas and years overlap"
         )
-    classes = [1, 2, 3, 4, 5]
-    conf = pd.crosstab(m["value_off"].astype(int), m["value_rep"].astype(int))
-    conf = conf.reindex(index=classes, columns=classes, fill_value=0)
-    conf.index.name, conf.columns.name = "official", "reproduced"
-    p = conf.to_numpy(float) / len(m)
-    po = float(np.trace(p))
-    pe = float(p.sum(axis=1) @ p.sum(axis=0))
-    kappa = (po - pe) / (1.0 - pe) if pe < 1 else float("nan")
-    within = float((np.abs(m["value_rep"] - m["value_off"]) <= 1).mean())
-    return Agreement(conf, len(m), po, kappa, within)
+    return agreement_from_values(m["value_off"].to_numpy(float), m["value_rep"].to_numpy(float))
 
 
 def compare_rules(
