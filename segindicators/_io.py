@@ -1,7 +1,10 @@
-"""Atomic file writes shared by every module that writes to disk.
+"""File I/O shared by every module: atomic writes, byte-stable frames and workbooks, checked parquet reads.
 
 A write goes to a temporary file in the target folder, is flushed and fsynced, then renamed over the
 target with :func:`os.replace`, so a reader never sees half a file and a crash leaves the old file intact.
+:func:`read_parquet_checked` reads a parquet file and compares its stored column types with the ones expected
+(the processed tables' declarations in :mod:`segindicators.tables` call it), naming the file, what was expected
+and what was found.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from segindicators.errors import Failure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,3 +164,118 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
         for name, frame in sheets.items():
             frame.to_excel(xl, sheet_name=name[:31], index=False)
     return stable_zip(buf.getvalue())
+
+
+def write_geoparquet(frame: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a GeoDataFrame atomically as GeoParquet (zstd, no index)."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False, compression="zstd")
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def column_kind(dtype: str) -> str:
+    """The kind (text, integer, float, boolean, binary) a declared pandas dtype is stored as in parquet.
+
+    >>> column_kind("Int64"), column_kind("string"), column_kind("geometry")
+    ('integer', 'text', 'binary')
+    """
+    if dtype in ("string", "object"):
+        return "text"
+    if dtype in ("int64", "Int64"):
+        return "integer"
+    if dtype in ("bool", "boolean"):
+        return "boolean"
+    return {"float64": "float", "geometry": "binary"}.get(dtype, dtype)
+
+
+def _stored_kind(arrow_type: Any) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_null(arrow_type):
+        return "text"
+    if pa.types.is_integer(arrow_type):
+        return "integer"
+    if pa.types.is_floating(arrow_type):
+        return "float"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+        return "binary"
+    return str(arrow_type)
+
+
+def read_parquet_checked(
+    path: str | os.PathLike[str],
+    *,
+    hint: str,
+    geo: bool = False,
+    columns: Sequence[tuple[str, str]] | None = None,
+    table: str = "",
+    complete: bool = False,
+) -> pd.DataFrame:
+    """Read a parquet file; with ``columns``, check its stored column types against them.
+
+    Parameters
+    ----------
+    path
+        The parquet (or GeoParquet) file.
+    hint
+        What to do, the last sentence of every message.
+    geo
+        Read as GeoParquet (a GeoDataFrame).
+    columns
+        Expected ``(name, pandas dtype)`` pairs; None reads without a check.
+    table
+        The declared table's name, for the messages.
+    complete
+        Also require every expected column (default: only the expected columns present are checked).
+
+    Raises
+    ------
+    Failure
+        The file is missing or unreadable, lacks an expected column (``complete``) or holds a column of another
+        kind than expected; the message names the file, what was expected and what was found.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise Failure(f"{str(p)!r}: expected a parquet file, found {'a folder' if p.exists() else 'nothing'}.",
+                      hint=hint)  # fmt: skip
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(p)
+        if geo:
+            import geopandas as gpd
+
+            frame = gpd.read_parquet(p)
+        else:
+            frame = pd.read_parquet(p)
+    except Exception as exc:  # pyarrow.ArrowInvalid, OSError, ValueError: all mean "not a readable table"
+        raise Failure(
+            f"{str(p)!r}: expected a readable parquet file, got one that cannot be read "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); it may be "
+            "truncated.",
+            hint=hint,
+        ) from exc
+    if columns is not None:
+        stored = {f.name: f.type for f in schema}
+        names = [name for name, _ in columns]
+        missing = [c for c in names if c not in stored]
+        if missing and complete:
+            raise Failure(
+                f"{str(p)!r}: expected the {table!r} columns {names}, found {list(stored)} (missing {missing}); "
+                "it was written by another version of segindicators.",
+                hint=hint,
+            )
+        wrong = [
+            f"{name} (expected {column_kind(dtype)}, found {_stored_kind(stored[name])})"
+            for name, dtype in columns
+            if name in stored and column_kind(dtype) != _stored_kind(stored[name])
+        ]
+        if wrong:
+            raise Failure(
+                f"{str(p)!r}: columns of another type than the {table!r} contract: {', '.join(wrong)}.",
+                hint=hint,
+            )
+    return frame

@@ -5,7 +5,8 @@ argument, what was expected and what was received; :func:`read_table` raises
 :class:`~segindicators.errors.Failure` (exit 1) naming a processed file that cannot be read.
 
 - municipality codes against SCB's 290 codes (:mod:`segindicators.geography.kommuner`), plus the demo's
-  fictional ``9999`` where a command can serve it;
+  fictional ``9999`` where a command can serve it; lists of them (:func:`parse_kommun_list`);
+- which run the refresh is asked for: one municipality or the whole country (:func:`check_run_kind`);
 - reference years against the union of the catalogue's source periods (``Indicator.sources``: ``first`` to
   ``last``; a period still published ends at the last completed year), read from the catalogue at run time;
 - folders are folders (or can be created) and writable, output files have a known suffix, input files exist.
@@ -51,11 +52,13 @@ __all__ = [
     "check_input_file",
     "check_kolada_municipality",
     "check_kommun",
+    "check_run_kind",
     "check_output_file",
     "check_shipped_or_file",
     "check_url",
     "check_year",
     "check_years",
+    "parse_kommun_list",
     "parse_years_option",
     "read_table",
     "years_text",
@@ -113,6 +116,66 @@ def check_kommun(code: str, *, param: str = "--kommun", synthetic: bool = False)
             hint="Look the code up in SCB's list of municipalities (kommunkoder).",
         )
     return text
+
+
+def parse_kommun_list(text: str | None, *, param: str = "--charts-for") -> tuple[str, ...]:
+    """Comma-separated municipality codes (``"0580,0581"``), each one of SCB's 290, in the order given.
+
+    Examples
+    --------
+    >>> parse_kommun_list("0580, 0581,0580")
+    ('0580', '0581')
+    >>> parse_kommun_list("0580,123")
+    Traceback (most recent call last):
+    ...
+    segindicators.errors.UsageError: --charts-for '123': expected a four-digit municipality code ...
+    """
+    if text is None:
+        return ()
+    items = [t.strip() for t in str(text).split(",")]
+    if not any(items) or any(not t for t in items):
+        raise UsageError.bad_value(
+            param, text, f"municipality codes separated by commas, such as 0580,0581 ({_EXAMPLES})"
+        )
+    return tuple(dict.fromkeys(check_kommun(t, param=param) for t in items))
+
+
+def check_run_kind(kommun: str | None, *, national: bool, charts_for: str | None = None) -> None:
+    """One run at a time: ``--kommun K`` (one municipality) or ``--national`` (every one), not both.
+
+    Raises
+    ------
+    UsageError
+        Both or neither given, or ``--charts-for`` without ``--national`` (a kommun refresh draws its own
+        charts).
+
+    Examples
+    --------
+    >>> check_run_kind(None, national=True, charts_for="0580")
+    >>> check_run_kind("0580", national=True)
+    Traceback (most recent call last):
+    ...
+    segindicators.errors.UsageError: --national: expected either --national (every municipality) or --kommun ...
+    """
+    if national and kommun is not None:
+        raise UsageError(
+            f"--national: expected either --national (every municipality) or --kommun (one), got both "
+            f"(--kommun {kommun}).",
+            param="--national",
+            hint="Drop --kommun for the national run; its --charts-for 0580 draws that municipality's charts.",
+        )
+    if not national and kommun is None:
+        raise UsageError(
+            "--kommun: expected a municipality code (e.g. --kommun 0580), or --national for every "
+            "municipality; got neither.",
+            param="--kommun",
+        )
+    if charts_for is not None and not national:
+        raise UsageError(
+            f"--charts-for {charts_for!r}: expected only with --national (it names the municipalities whose "
+            "charts the national run draws); a --kommun refresh draws its own charts.",
+            param="--charts-for",
+        )
 
 
 def check_kolada_municipality(code: str, *, param: str = "--municipality") -> str:

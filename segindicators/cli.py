@@ -22,9 +22,9 @@ from segindicators.charts import cli as charts_cli
 from segindicators.demo import cli as demo_cli
 from segindicators.errors import DEBUG_FLAG, report
 from segindicators.geography import cli as geography_cli
-from segindicators.sources.kolada import cli as kolada_cli
 from segindicators.pipeline import cli as pipeline_cli
 from segindicators.plan import cli as plan_cli
+from segindicators.sources.kolada import cli as kolada_cli
 from segindicators.sources.scb import cli as scb_cli
 from segindicators.typology import cli as typology_cli
 

@@ -114,7 +114,7 @@ _KNOWN: dict[str, str] = {
     "segindicators.sources.errors.SourceError": "",
     "segindicators.catalogue.definitions.CatalogueError": "",
     "segindicators.catalogue.check.CatalogueMismatchError": "",
-    "segindicators.catalogue.builder.BuildError": "",
+    "segindicators.catalogue.transform.BuildError": "",
     "segindicators.catalogue.validate.CountsValidationError": "",
     "segindicators.plan.definition.PlanError": "",
     "segindicators.plan.measures.RegisterError": "",

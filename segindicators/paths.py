@@ -1,7 +1,9 @@
 """Where the project's data folders are.
 
 The data root is ``$SEGINDICATORS_HOME`` when set, else the current working directory; under it live
-``data/raw`` (immutable SCB responses), ``data/processed`` (rebuilt tables) and ``reports/<year>``.
+``data/raw`` (immutable SCB responses), ``data/processed`` (rebuilt tables) and ``reports/<year>``; the
+national run (``refresh --national``) writes ``data/national`` and ``reports/national/<year>``, so it never
+replaces a municipality's outputs.
 No path is derived from the location of the package source, so an installed package works from any
 project folder.
 """
@@ -41,6 +43,16 @@ def processed_dir(home: str | os.PathLike[str] | None = None) -> Path:
 def reports_dir(year: int, home: str | os.PathLike[str] | None = None) -> Path:
     """``<home>/reports/<year>``: exported charts, spreadsheets and executed notebooks."""
     return project_home(home) / "reports" / str(year)
+
+
+def national_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """``<home>/data/national``: the tables of every municipality (``refresh --national``)."""
+    return project_home(home) / "data" / "national"
+
+
+def national_reports_dir(year: int, home: str | os.PathLike[str] | None = None) -> Path:
+    """``<home>/reports/national/<year>``: the national run's workbook, chart sets and manifest."""
+    return project_home(home) / "reports" / "national" / str(year)
 
 
 #: File that marks a data/processed (or reports/<year>) folder as holding the synthetic demo's data.

@@ -7,8 +7,9 @@ by the declared keys and writes every declared file atomically (:mod:`segindicat
 what was expected and what was found when they differ. No other module spells a processed file name or
 re-types a processed column (``tests/test_tables.py`` scans the package for such literals).
 
-This module sits low in the layering: it imports only :mod:`segindicators._io` and
-:mod:`segindicators.errors`, so every package may import it. It also holds the small vocabulary the tables
+This module sits low in the layering: it imports only :mod:`segindicators._io` (which also holds the checked
+parquet read, :func:`~segindicators._io.read_parquet_checked`) and :mod:`segindicators.labels`, so every
+package may import it. It also holds the small vocabulary the tables
 share: :data:`LEVEL_ORDER` (the order of area levels), :func:`add_flag` (the ``;``-joined ``flags``
 column) and :data:`SYNTHETIC_LABEL` (the label of synthetic data).
 
@@ -16,6 +17,10 @@ Dtypes are pandas dtypes: ``"string"`` (text, missing is ``<NA>``), ``"int64"``,
 integer), ``"float64"``, ``"bool"``, ``"boolean"`` (nullable), ``"geometry"`` (GeoParquet, EPSG:3006). One
 exception is recorded where it stands: ``indices.geo_version`` is ``"object"``; it is stored as parquet's
 ``string`` rather than ``large_string`` and is kept so to leave the files byte-identical.
+
+The ``national_*`` tables are those of every municipality (``refresh --national`` writes them to
+``data/national/``; a kommun refresh writes ``national_indices`` and its own ``national_ranks`` to
+``data/processed/``): parquet only, since a csv of the whole country would not open in Excel.
 
 Examples
 --------
@@ -31,13 +36,12 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segindicators._io import atomic_write_bytes, write_frame
-from segindicators.errors import Failure
+from segindicators._io import read_parquet_checked, write_frame, write_geoparquet
 from segindicators.labels import SYNTHETIC_LABEL
 
 if TYPE_CHECKING:  # pandas and numpy are imported where used: commands import this module before any table
@@ -61,8 +65,7 @@ __all__ = [
     "write_table",
 ]
 
-#: The label every synthetic number carries (demo, fake servers, charts, manifest).
-# the label itself lives in the lowest layer (segindicators.labels); re-exported here for the tables' users
+# SYNTHETIC_LABEL, the label every synthetic number carries, lives in segindicators.labels; re-exported here
 
 #: Order of area levels in every processed table (finest first; unknown levels sort last).
 LEVEL_ORDER: Mapping[str, int] = {"DeSO": 0, "RegSO": 1, "focus": 2, "kommun": 3, "riket": 4}
@@ -143,118 +146,92 @@ def _cols(spec: str) -> tuple[Column, ...]:
 
 
 _AREA_KEYS = "kommun:string level:string geo_version:string"
+_COUNTS = (
+    f"{_AREA_KEYS} area:string area_name:string year:int64 indicator:string numerator:float64 "
+    "denominator:float64 value:float64 unit:string status:string source_table:string "
+    "table_updated:string flags:string rounding:float64"
+)
+_COUNTS_KEYS = ("level", "geo_version", "indicator", "area", "year")
+_INDEX_VALUES = (
+    "value:float64 value_bias_corrected:float64 bias:float64 ci_low:float64 ci_high:float64 "
+    "ci_low_bias_corrected:float64 ci_high_bias_corrected:float64 expected_random:float64 "
+    "units:int64 units_dropped:int64 flags:string"
+)
+_INDEX_KEYS = ("kommun", "level", "geo_version", "year", "group", "index")
+_TYPOLOGY = (
+    f"{_AREA_KEYS} year:int64 area:string area_name:string measure:string label_sv:string "
+    "value:float64 value_eb:float64 n:float64 kommun_value:float64 national_value:float64 "
+    "diff_kommun:float64 diff_national:float64 rank:float64 n_ranked:int64 concentration:string flags:string"
+)
 
-TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
-        Table(
-            "counts",
-            _cols(
-                f"{_AREA_KEYS} area:string area_name:string year:int64 indicator:string numerator:float64 "
-                "denominator:float64 value:float64 unit:string status:string source_table:string "
-                "table_updated:string flags:string rounding:float64"
-            ),
-            ("counts.parquet", "counts.csv"),
-            sort_keys=("level", "geo_version", "indicator", "area", "year"),
-            flags=COUNTS_FLAGS,
-            doc="Numerator, denominator and value per area, year and indicator (every level).",
-        ),
-        Table(
-            "lookup",
-            _cols(
-                "geo_version:string deso:string regso:string regso_name:string kommun:string kommun_name:string"
-            ),
-            ("lookup.parquet",),
-            doc="DeSO → RegSO → kommun of each geography version.",
-        ),
-        Table(
-            "coverage",
-            _cols(
-                "indicator:string level:string year:int64 areas:int64 areas_with_data:int64 "
-                "population:float64 population_with_data:float64 coverage:float64"
-            ),
-            ("coverage.csv",),
-            doc="Share of areas and population with data per indicator, level and year (csv only).",
-        ),
-        Table(
-            "geometry_deso",
-            _cols("desokod:string regsokod:string kommunkod:string geo_version:string geometry:geometry"),
-            ("geometry_deso.parquet",),
-            geo=True,
-            doc="DeSO polygons (GeoParquet, EPSG:3006).",
-        ),
-        Table(
-            "geometry_regso",
-            _cols("regsokod:string regsonamn:string kommunkod:string geo_version:string geometry:geometry"),
-            ("geometry_regso.parquet",),
-            geo=True,
-            doc="RegSO polygons (GeoParquet, EPSG:3006).",
-        ),
-        Table(
-            "indices",
-            _cols(
-                "kommun:string level:string geo_version:object year:int64 group:string index:string "
-                "value:float64 value_bias_corrected:float64 bias:float64 ci_low:float64 ci_high:float64 "
-                "ci_low_bias_corrected:float64 ci_high_bias_corrected:float64 expected_random:float64 "
-                "units:int64 units_dropped:int64 flags:string"
-            ),
-            ("indices.parquet", "indices.csv"),
-            doc="Citywide segregation indices with bootstrap intervals and bias correction.",
-        ),
-        Table(
-            "plan_status",
-            _cols(
-                "development_area:int64 development_area_title:string indicator:string label:string "
-                "geography:string level:string area:string area_name:string year:Int64 value:float64 "
-                "lo:float64 hi:float64 baseline_year:int64 baseline_value:float64 "
-                "change_since_baseline:float64 change_since_baseline_lo:float64 "
-                "change_since_baseline_hi:float64 change_since_baseline_significant:boolean "
-                "previous_year:float64 change_since_previous:float64 change_since_previous_lo:float64 "
-                "change_since_previous_hi:float64 change_since_previous_significant:boolean "
-                "municipality_value:float64 gap_to_municipality:float64 gap_to_municipality_lo:float64 "
-                "gap_to_municipality_hi:float64 sweden_value:float64 gap_to_sweden:float64 "
-                "gap_closing_per_year:float64 parity_year:float64 direction:string subgoal_kind:string "
-                "subgoal_year:Int64 subgoal_target:float64 subgoal_reference:string "
-                "subgoal_reduce_gap_by:float64 subgoal_adopted:boolean subgoal_quantity:float64 "
-                "subgoal_path:float64 status:string status_sv:string reason:string "
-                "significance_tested:bool noise_basis:string flags:string"
-            ),
-            ("plan_status.parquet", "plan_status.csv"),
-            doc="The plan's indicators per area and year: change, gap, parity year and status.",
-        ),
-        Table(
-            "kolada",
-            _cols(
-                "kpi:string municipality:string year:int64 gender:string value:float64 status:string "
-                "carried_forward:boolean"
-            ),
-            ("kolada.parquet",),
-            sort_keys=("kpi", "municipality", "year", "gender"),
-            doc="Kolada KPI values (kommun and riket) for the plan.",
-        ),
-        Table(
-            "typology",
-            _cols(
-                f"{_AREA_KEYS} year:int64 area:string area_name:string measure:string label_sv:string "
-                "value:float64 value_eb:float64 n:float64 kommun_value:float64 national_value:float64 "
-                "diff_kommun:float64 diff_national:float64 rank:float64 n_ranked:int64 "
-                "concentration:string flags:string"
-            ),
-            ("typology.parquet", "typology.csv"),
-            doc="Concentrated affluence and deprivation measures per RegSO and DeSO.",
-        ),
-        Table(
-            "area_types",
-            _cols(
-                f"{_AREA_KEYS} year:int64 area:string area_name:string index:string value:float64 "
-                "z:float64 mu:float64 sigma:float64 rule:string flags:string"
-            ),
-            ("area_types.parquet",),
-            sort_keys=("level", "geo_version", "index", "area", "year"),
-            doc="Socio-economic index, reproduced and official area types per RegSO and DeSO.",
-        ),
-    )
-}
+# fmt: off
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("counts", _cols(_COUNTS), ("counts.parquet", "counts.csv"), sort_keys=_COUNTS_KEYS,
+          flags=COUNTS_FLAGS,
+          doc="Numerator, denominator and value per area, year and indicator (every level)."),
+    Table("lookup", _cols("geo_version:string deso:string regso:string regso_name:string kommun:string "
+                          "kommun_name:string"),
+          ("lookup.parquet",), doc="DeSO → RegSO → kommun of each geography version."),
+    Table("coverage", _cols("indicator:string level:string year:int64 areas:int64 areas_with_data:int64 "
+                            "population:float64 population_with_data:float64 coverage:float64"),
+          ("coverage.csv",),
+          doc="Share of areas and population with data per indicator, level and year (csv only)."),
+    Table("geometry_deso", _cols("desokod:string regsokod:string kommunkod:string geo_version:string "
+                                 "geometry:geometry"),
+          ("geometry_deso.parquet",), geo=True, doc="DeSO polygons (GeoParquet, EPSG:3006)."),
+    Table("geometry_regso", _cols("regsokod:string regsonamn:string kommunkod:string geo_version:string "
+                                  "geometry:geometry"),
+          ("geometry_regso.parquet",), geo=True, doc="RegSO polygons (GeoParquet, EPSG:3006)."),
+    Table("indices", _cols(f"kommun:string level:string geo_version:object year:int64 group:string "
+                           f"index:string {_INDEX_VALUES}"),
+          ("indices.parquet", "indices.csv"),
+          doc="Citywide segregation indices with bootstrap intervals and bias correction."),
+    Table("plan_status", _cols(
+        "development_area:int64 development_area_title:string indicator:string label:string "
+        "geography:string level:string area:string area_name:string year:Int64 value:float64 "
+        "lo:float64 hi:float64 baseline_year:int64 baseline_value:float64 "
+        "change_since_baseline:float64 change_since_baseline_lo:float64 "
+        "change_since_baseline_hi:float64 change_since_baseline_significant:boolean "
+        "previous_year:float64 change_since_previous:float64 change_since_previous_lo:float64 "
+        "change_since_previous_hi:float64 change_since_previous_significant:boolean "
+        "municipality_value:float64 gap_to_municipality:float64 gap_to_municipality_lo:float64 "
+        "gap_to_municipality_hi:float64 sweden_value:float64 gap_to_sweden:float64 "
+        "gap_closing_per_year:float64 parity_year:float64 direction:string subgoal_kind:string "
+        "subgoal_year:Int64 subgoal_target:float64 subgoal_reference:string "
+        "subgoal_reduce_gap_by:float64 subgoal_adopted:boolean subgoal_quantity:float64 "
+        "subgoal_path:float64 status:string status_sv:string reason:string "
+        "significance_tested:bool noise_basis:string flags:string"),
+          ("plan_status.parquet", "plan_status.csv"),
+          doc="The plan's indicators per area and year: change, gap, parity year and status."),
+    Table("kolada", _cols("kpi:string municipality:string year:int64 gender:string value:float64 "
+                          "status:string carried_forward:boolean"),
+          ("kolada.parquet",), sort_keys=("kpi", "municipality", "year", "gender"),
+          doc="Kolada KPI values (kommun and riket) for the plan."),
+    Table("typology", _cols(_TYPOLOGY), ("typology.parquet", "typology.csv"),
+          doc="Concentrated affluence and deprivation measures per RegSO and DeSO."),
+    Table("area_types", _cols(f"{_AREA_KEYS} year:int64 area:string area_name:string index:string "
+                              "value:float64 z:float64 mu:float64 sigma:float64 rule:string flags:string"),
+          ("area_types.parquet",), sort_keys=("level", "geo_version", "index", "area", "year"),
+          doc="Socio-economic index, reproduced and official area types per RegSO and DeSO."),
+    Table("national_counts", _cols(_COUNTS), ("national_counts.parquet",),
+          sort_keys=("kommun", *_COUNTS_KEYS), flags=COUNTS_FLAGS,
+          doc="The processed counts of every municipality (refresh --national)."),
+    Table("national_typology", _cols(_TYPOLOGY), ("national_typology.parquet",),
+          sort_keys=("kommun", "level", "geo_version", "measure", "area", "year"),
+          doc="Affluence and deprivation measures of every RegSO and DeSO of the country."),
+    Table("national_indices", _cols(f"{_AREA_KEYS} year:int64 group:string index:string {_INDEX_VALUES}"),
+          ("national_indices.parquet",), sort_keys=_INDEX_KEYS,
+          doc="Citywide indices of every municipality (raw and bias-corrected): the peers' inputs."),
+    Table("national_ranks", _cols(
+        f"{_AREA_KEYS} year:int64 group:string index:string kommun_name:string ranked_on:string "
+        "value:float64 value_raw:float64 value_bias_corrected:float64 rank:float64 rank_low:float64 "
+        "rank_high:float64 n:int64 percentile:float64 peer_rank:float64 peer_rank_low:float64 "
+        "peer_rank_high:float64 peer_n:Int64 "
+        "peer_median:float64 peer_min:float64 peer_max:float64 flags:string"),
+          ("national_ranks.parquet",), sort_keys=(*_INDEX_KEYS, "ranked_on"),
+          doc="Rank and percentile among all municipalities and among the profile's peers, per index cell."),
+)}
+# fmt: on
 
 #: Every file name the declarations own, mapped to its table.
 _FILES = {f: t for t in TABLES.values() for f in t.files}
@@ -413,45 +390,15 @@ def write_table(name: str, frame: pd.DataFrame, folder: str | os.PathLike[str]) 
     table = _table(name)
     target = Path(folder)
     if table.geo:
-        import io
-
         missing = [c for c in table.column_names if c not in frame.columns]
         if missing:
             raise ValueError(
                 f"table {name!r}: expected columns {table.column_names}, got {list(frame.columns)} "
                 f"(missing {missing})."
             )
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False, compression="zstd")
-        return [atomic_write_bytes(target / table.files[0], buf.getvalue())]
+        return [write_geoparquet(frame, target / table.files[0])]
     data = normalise(name, frame)
     return [write_frame(data, target / f) for f in table.files]
-
-
-def _kind(dtype: str) -> str:
-    if dtype in ("string", "object"):
-        return "text"
-    if dtype in ("int64", "Int64"):
-        return "integer"
-    if dtype in ("bool", "boolean"):
-        return "boolean"
-    return {"float64": "float", "geometry": "binary"}.get(dtype, dtype)
-
-
-def _stored_kind(arrow_type: Any) -> str:
-    import pyarrow as pa
-
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_null(arrow_type):
-        return "text"
-    if pa.types.is_integer(arrow_type):
-        return "integer"
-    if pa.types.is_floating(arrow_type):
-        return "float"
-    if pa.types.is_boolean(arrow_type):
-        return "boolean"
-    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
-        return "binary"
-    return str(arrow_type)
 
 
 _REBUILD = (
@@ -502,56 +449,8 @@ def read_table(
     else:
         p = Path(name_or_path)
         table = _FILES.get(p.name)
-    todo = hint or _REBUILD
-    if not p.is_file():
-        raise Failure(f"{str(p)!r}: expected a parquet file, found {'a folder' if p.exists() else 'nothing'}.",
-                      hint=todo)  # fmt: skip
-    import pandas as pd
-
-    as_geo = geo if geo is not None else bool(table and table.geo)
-    try:
-        import pyarrow.parquet as pq
-
-        schema = pq.read_schema(p)
-        if as_geo:
-            import geopandas as gpd
-
-            frame = gpd.read_parquet(p)
-        else:
-            frame = pd.read_parquet(p)
-    except Exception as exc:  # pyarrow.ArrowInvalid, OSError, ValueError: all mean "not a readable table"
-        raise Failure(
-            f"{str(p)!r}: expected a readable parquet file, got one that cannot be read "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); it may be "
-            "truncated.",
-            hint=todo,
-        ) from exc
-    if table is not None:
-        _check_schema(p, table, {f.name: f.type for f in schema}, todo, complete=complete)
-    return frame
-
-
-def _check_schema(path: Path, table: Table, stored: Mapping[str, Any], todo: str, *, complete: bool) -> None:
-    missing = [c for c in table.column_names if c not in stored]
-    if missing and complete:
-        raise Failure(
-            f"{str(path)!r}: expected the {table.name!r} columns {table.column_names}, found "
-            f"{list(stored)} (missing {missing}); it was written by another version of segindicators.",
-            hint=todo,
-        )
-    wrong = [
-        f"{c.name} (expected {_kind(c.dtype)}, found {_stored_kind(stored[c.name])})"
-        for c in table.columns
-        if c.name in stored and _kind(c.dtype) != _stored_kind(stored[c.name])
-    ]
-    if wrong:
-        raise Failure(
-            f"{str(path)!r}: columns of another type than the {table.name!r} contract: {', '.join(wrong)}.",
-            hint=todo,
-        )
-
-
-def declared_files(tables: Iterable[str] | None = None) -> Sequence[str]:
-    """Every declared file name (of ``tables``, default all), in declaration order."""
-    names = list(tables) if tables is not None else list(TABLES)
-    return [f for n in names for f in _table(n).files]
+    return read_parquet_checked(
+        p, hint=hint or _REBUILD, geo=geo if geo is not None else bool(table and table.geo),
+        columns=None if table is None else [(c.name, c.dtype) for c in table.columns],
+        table="" if table is None else table.name, complete=complete,
+    )  # fmt: skip

@@ -74,8 +74,10 @@ def kommun_series(
     pooled = aggregate_up(agg, lookup, "kommun", from_level="DeSO")
     pieces = []
     if own is not None and len(own):
-        have = own.loc[own["value"].notna(), ["indicator", "year"]].drop_duplicates()
-        pooled = pooled.merge(have, on=["indicator", "year"], how="left", indicator="_own")
+        # per municipality: a national run holds the kommun rows of every municipality
+        key = ["kommun", "indicator", "year"]
+        have = own.loc[own["value"].notna(), key].drop_duplicates()
+        pooled = pooled.merge(have, on=key, how="left", indicator="_own")
         pooled = pooled[pooled["_own"] == "left_only"].drop(columns="_own")
         pieces.append(own)
     if len(pooled):

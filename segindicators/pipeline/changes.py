@@ -5,8 +5,8 @@ year, indicator, numerator, denominator, value, status, source_table, table_upda
 figures that moved, SCB tables revised since (a different ``table_updated``), and areas that appeared or
 vanished. A table in constant prices of its latest year (TAB6684) re-bases its whole series with every release:
 its figures that moved because the table was revised are reported as ``rebased`` (with the ratio new/old, which
-is one price factor per year for a pure re-basing), not as moved. Pure functions; the refresh writes the result
-next to the manifest.
+is one price factor per year for a pure re-basing), not as moved. :func:`changes_markdown` says it in
+Swedish for ``reports/<year>/changes.md``. Pure functions; the refresh writes the result next to the manifest.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from segindicators.labels import SYNTHETIC_LABEL
 from segindicators.tables import TABLES
 
-__all__ = ["KEY", "compare_counts"]
+__all__ = ["KEY", "changes_markdown", "compare_counts"]
 
 #: Columns that identify one figure.
 KEY = ["kommun", "level", "geo_version", "area", "year", "indicator"]
@@ -120,3 +121,67 @@ def compare_counts(
         "new_figures": new_figures,
         "vanished_figures": vanished_figures,
     }
+
+
+def changes_markdown(result: dict[str, pd.DataFrame] | None, *, kommun: str, synthetic: bool = False) -> str:
+    """The change report (``changes.md``): counts of what changed, revised and re-based tables, largest moves.
+
+    Parameters
+    ----------
+    result
+        :func:`compare_counts` of the previous and the current run, or None on a first run.
+    kommun
+        The municipality, for the heading.
+    synthetic
+        The data are synthetic: the label goes under the heading.
+
+    Examples
+    --------
+    >>> print(changes_markdown(None, kommun="0580"))
+    # Förändringar sedan förra körningen – kommun 0580
+    <BLANKLINE>
+    Första körningen: det finns inget tidigare resultat att jämföra med.
+    <BLANKLINE>
+    """
+    label = f"{SYNTHETIC_LABEL}\n\n" if synthetic else ""
+    head = f"# Förändringar sedan förra körningen – kommun {kommun}\n\n{label}"
+    if result is None:
+        return head + "Första körningen: det finns inget tidigare resultat att jämföra med.\n"
+    lines = [head]
+    lines.append(f"- Siffror som ändrats: {len(result['moved'])}")
+    lines.append(
+        f"- Nya siffror: {len(result['new_figures'])}; försvunna siffror: {len(result['vanished_figures'])}"
+    )
+    lines.append(
+        f"- Nya områden: {len(result['new_areas'])}; försvunna områden: {len(result['vanished_areas'])}"
+    )
+    lines.append(f"- SCB-tabeller reviderade sedan förra körningen: {len(result['revised_tables'])}")
+    for r in result["revised_tables"].itertuples(index=False):
+        lines.append(f"  - {r.source_table}: {r.updated_previous} → {r.updated_current}")
+    rebased = result.get("rebased")
+    if rebased is not None and len(rebased):
+        lines.extend(_rebased_lines(rebased))
+    moved = result["moved"]
+    if len(moved):
+        lines.append("\nStörsta förändringar (absolut skillnad):\n")
+        top = moved.reindex(moved["difference"].abs().sort_values(ascending=False).index).head(15)
+        lines.append("| nivå | område | år | indikator | förra | nu |\n|---|---|---|---|---|---|")
+        for r in top.itertuples(index=False):
+            lines.append(
+                f"| {r.level} | {r.area} | {r.year} | {r.indicator} | {r.value_previous:.4g} | {r.value_current:.4g} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _rebased_lines(rebased: pd.DataFrame) -> list[str]:
+    """One line per re-based table: how many figures moved and the median factor per year."""
+    lines = []
+    for table, part in rebased.groupby("source_table"):
+        factors = part.groupby("year")["ratio"].median()
+        listed = ", ".join(f"{y}: ×{f:.3f}".replace(".", ",") for y, f in factors.items() if np.isfinite(f))
+        lines.append(
+            f"- {table} redovisas i fasta priser för senaste året: SCB har räknat om hela serien till den nya "
+            f"prisnivån. {len(part)} siffror ändrades därför (omräkningsfaktor, median per år: {listed}); de "
+            "listas inte som ändrade siffror."
+        )
+    return lines

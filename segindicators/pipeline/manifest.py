@@ -3,7 +3,8 @@
 A manifest lists every input file with its provenance record and sha256, every output with its sha256,
 the package and dependency versions and the run parameters. The run id is a hash of inputs, parameters
 and versions, so two runs on the same inputs have the same id and the same manifest apart from
-``run_started``/``run_finished``.
+``run_started``/``run_finished``. :func:`raw_inputs` lists the raw answers a run used (their provenance
+records under ``data/raw``), :func:`newest_retrieval` the date of the newest one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -21,7 +23,15 @@ from typing import Any
 from segindicators import __version__
 from segindicators._io import atomic_write_text
 
-__all__ = ["DEPENDENCIES", "build_manifest", "file_sha256", "report_entries", "write_manifest"]
+__all__ = [
+    "DEPENDENCIES",
+    "build_manifest",
+    "file_sha256",
+    "newest_retrieval",
+    "raw_inputs",
+    "report_entries",
+    "write_manifest",
+]
 
 #: Distributions whose versions are recorded in every manifest.
 DEPENDENCIES = (
@@ -141,3 +151,44 @@ def write_manifest(manifest: Mapping[str, Any], path: str | os.PathLike[str]) ->
     return atomic_write_text(
         path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
     )
+
+
+_SKIP_WHAT = ("config", "manifest")
+
+
+def raw_inputs(raw: Path, home: Path) -> list[dict[str, Any]]:
+    """Provenance of the newest raw answer per request under ``raw`` (SCB data, metadata, codelists, WFS).
+
+    Freshness checks (``/tables/{id}``), ``/config`` and the SCB client's own selection manifests are left
+    out: they are not inputs of the figures.
+    """
+    out = []
+    for folder in sorted(p for p in raw.glob("*/*/*") if p.is_dir()):
+        records = sorted(folder.glob("*.json"))
+        if not records:
+            continue
+        latest = records[-1]
+        prov = json.loads(latest.read_text(encoding="utf-8"))
+        what = str(prov.get("what", ""))
+        if what in _SKIP_WHAT or what.startswith(("table ", "search")):
+            continue
+        body = latest.with_suffix(".body")
+        try:
+            rel = body.relative_to(home).as_posix()
+        except ValueError:
+            rel = body.as_posix()
+        out.append({"path": rel, **prov})
+    return out
+
+
+def newest_retrieval(raw: Path, home: Path) -> str | None:
+    """The date of the newest raw answer used (ISO ``YYYY-MM-DD``), e.g. for the charts' xlsx metadata.
+
+    None when there is none, or when the raw folder cannot be read.
+    """
+    try:
+        stamps = [str(i.get("stored_at", "")) for i in raw_inputs(raw, home)]
+        stamps = [s for s in stamps if re.match(r"^\d{4}-\d{2}-\d{2}", s)]
+        return max(stamps)[:10] if stamps else None
+    except (OSError, ValueError):
+        return None

@@ -44,6 +44,21 @@ This list is :data:`STAGES`, in its order:
 >>> re.findall(r"^\d+\. ``(\w+)``", __doc__, flags=re.MULTILINE) == [s.name for s in STAGES]
 True
 
+One stage more runs when the options ask for it (:attr:`RefreshOptions.peers_enabled`: by default for real
+runs, not for the synthetic demo), right after ``fetch``; :func:`stages_for` gives the list a run uses:
+
+- ``peers`` — every municipality's citywide indices from SCB (the national build of the catalogue's groups at
+  DeSO and RegSO, :func:`segindicators.catalogue.national.build_national_counts`, through the same client and
+  cache) and this kommun's rank among all and among its profile's peers
+  (:mod:`segindicators.typology.national`) → ``national_indices.parquet``, ``national_ranks.parquet``; the
+  peer charts then show the peers.
+
+>>> names = [s.name for s in stages_for(RefreshOptions(kommun="0580", years=(2024,)))]
+>>> names[:4], names[3:] == [s.name for s in STAGES][2:]
+(['geometry', 'fetch', 'peers', 'validate'], True)
+>>> stages_for(RefreshOptions(kommun="9999", years=(2024,), synthetic=True)) == STAGES
+True
+
 All-or-nothing: ``data/processed`` and ``reports/<year>`` are written into staging folders
 (:func:`segindicators.pipeline.staging.staged_directories`) that replace the live folders only after every
 stage succeeded; a failed or killed run leaves the previous outputs untouched. ``data/raw`` only grows.
@@ -64,8 +79,6 @@ and a manifest that differs only in its ``run`` block (times, mode, call counts,
 
 from __future__ import annotations
 
-import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -76,13 +89,10 @@ import pandas as pd
 
 from segindicators.catalogue.builder import COLUMNS
 from segindicators.catalogue.definitions import load_catalogue
-from segindicators.errors import Failure
 from segindicators.geography.profiles import load_profile
-from segindicators.sources.wfs import DEFAULT_WFS_URL, WfsClient
-from segindicators.sources.http import CacheIntegrityWarning
-from segindicators.paths import processed_dir, project_home, raw_dir, reports_dir
+from segindicators.paths import processed_dir, project_home, reports_dir
 from segindicators.pipeline.context import RefreshOptions, RunContext, Stage
-from segindicators.pipeline.lock import refresh_lock
+from segindicators.pipeline.runner import RefreshError, run_stages, staged_run
 from segindicators.pipeline.stages import (
     raw_inputs,
     stage_changes,
@@ -94,17 +104,17 @@ from segindicators.pipeline.stages import (
     stage_kolada,
     stage_manifest,
     stage_notebooks,
+    stage_peers,
     stage_plan,
     stage_report,
     stage_typology,
     stage_validate,
     stage_write,
 )
-from segindicators.pipeline.staging import COMMIT_JOURNAL, recover, staged_directories
-from segindicators.sources.scb import DEFAULT_BASE_URL, ScbClient
 
 __all__ = [
     "COLUMNS",
+    "PEERS",
     "STAGES",
     "RefreshError",
     "RefreshOptions",
@@ -115,23 +125,8 @@ __all__ = [
     "replace_stage",
     "run_refresh",
     "stage_geometry",
+    "stages_for",
 ]
-
-
-class RefreshError(Failure, RuntimeError):
-    """A stage failed; ``stage`` names it. The previous outputs are untouched (exit code 1 in the CLI)."""
-
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(f"stage '{stage}' failed: {message}")
-        self.stage = stage
-        self.cause_text = message
-
-    def lines(self) -> list[str]:
-        """The failed stage and its cause, then what a failed run leaves."""
-        return [
-            f"Körningen misslyckades i steget {self.stage}: {self.cause_text}",
-            "Tidigare resultat i data/processed och reports/ är orörda.",
-        ]
 
 
 @dataclass
@@ -166,6 +161,9 @@ STAGES: list[Stage] = [
     Stage("manifest", "Manifest", stage_manifest),
 ]
 
+#: The optional stage after ``fetch`` (see :func:`stages_for`).
+PEERS = Stage("peers", "Jämförelsekommuner (hela riket)", stage_peers)
+
 
 def replace_stage(
     stages: list[Stage], name: str, run: Callable[[RunContext], None], title: str | None = None
@@ -184,37 +182,16 @@ def replace_stage(
     return [replace(s, run=run, title=title or s.title) if s.name == name else s for s in stages]
 
 
+def stages_for(options: RefreshOptions) -> list[Stage]:
+    """The stages a run with these options runs: :data:`STAGES`, with ``peers`` after ``fetch`` when
+    :attr:`RefreshOptions.peers_enabled`."""
+    if not options.peers_enabled:
+        return STAGES
+    at = [s.name for s in STAGES].index("fetch") + 1
+    return [*STAGES[:at], PEERS, *STAGES[at:]]
+
+
 # ---------------------------------------------------------------------------------------------- runner
-
-
-def _clients(options: RefreshOptions, home: Path) -> tuple[ScbClient, WfsClient]:
-    raw = raw_dir(home)
-    scb = ScbClient(
-        base_url=options.base_url or DEFAULT_BASE_URL, cache_dir=raw / "scb", offline=options.offline,
-        retry=options.retry,
-    )  # fmt: skip
-    wfs = WfsClient(
-        base_url=options.wfs_url or DEFAULT_WFS_URL, cache_dir=raw / "wfs", offline=options.offline,
-        retry=options.retry,
-    )  # fmt: skip
-    return scb, wfs
-
-
-def _run_stage(stage: Stage, ctx: RunContext) -> None:
-    """Run one stage; a cache file that failed its integrity check (reported as a warning) is recorded too.
-
-    Every warning the stage issues is shown as usual afterwards; :class:`CacheIntegrityWarning` s are also
-    added to ``ctx.warnings`` (and so to the manifest).
-    """
-    caught: list[warnings.WarningMessage] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            stage.run(ctx)
-    finally:
-        for w in caught:
-            if issubclass(w.category, CacheIntegrityWarning):
-                ctx.warnings.append(f"{stage.name}: {w.message}")
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
 def run_refresh(
@@ -230,7 +207,7 @@ def run_refresh(
     options
         Run parameters.
     stages
-        Default :data:`STAGES`.
+        Default :func:`stages_for` the options (:data:`STAGES`, plus ``peers`` when enabled).
     on_stage
         Called as ``on_stage(name, "start", None)`` and ``on_stage(name, "done" | "failed", seconds)``.
 
@@ -241,41 +218,20 @@ def run_refresh(
     RefreshLocked
         Another run holds ``data/.refresh.lock`` (:mod:`segindicators.pipeline.lock`); nothing was done.
     """
-    stages = STAGES if stages is None else stages
+    stages = stages_for(options) if stages is None else stages
     home = project_home(options.home).resolve()  # notebooks run in another cwd: paths must be absolute
-    notify = on_stage or (lambda *a: None)
-    timings: dict[str, float] = {}
     started = datetime.now(UTC)
     targets = [processed_dir(home), reports_dir(options.year_for_report, home)]
-    with refresh_lock(home) as lock:
-        # Under the lock no other run writes here: finish or remove what a killed run left behind.
-        cleaned = recover(
-            [home / "data", home / "reports"], journal=home / "data" / COMMIT_JOURNAL, locked=True
-        )
-        scb, wfs = _clients(options, home)
-        try:
-            with staged_directories(targets, journal=home / "data" / COMMIT_JOURNAL) as (processed, reports):
-                ctx = RunContext(
-                    options=options, home=home, processed=processed, reports=reports,
-                    previous_processed=processed_dir(home), scb=scb, wfs=wfs, catalogue=load_catalogue(),
-                    profile=options.profile if options.profile is not None else load_profile(options.kommun),
-                    started=started,
-                )  # fmt: skip
-                ctx.warnings.extend(f"refresh: {note}" for note in [*lock.notes, *cleaned])
-                for stage in stages:
-                    notify(stage.name, "start", None)
-                    t0 = time.perf_counter()
-                    try:
-                        _run_stage(stage, ctx)
-                    except Exception as exc:
-                        timings[stage.name] = time.perf_counter() - t0
-                        notify(stage.name, "failed", timings[stage.name])
-                        raise RefreshError(stage.name, f"{type(exc).__name__}: {exc}") from exc
-                    timings[stage.name] = time.perf_counter() - t0
-                    notify(stage.name, "done", timings[stage.name])
-        finally:
-            scb.close()
-            wfs.close()
+    with staged_run(home, targets, options) as run:
+        processed, reports = run.staged
+        ctx = RunContext(
+            options=options, home=home, processed=processed, reports=reports,
+            previous_processed=processed_dir(home), scb=run.scb, wfs=run.wfs, catalogue=load_catalogue(),
+            profile=options.profile if options.profile is not None else load_profile(options.kommun),
+            started=started,
+        )  # fmt: skip
+        ctx.warnings.extend(f"refresh: {note}" for note in run.notes)
+        timings = run_stages(stages, ctx, on_stage)
     return RefreshResult(
         home=home,
         processed=processed_dir(home),

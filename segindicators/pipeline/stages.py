@@ -1,65 +1,58 @@
 """Every stage of the refresh, each a thin adapter from the :class:`~segindicators.pipeline.context.RunContext`
 to a domain function that takes values and returns values.
 
-A stage reads the context fields it needs, calls the domain function (:func:`build_counts`,
-:func:`validate_counts`, :func:`citywide_battery`, :func:`fetch_plan_kpis`, :func:`plan_status`,
-:func:`build_typology`, :func:`render_standard_charts`, :func:`write_report`, :func:`compare_counts`,
-:func:`build_manifest`, …), writes that stage's files into the staging folders and fills the context fields
-later stages read. Their order is :data:`segindicators.pipeline.refresh.STAGES`; the domain packages never
-import this module.
+A stage reads the context fields it needs, calls the domain function (:func:`municipal_boundaries`,
+:func:`build_counts`, :func:`split_levels`, :func:`validate_levels`, :func:`processed_counts`,
+:func:`citywide_battery`, :func:`national_indices`, :func:`national_ranks`, :func:`fetch_plan_kpis`,
+:func:`plan_status`, :func:`build_typology`, :func:`render_standard_charts`, :func:`write_report`,
+:func:`compare_counts`, :func:`build_manifest`, …), writes that stage's files into the staging folders and fills
+the context fields later stages read. Their order is :data:`segindicators.pipeline.refresh.STAGES` (and
+:func:`~segindicators.pipeline.refresh.stages_for`); ``validate``, ``harmonise`` and the manifest writer read
+only :class:`~segindicators.pipeline.context.RunState` fields and serve the national run too. The domain
+packages never import this module.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from segindicators._io import atomic_write_bytes, atomic_write_text, write_frame, xlsx_bytes
-from segindicators.catalogue.builder import build_counts, expected_years
-from segindicators.catalogue.validate import validate_counts
+from segindicators.catalogue.builder import build_counts
+from segindicators.catalogue.levels import same_rows, split_levels, validate_levels
+from segindicators.catalogue.national import build_national_counts
 from segindicators.charts.standard import render_standard_charts
 from segindicators.checks import read_table
-from segindicators.geography import (
-    AGGREGABLE_UNITS,
-    aggregate_counts,
-    deso_crosswalk,
-    focus_mapping,
-    harmonise_deso,
-    harmonise_regso,
-    regso_changes,
-)
-from segindicators.geography.kommun import kommun_series, mark_unvouched
-from segindicators.geography.lookups import (
-    RegsoNameError,
-    geo_version_for_year,
-    lookup_from_wfs,
-    read_reference_lookups,
-    regso_names,
-)
+from segindicators.geography.assemble import processed_counts
+from segindicators.geography.boundaries import municipal_boundaries
+from segindicators.geography.kommuner import kommuner
 from segindicators.indices.battery import citywide_battery
-from segindicators.sources.kolada.fetch import fetch_plan_kpis, plan_kpis
-from segindicators.sources.kolada.processed import write_processed
 from segindicators.labels import SYNTHETIC_LABEL
 from segindicators.paths import SYNTHETIC_MARKER, raw_dir
-from segindicators.pipeline.changes import compare_counts
-from segindicators.pipeline.context import RunContext
-from segindicators.pipeline.manifest import build_manifest, report_entries, write_manifest
+from segindicators.pipeline.changes import changes_markdown, compare_counts
+from segindicators.pipeline.context import RunContext, RunState
+from segindicators.pipeline.manifest import (
+    build_manifest,
+    newest_retrieval,
+    raw_inputs,
+    report_entries,
+    write_manifest,
+)
 from segindicators.plan.definition import Plan, resolve_plan
 from segindicators.plan.status import plan_status, series_from_counts, series_from_indices, series_from_kolada
 from segindicators.report.write import write_report
+from segindicators.sources.kolada.fetch import fetch_plan_kpis, plan_kpis
+from segindicators.sources.kolada.processed import write_processed
 from segindicators.sources.scb.metadata import table_spec
-from segindicators.tables import normalise, processed_file, write_table
+from segindicators.tables import processed_file, write_table
 from segindicators.typology.build import build_typology
+from segindicators.typology.national import national_indices, national_ranks, rank_headline
 
 __all__ = [
-    "raw_inputs",
+    "raw_inputs",  # re-exported from segindicators.pipeline.manifest (the refresh's old home of it)
     "stage_changes",
     "stage_charts",
     "stage_fetch",
@@ -69,168 +62,100 @@ __all__ = [
     "stage_kolada",
     "stage_manifest",
     "stage_notebooks",
+    "stage_peers",
     "stage_plan",
     "stage_report",
     "stage_typology",
     "stage_validate",
     "stage_write",
+    "write_run_manifest",
 ]
 
 
-def _geo_versions(years: Iterable[int]) -> list[str]:
-
-    return sorted({geo_version_for_year(y) for y in years})
-
-
 def stage_geometry(ctx: RunContext) -> None:
-    """Fetch DeSO and RegSO layers per geography version; build the lookup from their attributes.
-
-    SCB's DeSO layers carry ``desokod``, ``regsokod``, ``kommunkod`` but no RegSO name; the names come from the
-    RegSO layer's ``regsonamn`` joined on ``regsokod``. Where the RegSO layer has no name for a code, the names
-    are taken from SCB's kopplingstabeller saved unchanged in ``<home>/data/raw/lookups/koppling-*.csv`` (a
-    warning says so); with neither, the stage stops naming the layer, the attribute and what to do. The RegSO
-    geometry carries the names the lookup uses.
-    """
-    import geopandas as gpd  # heavy (GDAL via pyogrio): imported only when the geometry stage runs
-
-    kommun = ctx.options.kommun
-    name = ctx.profile.name
-    folder = raw_dir(ctx.home) / "lookups"
-    parts, deso, regso = [], [], []
-    for version in _geo_versions(ctx.options.years):
-        d = ctx.wfs.layer("DeSO", version, kommun)
-        r = ctx.wfs.layer("RegSO", version, kommun)
-        if d.empty:
-            raise ValueError(f"WFS layer DeSO {version} has no areas for kommun {kommun}; is the code right?")
-        fallback = None
-        try:
-            names = regso_names(r, version, codes=d["regsokod"])
-        except RegsoNameError as exc:
-            if not any(folder.glob("koppling-*.csv")):
-                raise RegsoNameError(
-                    f"{exc} The refresh looks for the kopplingstabeller in {folder}: none found there; save SCB's "
-                    "kopplingstabeller there unchanged and run again."
-                ) from exc
-            fallback = read_reference_lookups(folder)
-            names = regso_names(r, version, codes=d["regsokod"], fallback=fallback)
-            taken = names.loc[names["source"] == "kopplingstabell", "regso"].tolist()
-            ctx.warnings.append(
-                f"geometry: the WFS RegSO layer of geography version {version} has no name for {len(taken)} RegSO "
-                f"({taken[:5]}{' …' if len(taken) > 5 else ''}); their names are taken from the kopplingstabeller "
-                f"in {folder}."
-            )
-        parts.append(
-            lookup_from_wfs(
-                d, version, {kommun: name} if name else None, regso_attributes=r, fallback=fallback
-            )
-        )
-        deso.append(d)
-        regso.append(
-            r.assign(regsonamn=r["regsokod"].map(names.set_index("regso")["regso_name"]).astype("str"))
-        )
-    ctx.lookup = pd.concat(parts, ignore_index=True)
-    ctx.geometry["deso"] = gpd.GeoDataFrame(pd.concat(deso, ignore_index=True), crs="EPSG:3006")
-    ctx.geometry["regso"] = gpd.GeoDataFrame(pd.concat(regso, ignore_index=True), crs="EPSG:3006")
-    counts = ctx.lookup.groupby("geo_version").agg(deso=("deso", "nunique"), regso=("regso", "nunique"))
-    ctx.summary["geometry"] = ", ".join(f"{v}: {r.deso} DeSO / {r.regso} RegSO" for v, r in counts.iterrows())
+    """DeSO and RegSO layers per geography version and the lookup built from them
+    (:func:`~segindicators.geography.boundaries.municipal_boundaries`) → ``ctx.lookup``, ``ctx.geometry``."""
+    b = municipal_boundaries(
+        ctx.wfs, ctx.options.kommun, ctx.options.years, kommun_name=ctx.profile.name,
+        fallback_folder=raw_dir(ctx.home) / "lookups",
+    )  # fmt: skip
+    ctx.lookup = b.lookup
+    ctx.geometry["deso"], ctx.geometry["regso"] = b.deso, b.regso
+    ctx.warnings.extend(b.warnings)
+    ctx.summary["geometry"] = b.summary
 
 
 def stage_fetch(ctx: RunContext) -> None:
-    """Build processed counts for DeSO, RegSO, the kommun and riket from SCB: one call per table.
-
-    Each table brings every level it publishes (:func:`segindicators.catalogue.builder.build_counts`); the kommun
-    and riket rows are SCB's own figures. Years a table does not publish yet are warnings, not failures.
-    """
+    """Processed counts for DeSO, RegSO, the kommun and riket from SCB, one call per table
+    (:func:`~segindicators.catalogue.builder.build_counts`), split by level
+    (:func:`~segindicators.catalogue.levels.split_levels`); years not yet published are warnings."""
     kommun = ctx.options.kommun
     built = build_counts(ctx.scb, kommun, list(ctx.options.years), catalogue=ctx.catalogue)
-    kommun_name = getattr(ctx.profile, "name", None) or f"kommun {kommun}"
-    level = built["level"]
-    ctx.built = built[level.isin(["DeSO", "RegSO"]).to_numpy()].reset_index(drop=True)
-    ctx.kommun_rows = built[(level == "kommun").to_numpy()].assign(area_name=kommun_name)
-    ctx.riket_rows = built[(level == "riket").to_numpy()].assign(area_name="Riket")
-    ctx.unvouched_tables = list(built.attrs.get("unvouched_tables", []))
+    levels = split_levels(
+        built, kommun_names={kommun: getattr(ctx.profile, "name", None) or f"kommun {kommun}"}
+    )
+    ctx.built, ctx.kommun_rows, ctx.riket_rows = levels.areas, levels.kommun, levels.riket
+    ctx.unvouched_tables = list(levels.unvouched_tables)
     # the client holds each table's /metadata from the build: no further calls
-    ctx.specs = {t: table_spec(ctx.scb.metadata(t)) for t in built.attrs.get("tables", [])}
-    by_table: dict[tuple[str, tuple[int, ...]], list[str]] = {}
-    for item in built.attrs.get("unpublished", []):
-        by_table.setdefault((item["table"], tuple(item["years"])), []).append(item["indicator"])
-    for (table, years), users in sorted(by_table.items()):
-        ctx.warnings.append(
-            f"{table}: {', '.join(map(str, years))} not yet published by SCB (the table's /metadata ends earlier); "
-            f"{', '.join(sorted(users))} have no figures for {'that year' if len(years) == 1 else 'those years'}."
+    ctx.specs = {t: table_spec(ctx.scb.metadata(t)) for t in levels.tables}
+    ctx.warnings.extend(levels.warnings)
+    ctx.summary["fetch"] = levels.summary
+
+
+def stage_peers(ctx: RunContext) -> None:
+    """Every municipality's citywide indices and this kommun's ranks among all and among its peers.
+
+    The national build of the catalogue's groups at DeSO and RegSO (:func:`~segindicators.catalogue.national.
+    build_national_counts`, through the run's SCB client and cache), checked against the kommun's own rows
+    (:func:`~segindicators.catalogue.levels.same_rows`), the indices of every municipality
+    (:func:`~segindicators.typology.national.national_indices`) and the kommun's ranks
+    (:func:`~segindicators.typology.national.national_ranks`) → ``national_indices.parquet``,
+    ``national_ranks.parquet``, ``ctx.national_indices``, ``ctx.national_ranks``.
+    """
+    opts, kommun = ctx.options, ctx.options.kommun
+    counts = build_national_counts(ctx.scb, opts.years, indicators=[], catalogue=ctx.catalogue)
+    problems = same_rows(counts, ctx.built, kommun)
+    if problems:
+        raise ValueError(
+            "the national build does not agree with the kommun's own:\n  - " + "\n  - ".join(problems)
         )
-    ctx.summary["fetch"] = (
-        f"{len(ctx.built):,} rows, {ctx.built['indicator'].nunique()} indicators/groups "
-        f"(+ {len(ctx.kommun_rows):,} kommun and {len(ctx.riket_rows):,} riket rows); "
-        f"{len(built.attrs.get('requests', []))} data calls"
+    indices = national_indices(counts, catalogue=ctx.catalogue, draws=opts.national_draws, rng=opts.seed)
+    names = {**kommuner(), kommun: ctx.profile.name or kommun}
+    ranks = national_ranks(indices, kommuner=[kommun], peers={kommun: list(ctx.profile.peers)}, names=names)
+    if ranks.empty:
+        raise ValueError(
+            f"kommun {kommun}: no citywide index in the national build to rank; is the code right?"
+        )
+    write_table("national_indices", indices, ctx.processed)
+    write_table("national_ranks", ranks, ctx.processed)
+    ctx.national_indices, ctx.national_ranks = indices, ranks
+    calls = counts.attrs.get("summary", {})
+    ctx.summary["peers"] = (
+        f"{indices['kommun'].nunique()} kommuner ({calls.get('calls', '?')} SCB calls, "
+        f"{calls.get('downloads', '?')} data downloads); {rank_headline(ranks, kommun)}"
     )
 
 
-def stage_validate(ctx: RunContext) -> None:
-    """Validate each level; problems stop the run, missing years are warnings."""
-    problems, coverage = [], []
-    known = {"DeSO": set(ctx.lookup["deso"]), "RegSO": set(ctx.lookup["regso"])}
-    for level in ("DeSO", "RegSO"):
-        part = ctx.built[ctx.built["level"] == level]
-        report = validate_counts(
-            part,
-            known_areas=known[level],
-            expected_years=expected_years(ctx.catalogue, ctx.options.years, level, specs=ctx.specs),
-        )
-        for p in report.problems:
-            (ctx.warnings if "missing years" in p else problems).append(f"{level}: {p}")
-        coverage.append(report.coverage)
-    if problems:
-        raise ValueError("the processed counts are not valid:\n  - " + "\n  - ".join(problems))
-    ctx.coverage = pd.concat(coverage, ignore_index=True)
-    low = ctx.coverage[ctx.coverage["coverage"] < 1]
-    ctx.summary["validate"] = f"ok; {len(low)} indicator-years with coverage < 100 %"
+def stage_validate(ctx: RunState) -> None:
+    """Validate each level (:func:`~segindicators.catalogue.levels.validate_levels`); problems stop the run,
+    missing years are warnings → ``ctx.coverage``."""
+    checked = validate_levels(
+        ctx.built, ctx.lookup, catalogue=ctx.catalogue, years=ctx.options.years, specs=ctx.specs
+    )
+    ctx.warnings.extend(checked.warnings)
+    ctx.coverage = checked.coverage
+    ctx.summary["validate"] = checked.summary
 
 
-def _finish_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """The processed counts in their declared columns, dtypes and order (:data:`segindicators.tables.TABLES`)."""
-    return normalise("counts", frame)
-
-
-def stage_harmonise(ctx: RunContext) -> None:
-    """Harmonised DeSO/RegSO series, kommun rows (SCB's own, else pooled from DeSO), focus areas."""
-    built = ctx.built.copy()
-    lk = ctx.lookup
-    unvouched = sorted(ctx.unvouched_tables)
-    names = lk.drop_duplicates(["geo_version", "regso"]).set_index(["geo_version", "regso"])["regso_name"]
-    is_regso = built["level"] == "RegSO"
-    key = pd.MultiIndex.from_arrays([built.loc[is_regso, "geo_version"], built.loc[is_regso, "area"]])
-    built.loc[is_regso, "area_name"] = names.reindex(key).to_numpy()
-    deso = built[built["level"] == "DeSO"]
-    regso = built[is_regso]
-    pieces = [built]
-    if len(_geo_versions(ctx.options.years)) == 2:
-        cw = deso_crosswalk(lk)
-        h_deso = harmonise_deso(deso, cw)
-        split = h_deso["area"].isin(set(cw.loc[cw["kind"] == "split", "deso_2018"])) & (
-            h_deso["year"] >= 2024
-        )
-        h_deso = mark_unvouched(h_deso, unvouched, split)
-        h_regso = harmonise_regso(regso, regso_changes(lk, cw))
-        pieces += [h_deso, h_regso]
-        ctx.summary["harmonise"] = (
-            f"{cw.loc[cw['kind'] == 'split', 'deso_2018'].nunique()} split DeSO summed back; "
-            f"{len(h_regso.attrs.get('excluded_regso', []))} RegSO not continuous"
-        )
-    else:
-        ctx.summary["harmonise"] = "one geography version only: no harmonised series needed"
-    # kommun: SCB's own figure where it is published; pooled from DeSO (flag "pooled") only where it is not
-    pieces.append(kommun_series(deso, ctx.kommun_rows, lk, unvouched_tables=unvouched))
-    mapping = focus_mapping(ctx.profile)
-    all_rows = pd.concat(pieces, ignore_index=True)
-    for part_level in sorted(set(mapping["part_level"])):
-        m = mapping[mapping["part_level"] == part_level][["area", "target", "target_name", "kommun"]]
-        parts = all_rows[(all_rows["level"] == part_level) & all_rows["unit"].isin(AGGREGABLE_UNITS)]
-        pieces.append(mark_unvouched(aggregate_counts(parts, m, level="focus"), unvouched))
-    pieces.append(ctx.riket_rows)
-    ctx.counts = _finish_counts(pd.concat(pieces, ignore_index=True))
-    by_level = ctx.counts.groupby("level", sort=False).size()
-    ctx.summary["harmonise"] += "; rows: " + ", ".join(f"{k} {v:,}" for k, v in by_level.items())
+def stage_harmonise(ctx: RunState) -> None:
+    """Harmonised DeSO/RegSO series, kommun rows (SCB's own, else pooled from DeSO), focus areas and riket
+    (:func:`~segindicators.geography.assemble.processed_counts`) → ``ctx.counts``."""
+    made = processed_counts(
+        ctx.built, ctx.lookup, years=ctx.options.years, kommun_rows=ctx.kommun_rows, riket_rows=ctx.riket_rows,
+        unvouched_tables=ctx.unvouched_tables, profile=ctx.profile,
+    )  # fmt: skip
+    ctx.counts = made.counts
+    ctx.summary["harmonise"] = made.summary
 
 
 def stage_write(ctx: RunContext) -> None:
@@ -328,14 +253,15 @@ def stage_typology(ctx: RunContext) -> None:
     ctx.summary["typology"] = t.summary
 
 
-def _retrieved(home: Path) -> str | None:
-    """The date of the newest raw answer used (ISO ``YYYY-MM-DD``), for the charts' xlsx metadata."""
-    try:
-        stamps = [str(i.get("stored_at", "")) for i in raw_inputs(raw_dir(home), home)]
-        stamps = [s for s in stamps if re.match(r"^\d{4}-\d{2}-\d{2}", s)]
-        return max(stamps)[:10] if stamps else None
-    except (OSError, ValueError):
-        return None
+def _with_peers(ctx: RunContext) -> pd.DataFrame | None:
+    """The kommun's indices plus, when the ``peers`` stage ran, the other municipalities' (its peers, or all
+    when it has none) from ``national_indices``, so the peer charts have their comparison."""
+    if ctx.national_indices is None or ctx.indices is None:
+        return ctx.indices
+    others = ctx.national_indices[ctx.national_indices["kommun"] != ctx.options.kommun]
+    if ctx.profile.peers:
+        others = others[others["kommun"].isin(list(ctx.profile.peers))]
+    return pd.concat([ctx.indices, others], ignore_index=True)
 
 
 def stage_charts(ctx: RunContext) -> None:
@@ -346,7 +272,7 @@ def stage_charts(ctx: RunContext) -> None:
         return
     frames = {
         "counts": ctx.counts,
-        "indices": ctx.indices,
+        "indices": _with_peers(ctx),
         "plan_status": ctx.plan_status,
         "typology": ctx.typology.measures if ctx.typology is not None else None,  # the affluence flags
         "lookup": ctx.lookup,
@@ -359,7 +285,7 @@ def stage_charts(ctx: RunContext) -> None:
         year=ctx.options.year_for_report,
         profile=ctx.profile,
         synthetic=ctx.options.synthetic,
-        retrieved=_retrieved(ctx.home),
+        retrieved=newest_retrieval(raw_dir(ctx.home), ctx.home),
     )
     ctx.charts = charts
     ctx.summary["charts"] = f"{len(charts)} diagram på {charts.seconds:.1f} s; inte ritade: " + (
@@ -426,46 +352,6 @@ def stage_notebooks(ctx: RunContext) -> None:
     ctx.summary["notebooks"] = "; ".join(done)
 
 
-def _changes_markdown(result: dict[str, pd.DataFrame] | None, ctx: RunContext) -> str:
-    label = f"{SYNTHETIC_LABEL}\n\n" if ctx.options.synthetic else ""
-    head = f"# Förändringar sedan förra körningen – kommun {ctx.options.kommun}\n\n{label}"
-    if result is None:
-        return head + "Första körningen: det finns inget tidigare resultat att jämföra med.\n"
-    lines = [head]
-    lines.append(f"- Siffror som ändrats: {len(result['moved'])}")
-    lines.append(
-        f"- Nya siffror: {len(result['new_figures'])}; försvunna siffror: {len(result['vanished_figures'])}"
-    )
-    lines.append(
-        f"- Nya områden: {len(result['new_areas'])}; försvunna områden: {len(result['vanished_areas'])}"
-    )
-    lines.append(f"- SCB-tabeller reviderade sedan förra körningen: {len(result['revised_tables'])}")
-    for r in result["revised_tables"].itertuples(index=False):
-        lines.append(f"  - {r.source_table}: {r.updated_previous} → {r.updated_current}")
-    rebased = result.get("rebased")
-    if rebased is not None and len(rebased):
-        for table, part in rebased.groupby("source_table"):
-            factors = part.groupby("year")["ratio"].median()
-            listed = ", ".join(
-                f"{y}: ×{f:.3f}".replace(".", ",") for y, f in factors.items() if np.isfinite(f)
-            )
-            lines.append(
-                f"- {table} redovisas i fasta priser för senaste året: SCB har räknat om hela serien till den nya "
-                f"prisnivån. {len(part)} siffror ändrades därför (omräkningsfaktor, median per år: {listed}); de "
-                "listas inte som ändrade siffror."
-            )
-    moved = result["moved"]
-    if len(moved):
-        lines.append("\nStörsta förändringar (absolut skillnad):\n")
-        top = moved.reindex(moved["difference"].abs().sort_values(ascending=False).index).head(15)
-        lines.append("| nivå | område | år | indikator | förra | nu |\n|---|---|---|---|---|---|")
-        for r in top.itertuples(index=False):
-            lines.append(
-                f"| {r.level} | {r.area} | {r.year} | {r.indicator} | {r.value_previous:.4g} | {r.value_current:.4g} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
 def stage_changes(ctx: RunContext) -> None:
     """Compare with the previous run's counts.parquet; write changes.md, changes.xlsx, changes_moved.csv."""
     previous = processed_file("counts", ctx.previous_processed)
@@ -476,7 +362,8 @@ def stage_changes(ctx: RunContext) -> None:
         if previous.exists()
         else None
     )
-    atomic_write_text(ctx.reports / "changes.md", _changes_markdown(result, ctx))
+    markdown = changes_markdown(result, kommun=ctx.options.kommun, synthetic=ctx.options.synthetic)
+    atomic_write_text(ctx.reports / "changes.md", markdown)
     if result is not None:
         atomic_write_bytes(ctx.reports / "changes.xlsx", xlsx_bytes(result))
         write_frame(result["moved"], ctx.reports / "changes_moved.csv")
@@ -488,53 +375,51 @@ def stage_changes(ctx: RunContext) -> None:
         ctx.summary["changes"] = "first run: nothing to compare with"
 
 
-_SKIP_WHAT = ("config", "manifest")
-
-
-def raw_inputs(raw: Path, home: Path) -> list[dict[str, Any]]:
-    """Provenance of the newest raw answer per request under ``raw`` (SCB data, metadata, codelists, WFS).
-
-    Freshness checks (``/tables/{id}``), ``/config`` and the SCB client's own selection manifests are left
-    out: they are not inputs of the figures.
-    """
-    out = []
-    for folder in sorted(p for p in raw.glob("*/*/*") if p.is_dir()):
-        records = sorted(folder.glob("*.json"))
-        if not records:
-            continue
-        latest = records[-1]
-        prov = json.loads(latest.read_text(encoding="utf-8"))
-        what = str(prov.get("what", ""))
-        if what in _SKIP_WHAT or what.startswith(("table ", "search")):
-            continue
-        body = latest.with_suffix(".body")
-        try:
-            rel = body.relative_to(home).as_posix()
-        except ValueError:
-            rel = body.as_posix()
-        out.append({"path": rel, **prov})
-    return out
-
-
 def stage_manifest(ctx: RunContext) -> None:
     """Write reports/<year>/manifest.json (inputs with provenance, versions, parameters, output hashes)."""
-    outputs = {f"data/processed/{p.name}": p for p in sorted(ctx.processed.iterdir()) if p.is_file()}
+    report = None if ctx.report is None else {"html": ctx.report.html, "docx": ctx.report.docx}
+    write_run_manifest(ctx, data_label="data/processed", synthetic=ctx.options.synthetic, report=report)
+
+
+def write_run_manifest(
+    ctx: Any,
+    *,
+    data_label: str,
+    synthetic: bool,
+    report: dict[str, Path] | None = None,
+    inputs: list[dict[str, Any]] | None = None,
+) -> None:
+    """The manifest of a run (kommun or national) into ``ctx.reports / "manifest.json"`` → ``ctx.manifest``.
+
+    Parameters
+    ----------
+    ctx
+        A :class:`RunContext` or :class:`~segindicators.pipeline.context.NationalContext`.
+    data_label
+        The folder the staged tables go to (``data/processed``, ``data/national``), naming the outputs.
+    synthetic
+        The run's data are synthetic (recorded with the label).
+    report
+        The report stage's files (``html``, ``docx``), for the editor.
+    inputs
+        Inputs beyond the raw answers (e.g. the kopplingstabeller of a national run).
+    """
+    outputs = {f"{data_label}/{p.name}": p for p in sorted(ctx.processed.iterdir()) if p.is_file()}
     manifest = build_manifest(
         parameters=ctx.options.parameters(),
-        inputs=raw_inputs(raw_dir(ctx.home), ctx.home),
+        inputs=[*raw_inputs(raw_dir(ctx.home), ctx.home), *(inputs or [])],
         outputs=outputs,
         base_dir=ctx.processed,
         started=ctx.started,
     )
-    manifest["synthetic"] = ctx.options.synthetic
-    if ctx.options.synthetic:
+    manifest["synthetic"] = synthetic
+    if synthetic:
         manifest["label"] = SYNTHETIC_LABEL
     manifest["reports"] = sorted(
         p.relative_to(ctx.reports).as_posix() for p in ctx.reports.rglob("*") if p.is_file()
     )
-    if ctx.report is not None:  # the report stage's two files, for the editor
-        files = ctx.report
-        manifest["report"] = report_entries({"html": files.html, "docx": files.docx}, ctx.reports)
+    if report is not None:  # the report stage's two files, for the editor
+        manifest["report"] = report_entries(report, ctx.reports)
     manifest["run"] = {
         "offline": ctx.options.offline,
         "http_calls": ctx.http_calls,

@@ -57,7 +57,9 @@ from segindicators.typology.table import affluence_table
 
 __all__ = [
     "AREA_TYPE_COLUMNS",
+    "AreaTypology",
     "Typology",
+    "area_typology",
     "band_reference",
     "build_typology",
     "combine_area_types",
@@ -189,6 +191,67 @@ def _table_year(measures: pd.DataFrame, kommun: str, wanted: int) -> int:
 
 
 @dataclass(frozen=True)
+class AreaTypology:
+    """What :func:`area_typology` computed for every area of the counts (one municipality or all).
+
+    Attributes
+    ----------
+    measures
+        RegSO + DeSO affluence measures.
+    index
+        The socio-economic index and its components.
+    types
+        The reproduced area types (flag ``kommun_relative`` with municipal-relative bands).
+    official
+        SCB's official area types, or None when the counts hold none.
+    area_types
+        The :data:`AREA_TYPE_COLUMNS` frame (index, reproduced and official types).
+    reference
+        ``"national"`` or ``"kommun"`` (:func:`band_reference`).
+    """
+
+    measures: pd.DataFrame
+    index: pd.DataFrame
+    types: pd.DataFrame
+    official: pd.DataFrame | None
+    area_types: pd.DataFrame
+    reference: str
+
+
+def area_typology(counts: pd.DataFrame, *, thresholds: Thresholds | None = None) -> AreaTypology:
+    """Affluence measures, socio-economic index and area types of every RegSO and DeSO in ``counts``.
+
+    National bands when the counts cover every municipality (the national run: all 3,363 RegSO), else
+    municipal-relative bands (see the module notes); the ``riket`` rows give the national values.
+
+    Parameters
+    ----------
+    counts
+        Processed counts of one municipality or of all, with the ``riket`` rows.
+    thresholds
+        Default :class:`Thresholds`.
+
+    Returns
+    -------
+    AreaTypology
+    """
+    th = thresholds or Thresholds()
+    measures = pd.concat(
+        [affluence_measures(counts, level=level, thresholds=th) for level in ("RegSO", "DeSO")],
+        ignore_index=True,
+    )
+    index = socioeconomic_index(counts, levels=("RegSO", "DeSO"))
+    reference = band_reference(index)
+    types = area_types(index, relative_to=reference)
+    if reference == "kommun":
+        types["flags"] = add_flag(types["flags"], "kommun_relative")
+    has_official = (counts["indicator"] == "area_type_official").any()
+    official = official_area_types(counts) if has_official else None
+    combined = combine_area_types(index, types, official)
+    return AreaTypology(measures, index, types, official, combined, reference)
+
+
+@dataclass(frozen=True)
 class Typology:
     """What :func:`build_typology` computed: the tables of the ``typology`` stage and what the charts use.
 
@@ -264,18 +327,9 @@ def build_typology(
     """
     counts = counts[(counts["kommun"] == kommun) | (counts["level"] == "riket")]
     th = Thresholds()
-    measures = pd.concat(
-        [affluence_measures(counts, level=level, thresholds=th) for level in ("RegSO", "DeSO")],
-        ignore_index=True,
-    )
-    index = socioeconomic_index(counts, levels=("RegSO", "DeSO"))
-    reference = band_reference(index)
-    types = area_types(index, relative_to=reference)
-    if reference == "kommun":
-        types["flags"] = add_flag(types["flags"], "kommun_relative")
-    has_official = (counts["indicator"] == "area_type_official").any()
-    official = official_area_types(counts) if has_official else None
-    combined = combine_area_types(index, types, official)
+    areas = area_typology(counts, thresholds=th)
+    measures, index, types, official = areas.measures, areas.index, areas.types, areas.official
+    reference, combined = areas.reference, areas.area_types
 
     year = _table_year(measures, kommun, report_year)
     warnings: list[str] = []

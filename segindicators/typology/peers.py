@@ -315,7 +315,7 @@ def peer_comparison(
     own = own.merge(stats.reset_index(), on=keys, how="left")
     own = own.astype({"n": "int64", "peer_n": "int64"})  # every own row is ranked: counts are whole
     present = group.groupby(keys, sort=False)["kommun"].agg(set)
-    absent = [";".join(sorted(set(peers) - s)) for s in present.reindex(pd.MultiIndex.from_frame(own[keys]))]
+    absent = [";".join(sorted(set(peers) - set(s))) for s in present.reindex(pd.MultiIndex.from_frame(own[keys]))]
     peer_tok = [";".join(t for t in f.split(";") if t == "rank_outside_interval") for f in own["peer_flags"]]
     own["flags"] = pd.array(
         [

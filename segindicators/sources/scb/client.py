@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -107,7 +108,8 @@ class ScbClient(ApiClient):
     clock, sleep
         Injectable monotonic clock and sleep (pacing and retries); tests use fakes.
     check_updated
-        Before using a cached data answer online, ask ``/tables/{id}`` whether SCB's ``updated`` changed.
+        Before using a cached data answer online, ask ``/tables/{id}`` whether SCB's ``updated`` changed (once
+        per client and table: a build reading one table in several calls asks once).
 
     Notes
     -----
@@ -143,8 +145,11 @@ class ScbClient(ApiClient):
             limiter=self.limiter, retry=retry or RetryPolicy(), sleep=sleep, transport=transport,
         )  # fmt: skip
         self._config: dict[str, Any] | None = None
+        #: Data parts POSTed per table id by this client (answers from the cache are not counted).
+        self.downloads: Counter[str] = Counter()
         self._metadata: dict[str, dict[str, Any]] = {}
         self._codelists: dict[str, dict[str, Any]] = {}
+        self._updated_stamps: dict[str, str | None] = {}
 
     def _provenance(self, response: HttpResponse, table_updated: str | None, **extra: Any) -> dict[str, Any]:
         return {
@@ -231,6 +236,12 @@ class ScbClient(ApiClient):
             )
         return self._metadata[table_id]
 
+    def _updated(self, table_id: str) -> str | None:
+        """SCB's ``updated`` of a table (``/tables/{id}``), asked once per client: the check before cached data."""
+        if table_id not in self._updated_stamps:
+            self._updated_stamps[table_id] = self.table(table_id).get("updated")
+        return self._updated_stamps[table_id]
+
     def codelist(self, codelist_id: str) -> dict[str, Any]:
         """``/codelists/{id}``, read once per client."""
         if codelist_id not in self._codelists:
@@ -275,6 +286,7 @@ class ScbClient(ApiClient):
     ) -> list[tuple[Chunk, dict]]:
         """POST one chunk; on 400 "Too many cells selected" split it in two and recurse."""
         params = {"outputFormat": "json-stat2", "lang": self.lang}
+        self.downloads[table_id] += 1
         try:
             response = self._http().request(
                 "POST",
@@ -380,9 +392,7 @@ class ScbClient(ApiClient):
             return self._assemble_manifest(json.loads(manifest.read_bytes()))
         if manifest is not None and manifest.provenance.get("what") == "manifest":
             cached = json.loads(manifest.read_bytes())
-            if not self.check_updated or same_instant(
-                self.table(table_id).get("updated"), cached.get("table_updated")
-            ):
+            if not self.check_updated or same_instant(self._updated(table_id), cached.get("table_updated")):
                 try:
                     return self._assemble_manifest(cached)
                 except ScbCacheMiss:

@@ -34,6 +34,7 @@ from typing import Any
 
 __all__ = [
     "LEVEL_CODELISTS",
+    "VERSION_OF_SUFFIX",
     "TableSpec",
     "VariableSpec",
     "level_of_code",
@@ -57,7 +58,9 @@ LEVEL_CODELISTS: dict[str, tuple[str, str | None]] = {
     "vs_DeSO2025": ("DeSO", "2025"),
     "vs_RegSO2025": ("RegSO", "2025"),
 }
-_SUFFIX = {"DeSO2025": "2025", "RegSO2025": "2025"}
+#: Code suffix → geography version. verify: only ``_DeSO2025``/``_RegSO2025`` are recorded (DESIGN.md, the
+#: metadata heads); ``_DeSO2018``/``_RegSO2020``, which a 2018 Region valueset might carry, read as 2018.
+VERSION_OF_SUFFIX = {"DeSO2025": "2025", "RegSO2025": "2025", "DeSO2018": "2018", "RegSO2020": "2018"}
 _PATTERNS = (
     ("riket", re.compile(r"^00$")),
     ("lan", re.compile(r"^\d{2}$")),
@@ -84,7 +87,7 @@ def level_of_code(code: str) -> tuple[str | None, str | None]:
     for level, pattern in _PATTERNS:
         if pattern.match(plain):
             if level in ("DeSO", "RegSO"):
-                return level, _SUFFIX.get(suffix, "2018" if not suffix else None)
+                return level, VERSION_OF_SUFFIX.get(suffix, "2018" if not suffix else None)
             return level, None
     return None, None
 
