@@ -52,7 +52,9 @@ class CodedCounts:
 
     def __init__(self, counts: pd.DataFrame) -> None:
         self.keys = counts[KEY]
-        self.key_codes = [column_codes(counts[k]) for k in KEY]  # sorted codes: their order is the keys' order
+        self.key_codes = [
+            column_codes(counts[k]) for k in KEY
+        ]  # sorted codes: their order is the keys' order
         self.indicator, self.indicators = pd.factorize(counts["indicator"])
         self.numerator = counts["numerator"].to_numpy(dtype=np.float64, na_value=np.nan)
         self.denominator = counts["denominator"].to_numpy(dtype=np.float64, na_value=np.nan)

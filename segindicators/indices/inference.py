@@ -60,7 +60,6 @@ from segindicators.indices.draws import (  # the resampling lives there; tests i
     _finite_mean,
     _replicates,
     _resampled,
-    _simulated,
     _sorted_units,
     _table_layout,  # noqa: F401
     _table_unit_totals,  # noqa: F401
@@ -277,9 +276,9 @@ def bootstrap_indices(
     null_sum = np.zeros((nseg, len(rand_names)))
     null_cnt = np.zeros((nseg, len(rand_names)))
     if rand_names:
-        for _, vals in _simulated(
-            rng, registry, x, t, c, nseg, p_null, random_draws, rand_names, "units", chunk
-        ):
+        null = _replicates(rng, registry, x, t, c, nseg, rand_names, random_draws, "units", chunk, p_null)
+        for start in range(0, random_draws, chunk):  # summed chunk by chunk: the sums' order is fixed
+            vals = null[start : start + chunk]
             ok = np.isfinite(vals)
             null_sum += np.where(ok, vals, 0.0).sum(axis=0)
             null_cnt += ok.sum(axis=0)
