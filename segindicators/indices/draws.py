@@ -186,9 +186,10 @@ def _replicates(
 def _finite_mean(boot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean over axis 0 of the finite draws and their number (undefined draws are left out; none → NaN)."""
     finite = np.isfinite(boot)
-    nfin = finite.sum(axis=0)
-    # all finite (the usual case): the same sums without a masked copy of the draws
-    total = boot.sum(axis=0) if finite.all() else np.where(finite, boot, 0.0).sum(axis=0)
+    if finite.all():  # the usual case: the same numbers without counting and without a masked copy
+        nfin, total = np.full(boot.shape[1:], boot.shape[0]), boot.sum(axis=0)
+    else:
+        nfin, total = finite.sum(axis=0), np.where(finite, boot, 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return total / nfin, nfin
 
