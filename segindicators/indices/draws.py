@@ -11,7 +11,9 @@ Each draw resamples every unit's counts (``resample="units"``: :math:`x_i^* \sim
 ``"table"``: Elbers's whole-table multinomial; see :mod:`segindicators.indices.inference`); the draws are
 stacked as extra segments (draw ``d`` of segment ``s`` becomes segment ``d * nseg + s``) so the registry
 kernels compute all draws × segments in a few ``np.bincount`` calls, chunk by chunk (``max_cells`` bounds
-units × draws per chunk). Memory of the result: 8 bytes × draws × segments × indices, e.g. 290 municipalities
+units × draws per chunk; the random numbers are drawn a chunk at a time) and, within a chunk, in cache-sized
+blocks of about :data:`BLOCK_CELLS` units × draws. The kernels of one block share their segment sums
+(:class:`~segindicators.indices.kernels.SegmentSums`). Memory of the result: 8 bytes × draws × segments × indices, e.g. 290 municipalities
 × 3 years × 2 levels × 999 draws × 1 index ≈ 14 MB.
 """
 
