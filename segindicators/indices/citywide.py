@@ -41,11 +41,14 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
     """
     nseg, nidx = values.shape
     out = keys.loc[np.repeat(np.arange(nseg), nidx)].reset_index(drop=True)
-    out["index"] = pd.array(np.tile(np.array(names, dtype=object), nseg), dtype="str")
+    # text columns taken from their few distinct values (building them from one Python string a row is slow)
+    out["index"] = pd.array(np.array(names, dtype=object), dtype="str").take(np.tile(np.arange(nidx), nseg))
     vals = values.reshape(-1)
     out["value"] = vals
     undefined = ~np.isfinite(vals)
-    out["flags"] = pd.array(np.where(undefined, "undefined", ""), dtype="str")
+    out["flags"] = pd.array(np.array(["", "undefined"], dtype=object), dtype="str").take(
+        undefined.astype(np.intp)
+    )
     if undefined.any():
         bad = out.loc[undefined].drop(columns=["value", "flags"]).head(5).to_dict("records")
         warnings.warn(
