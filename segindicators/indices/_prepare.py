@@ -50,13 +50,50 @@ def _describe_rows(counts: pd.DataFrame, mask: np.ndarray, by: list[str], limit:
     return "; ".join(parts) + more
 
 
+def column_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of a key column in sorted order of its values (NaN last) and the number of distinct values."""
+    codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
+    return codes, len(uniques)
+
+
+def combine_codes(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Dense group codes of rows keyed by several sorted column codes, in key order, and each group's first row.
+
+    The codes are combined in mixed radix (so the combined code orders rows like their key tuples) and made
+    dense with one ``np.unique``.
+    """
+    combined = np.zeros(len(codes[0]) if len(codes) else 0, dtype=np.int64)
+    for c, size in zip(codes, sizes, strict=True):
+        if (int(combined.max(initial=0)) + 1) * size >= 2**62:  # keep the mixed radix inside int64
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64).reshape(-1)
+        combined = combined * size + c
+    _, first, dense = np.unique(combined, return_index=True, return_inverse=True)
+    return dense.astype(np.intp).reshape(-1), first
+
+
+def combined_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Group code of each row over several key columns, in sorted key order, and the first row of each group.
+
+    The grouping of ``groupby(columns, sort=True, dropna=False, observed=True)`` (NaN keys sort last, as
+    there), without building a groupby.
+
+    Examples
+    --------
+    >>> codes, first = combined_codes([pd.Series(["b", "a", "b"]), pd.Series([2, 1, 1])])
+    >>> codes.tolist(), first.tolist()
+    ([2, 0, 1], [1, 2, 0])
+    """
+    parts = [column_codes(c) for c in columns]
+    return combine_codes([p[0] for p in parts], [p[1] for p in parts])
+
+
 def segment_codes(counts: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Factorise the ``by`` columns: an integer code per row and the sorted unique key frame."""
     if not by:
         return np.zeros(len(counts), dtype=np.intp), pd.DataFrame(index=range(1))
-    grouped = counts.groupby(by, sort=True, dropna=False, observed=True)
-    codes = grouped.ngroup().to_numpy(dtype=np.intp)
-    keys = grouped.size().index.to_frame(index=False)
+    codes, first = combined_codes([counts[b] for b in by])
+    keys = counts[by].iloc[first].reset_index(drop=True)
+    keys.attrs = {}  # a key frame of its own, as groupby builds it (the input's attrs stay with the input)
     return codes, keys
 
 

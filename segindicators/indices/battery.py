@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.catalogue.definitions import Catalogue, GroupDefinition, load_catalogue
+from segindicators.indices._wide import CodedCounts
 from segindicators.indices.change import change_decomposition
 from segindicators.indices.citywide import segregation_indices
 from segindicators.indices.decomposition import nested_decomposition
@@ -108,27 +109,7 @@ def group_wide(counts: pd.DataFrame, group: GroupDefinition) -> pd.DataFrame:
     >>> group_wide(rows, g)[["area", "foreign", "swedish", "total"]].to_dict("records")
     [{'area': 'A', 'foreign': 30.0, 'swedish': 70.0, 'total': 100.0}]
     """
-    names = [f"{group.id}.{m}" for m in group.members]
-    sub = counts[counts["indicator"].isin(names)]
-    key = ["kommun", "level", "geo_version", "area", "year"]
-    members = list(group.members)
-    if sub.empty:
-        return pd.DataFrame(columns=[*key, *members, "total", "reconstructed"])
-    member = sub["indicator"].str.slice(len(group.id) + 1)
-    # groupby-first + unstack keeps only observed area-years (pivot_table(dropna=False) would build the
-    # cartesian product of all key values) and keeps NaN (suppressed) counts as NaN
-    wide = (
-        sub.assign(member=member)
-        .groupby([*key, "member"], sort=True, dropna=False)["numerator"]
-        .first()
-        .unstack("member")
-        .reindex(columns=members)
-    )
-    total = sub.groupby(key, sort=True, dropna=False)["denominator"].first()
-    recon = sub["flags"].fillna("").str.contains("reconstructed").groupby([sub[k] for k in key]).any()
-    out = wide.join(total.rename("total")).join(recon.rename("reconstructed")).reset_index()
-    out.columns.name = None
-    return out
+    return CodedCounts(counts).wide(group.id, list(group.members))
 
 
 def _first_year_of_version(keys: pd.DataFrame) -> np.ndarray:
@@ -208,13 +189,13 @@ def citywide_battery(
     """
     cat = catalogue or load_catalogue()
     wanted = set(groups) if groups is not None else None
-    present = set(counts["indicator"].str.split(".", n=1).str[0].unique())
-    sub_counts = counts[counts["level"].isin(levels)]
+    coded = CodedCounts(counts)  # the key and indicator columns factorised once for every group
+    present, at_levels = coded.groups(), coded.level_mask(levels)
     wides: dict[str, pd.DataFrame] = {}
     for g in cat.groups:
         if (wanted is not None and g.id not in wanted) or g.id not in present:
             continue
-        wide = group_wide(sub_counts, g)
+        wide = coded.wide(g.id, list(g.members), at_levels)
         if not wide.empty:
             wides[g.id] = wide
     pieces: list[pd.DataFrame] = []

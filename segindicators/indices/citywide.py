@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from segindicators.indices._prepare import Missing, Prepared, prepare
-from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP
+from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
 
 
 def resolve_indices(indices: str | Sequence[str] | None, multigroup: bool) -> list[str]:
@@ -41,11 +41,14 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
     """
     nseg, nidx = values.shape
     out = keys.loc[np.repeat(np.arange(nseg), nidx)].reset_index(drop=True)
-    out["index"] = pd.array(np.tile(np.array(names, dtype=object), nseg), dtype="str")
+    # text columns taken from their few distinct values (building them from one Python string a row is slow)
+    out["index"] = pd.array(np.array(names, dtype=object), dtype="str").take(np.tile(np.arange(nidx), nseg))
     vals = values.reshape(-1)
     out["value"] = vals
     undefined = ~np.isfinite(vals)
-    out["flags"] = pd.array(np.where(undefined, "undefined", ""), dtype="str")
+    out["flags"] = pd.array(np.array(["", "undefined"], dtype=object), dtype="str").take(
+        undefined.astype(np.intp)
+    )
     if undefined.any():
         bad = out.loc[undefined].drop(columns=["value", "flags"]).head(5).to_dict("records")
         warnings.warn(
@@ -60,8 +63,7 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
 def _compute(prep: Prepared, names: list[str], multigroup: bool) -> np.ndarray:
     """Run the registry kernels on prepared arrays; returns shape (nseg, len(names))."""
     registry = MULTIGROUP if multigroup else TWO_GROUP
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cols = [registry[n](prep.x, prep.t, prep.codes, prep.nseg) for n in names]
+    cols = evaluate(registry, names, prep.x, prep.t, prep.codes, prep.nseg)
     return np.column_stack(cols) if cols else np.empty((prep.nseg, 0))
 
 

@@ -20,8 +20,7 @@ import pandas as pd
 from segindicators.indices._prepare import Missing, Prepared, _as_list, prepare, segment_codes
 from segindicators.indices.citywide import _long_result
 from segindicators.indices.kernels import (
-    _entropy2,
-    _xlogx_ratio,
+    SegmentSums,
     multigroup_mutual_information,
     multigroup_theil_h,
     mutual_information,
@@ -40,23 +39,6 @@ NESTED_PARTS = (
     "mutual_information_within",
     "mutual_information_within_share",
 )
-
-
-def _entropy(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> tuple[np.ndarray, np.ndarray]:
-    """Segment totals T and entropy E (two-group or multigroup), natural log."""
-    T = ssum(t, codes, nseg)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if x.ndim == 1:
-            return T, _entropy2(ssum(x, codes, nseg) / T)
-        Pk = np.column_stack([ssum(x[:, k], codes, nseg) for k in range(x.shape[1])]) / T[:, None]
-    return T, -_xlogx_ratio(Pk, np.ones_like(Pk)).sum(axis=1)
-
-
-def _sums(x: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
-    """Per-code sums of a (n,) or (n, K) count array (a loop over groups, not units)."""
-    if x.ndim == 1:
-        return ssum(x, codes, n)
-    return np.column_stack([ssum(x[:, k], codes, n) for k in range(x.shape[1])])
 
 
 def _kernels(x: np.ndarray):
@@ -96,18 +78,18 @@ def nested_parts(
     """
     kh, km = _kernels(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        H = kh(x, t, codes, nseg)
-        M = km(x, t, codes, nseg)
+        seg = SegmentSums(x, t, codes, nseg)  # T, E and the sums H and M share, computed once
+        H, M = kh(x, t, codes, nseg, seg), km(x, t, codes, nseg, seg)
         # parents as units (parents without residents, possible in a resampled table, drop out)
-        xp, tp = _sums(x, pcode, npar), ssum(t, pcode, npar)
+        par = SegmentSums(x, t, pcode, npar)
+        xp, tp = (par.X if x.ndim == 1 else par.Xk), par.T
         live = tp > 0
-        H_between = kh(xp[live], tp[live], par_seg[live], nseg)
-        M_between = km(xp[live], tp[live], par_seg[live], nseg)
+        between = SegmentSums(xp[live], tp[live], par_seg[live], nseg)
+        H_between = kh(xp[live], tp[live], par_seg[live], nseg, between)
+        M_between = km(xp[live], tp[live], par_seg[live], nseg, between)
         # children within each parent
-        H_r = kh(x, t, pcode, npar)
-        M_r = km(x, t, pcode, npar)
-        T_r, E_r = _entropy(x, t, pcode, npar)
-        T, E = _entropy(x, t, codes, nseg)
+        H_r, M_r = kh(x, t, pcode, npar, par), km(x, t, pcode, npar, par)
+        T_r, E_r, T, E = par.T, par.E, seg.T, seg.E
         H_within = ssum(np.where(E_r > 0, T_r * E_r * H_r, 0.0), par_seg, nseg) / (T * E)
         M_within = ssum(np.where(E_r > 0, T_r * M_r, 0.0), par_seg, nseg) / T
         M_within = np.where(E > 0, M_within, np.nan)
@@ -309,10 +291,10 @@ def mutual_within(
     x, t = prep.x, prep.t
     kh, km = _kernels(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        T_r, E_r = _entropy(x, t, pcode, npar)
-        T, E = _entropy(x, t, prep.codes, prep.nseg)
-        M_r = np.where(E_r > 0, km(x, t, pcode, npar), 0.0)
-        H_r = np.where(E_r > 0, kh(x, t, pcode, npar), np.nan)
+        par, seg = SegmentSums(x, t, pcode, npar), SegmentSums(x, t, prep.codes, prep.nseg)
+        T_r, E_r, T, E = par.T, par.E, seg.T, seg.E
+        M_r = np.where(E_r > 0, km(x, t, pcode, npar, par), 0.0)
+        H_r = np.where(E_r > 0, kh(x, t, pcode, npar, par), np.nan)
         values = np.column_stack([M_r, T_r / T[par_seg], H_r, E_r / E[par_seg]])
     out = pkeys[[*by_l, *parent_l]].loc[np.repeat(np.arange(npar), len(WITHIN_PARTS))].reset_index(drop=True)
     out["index"] = pd.array(np.tile(np.array(WITHIN_PARTS, dtype=object), npar), dtype="str")

@@ -11,7 +11,9 @@ Each draw resamples every unit's counts (``resample="units"``: :math:`x_i^* \sim
 ``"table"``: Elbers's whole-table multinomial; see :mod:`segindicators.indices.inference`); the draws are
 stacked as extra segments (draw ``d`` of segment ``s`` becomes segment ``d * nseg + s``) so the registry
 kernels compute all draws × segments in a few ``np.bincount`` calls, chunk by chunk (``max_cells`` bounds
-units × draws per chunk). Memory of the result: 8 bytes × draws × segments × indices, e.g. 290 municipalities
+units × draws per chunk; the random numbers are drawn a chunk at a time) and, within a chunk, in cache-sized
+blocks of about :data:`BLOCK_CELLS` units × draws. The kernels of one block share their segment sums
+(:class:`~segindicators.indices.kernels.SegmentSums`). Memory of the result: 8 bytes × draws × segments × indices, e.g. 290 municipalities
 × 3 years × 2 levels × 999 draws × 1 index ≈ 14 MB.
 """
 
@@ -26,7 +28,7 @@ import pandas as pd
 
 from segindicators.indices._prepare import Missing, Prepared, prepare
 from segindicators.indices.citywide import _compute, _long_result, resolve_indices
-from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP
+from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
 
 __all__ = ["IndexDraws", "Resample", "bootstrap_draws", "concat_draws"]
 
@@ -89,37 +91,54 @@ def _table_unit_totals(rng, layout: list[tuple], m: int, n: int) -> np.ndarray:
     return out
 
 
+#: Units × draws per block of kernel evaluation (about 0.5 MB per float array): small enough for the CPU's
+#: caches and for the allocator to reuse its memory, so evaluating one national chunk of 16 DeSO draws block by
+#: block takes less than half the time of one pass over the whole chunk (benchmarks/national.py).
+BLOCK_CELLS = 65_536
+
+
 def _resampled(
     rng, x: np.ndarray, t: np.ndarray, c: np.ndarray, nseg: int, probs: np.ndarray, ndraws: int,
     chunk: int, resample: Resample,
 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray, Callable[[np.ndarray, int], np.ndarray]]]:  # fmt: skip
-    """Yield ``(start, m, xs, ts, stack)`` for chunks of m draws: the stacked resampled units.
+    """Yield ``(start, m, xs, ts, stack)`` for blocks of m draws: the stacked resampled units.
 
     ``xs``/``ts`` are the counts and totals of every (draw, unit) row; ``stack(key, nkeys)`` turns a per-unit
-    key (segment or parent code, ``0..nkeys-1``) into the rows' stacked code ``draw * nkeys + key``. A loop
-    over chunks, never over areas.
+    key (segment or parent code, ``0..nkeys-1``) into the rows' stacked code ``draw * nkeys + key``. The random
+    numbers are drawn ``chunk`` draws at a time (the chunks fix the order of the random numbers, and with
+    ``"table"`` their shapes); each chunk is handed out in blocks of about :data:`BLOCK_CELLS` rows. Every
+    index is a function of one draw's segment, so the blocking changes no number. A loop over chunks and
+    blocks, never over areas.
     """
     n = len(t)
     ti = _integer_totals(t)
     layout = _table_layout(ti, c, nseg) if resample == "table" else None
+    per_block = max(1, BLOCK_CELLS // max(n, 1))
+    tiled = np.tile(t, min(per_block, chunk))
     for start in range(0, ndraws, chunk):
         m = min(chunk, ndraws - start)
         if layout is None:
             xs = _simulate(rng, ti, probs, (m, n)).reshape(m * n, *x.shape[1:])
+            for b0 in range(0, m, per_block):
+                mb = min(per_block, m - b0)
 
-            def stack(key: np.ndarray, nkeys: int, m: int = m) -> np.ndarray:
-                return (np.arange(m)[:, None] * nkeys + key[None, :]).ravel()
+                def stack(key: np.ndarray, nkeys: int, mb: int = mb) -> np.ndarray:
+                    return (np.arange(mb)[:, None] * nkeys + key[None, :]).ravel()
 
-            yield start, m, xs, np.tile(t, m), stack
+                yield start + b0, mb, xs[b0 * n : (b0 + mb) * n], tiled[: mb * n], stack
         else:
             tt = _table_unit_totals(rng, layout, m, n).reshape(-1)
             xs = _simulate(rng, tt.reshape(m, n), probs, (m, n)).reshape(m * n, *x.shape[1:])
             keep = np.flatnonzero(tt > 0)  # a unit drawn empty drops out of that draw
+            bounds = np.searchsorted(keep, np.arange(0, m + per_block, per_block).clip(max=m) * n)
+            for b0, lo, hi in zip(range(0, m, per_block), bounds[:-1], bounds[1:], strict=True):
+                mb = min(per_block, m - b0)
+                kept = keep[lo:hi]
 
-            def stack(key: np.ndarray, nkeys: int, m: int = m, keep: np.ndarray = keep) -> np.ndarray:
-                return (np.arange(m)[:, None] * nkeys + key[None, :]).ravel()[keep]
+                def stack(key: np.ndarray, nkeys: int, mb: int = mb, kept=kept - b0 * n) -> np.ndarray:
+                    return (np.arange(mb)[:, None] * nkeys + key[None, :]).ravel()[kept]
 
-            yield start, m, xs[keep], tt[keep].astype(np.float64), stack
+                yield start + b0, mb, xs[kept], tt[kept].astype(np.float64), stack
 
 
 def _check(draws: int, level: float, resample: str) -> None:
@@ -149,22 +168,19 @@ def _simulated(
 ) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
     """Yield (start, values (m, nseg, len(run))) chunk by chunk: a loop over chunks, not over areas."""
     for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, probs, ndraws, chunk, how):
-        codes_m = stack(c, nseg)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            yield (
-                start,
-                np.stack([registry[nm](xs, ts, codes_m, m * nseg).reshape(m, nseg) for nm in run], axis=-1),
-            )
+        values = evaluate(registry, run, xs, ts, stack(c, nseg), m * nseg)
+        yield start, np.stack([v.reshape(m, nseg) for v in values], axis=-1)
 
 
 def _replicates(
     rng, registry: Mapping, x: np.ndarray, t: np.ndarray, c: np.ndarray, nseg: int, names: list[str],
-    draws: int, resample: Resample, chunk: int,
+    draws: int, resample: Resample, chunk: int, probs: np.ndarray | None = None,
 ) -> np.ndarray:  # fmt: skip
-    """The bootstrap replicates at the observed shares, shape (draws, nseg, len(names))."""
-    p_obs = x / t if x.ndim == 1 else x / t[:, None]
+    """The replicates at the observed shares (or at ``probs``), shape (draws, nseg, len(names))."""
+    if probs is None:
+        probs = x / t if x.ndim == 1 else x / t[:, None]
     boot = np.empty((draws, nseg, len(names)))
-    for start, vals in _simulated(rng, registry, x, t, c, nseg, p_obs, draws, names, resample, chunk):
+    for start, vals in _simulated(rng, registry, x, t, c, nseg, probs, draws, names, resample, chunk):
         boot[start : start + len(vals)] = vals
     return boot
 
@@ -172,9 +188,47 @@ def _replicates(
 def _finite_mean(boot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean over axis 0 of the finite draws and their number (undefined draws are left out; none → NaN)."""
     finite = np.isfinite(boot)
-    nfin = finite.sum(axis=0)
+    if finite.all():  # the usual case: the same numbers without counting and without a masked copy
+        nfin, total = np.full(boot.shape[1:], boot.shape[0]), boot.sum(axis=0)
+    else:
+        nfin, total = finite.sum(axis=0), np.where(finite, boot, 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(finite, boot, 0.0).sum(axis=0) / nfin, nfin
+        return total / nfin, nfin
+
+
+def finite_quantiles(boot: np.ndarray, q: Sequence[float], block: int = 4096) -> np.ndarray:
+    """Quantiles over axis 0 of each column's finite draws (NaN where none), shape ``(len(q), *boot.shape[1:])``.
+
+    The values of ``np.nanquantile`` on the draws with the undefined ones set to NaN (same order statistics,
+    same linear interpolation), computed in blocks of ``block`` columns: columns whose draws are all finite
+    in one ``np.quantile`` call, the others grouped by their number of finite draws (a loop over distinct
+    counts, not over columns). Memory beyond ``boot``: about ``16 × draws × block`` bytes.
+
+    Examples
+    --------
+    >>> b = np.array([[1.0, 5.0], [2.0, np.nan], [4.0, 7.0]])
+    >>> finite_quantiles(b, [0.5]).tolist()
+    [[2.0, 6.0]]
+    """
+    draws = boot.shape[0]
+    flat = boot.reshape(draws, -1)
+    qs = np.asarray(q, dtype=np.float64)
+    out = np.full((len(qs), flat.shape[1]), np.nan)
+    for lo in range(0, flat.shape[1], block):  # a loop over column blocks (memory), not over columns
+        cols = np.arange(lo, min(lo + block, flat.shape[1]))
+        part = flat[:, cols]
+        finite = np.isfinite(part)
+        nfin = finite.sum(axis=0)
+        full = nfin == draws
+        if full.any():
+            out[:, cols[full]] = np.quantile(part[:, full], qs, axis=0, overwrite_input=True)
+        some = np.flatnonzero(~full & (nfin > 0))
+        if some.size:
+            ordered = np.sort(np.where(finite[:, some], part[:, some], np.inf), axis=0)  # undefined ones last
+            for n in np.unique(nfin[some]):
+                pick = some[nfin[some] == n]
+                out[:, cols[pick]] = np.quantile(ordered[:n, np.searchsorted(some, pick)], qs, axis=0)
+    return out.reshape(len(qs), *boot.shape[1:])
 
 
 @dataclass(frozen=True, eq=False)

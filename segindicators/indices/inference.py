@@ -60,10 +60,10 @@ from segindicators.indices.draws import (  # the resampling lives there; tests i
     _finite_mean,
     _replicates,
     _resampled,
-    _simulated,
     _sorted_units,
     _table_layout,  # noqa: F401
     _table_unit_totals,  # noqa: F401
+    finite_quantiles,
 )
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, ssum
 
@@ -94,11 +94,7 @@ def _summary(
     alpha = (1 - level) / 2
     draws = boot.shape[0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        finite = np.isfinite(boot)
-        if finite.all():
-            lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        else:
-            lo, hi = np.nanquantile(np.where(finite, boot, np.nan), [alpha, 1 - alpha], axis=0)
+        lo, hi = finite_quantiles(boot, [alpha, 1 - alpha])
     mean_boot, nfin = _finite_mean(boot)
     bias = mean_boot - point
     corrected = point - bias
@@ -280,9 +276,9 @@ def bootstrap_indices(
     null_sum = np.zeros((nseg, len(rand_names)))
     null_cnt = np.zeros((nseg, len(rand_names)))
     if rand_names:
-        for _, vals in _simulated(
-            rng, registry, x, t, c, nseg, p_null, random_draws, rand_names, "units", chunk
-        ):
+        null = _replicates(rng, registry, x, t, c, nseg, rand_names, random_draws, "units", chunk, p_null)
+        for start in range(0, random_draws, chunk):  # summed chunk by chunk: the sums' order is fixed
+            vals = null[start : start + chunk]
             ok = np.isfinite(vals)
             null_sum += np.where(ok, vals, 0.0).sum(axis=0)
             null_cnt += ok.sum(axis=0)

@@ -16,6 +16,10 @@ Notation (Massey & Denton 1988): unit ``i`` has ``t_i`` residents, ``x_i`` of th
 of the rest, ``p_i = x_i / t_i``; the segment has ``T = Σ t_i``, ``X = Σ x_i``, ``P = X / T``.
 
 The two registries :data:`TWO_GROUP` and :data:`MULTIGROUP` map each public index name to its kernel.
+Every kernel takes its intermediates (``T``, ``X``, ``P``, ``p_i``, the entropies, …) from a
+:class:`SegmentSums`; :func:`evaluate` hands one instance to all the kernels of a battery, so each segment sum
+is computed once per input rather than once per index, by the very same operations (the results are the bits
+a kernel computes on its own).
 
 The Mutual Information Index :math:`M` (Theil 1971; Theil & Finizza 1971; Mora & Ruiz-Castillo 2011) is the
 unnormalised sibling of Theil's :math:`H`: :math:`M = H \cdot E`, with :math:`E` the entropy of the group
@@ -25,12 +29,13 @@ marginal. :math:`M` is additive over any nesting of units (and of groups), which
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property, partial
 
 import numpy as np
 
-Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
+#: ``kernel(x, t, codes, nseg, sums=None) -> (nseg,)``; ``sums`` is a :class:`SegmentSums` of the same input.
+Kernel = Callable[..., np.ndarray]
 
 
 def ssum(w: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
@@ -62,15 +67,116 @@ def _entropy2(p: np.ndarray) -> np.ndarray:
     return -(p * lp + q * lq)
 
 
-def _basics(x, t, codes, nseg):
-    T = ssum(t, codes, nseg)
-    X = ssum(x, codes, nseg)
+class SegmentSums:
+    r"""The intermediates the kernels share for one input ``(x, t, codes, nseg)``, each computed on first use.
+
+    Two-group (``x`` 1-D): ``T``, ``X``, ``P``, ``Pc`` (``P`` of each unit's segment), ``p`` (:math:`p_i`),
+    ``q`` (:math:`1 - p_i`), ``E`` (the segment entropy), ``Y``, ``xx_t`` (:math:`\sum_i x_i^2/t_i`) and ``xy_t``
+    (:math:`\sum_i x_i y_i / t_i`). Multigroup (``x`` 2-D): ``T``, ``Xk``, ``Pk``, ``Pkc``, ``E`` and ``info``
+    (:math:`\sum_i \sum_k t_i p_{ik} \ln(p_{ik}/P_k)`, the numerator of H and M). Divisions by zero give
+    inf/NaN silently here; the kernels turn them into NaN for the undefined segments.
+
+    Examples
+    --------
+    >>> s = SegmentSums(np.array([3.0, 1, 2]), np.array([4.0, 4, 2]), np.array([0, 0, 1]), 2)
+    >>> s.T.tolist(), s.P.tolist()
+    ([8.0, 2.0], [0.5, 1.0])
+    """
+
+    def __init__(self, x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> None:
+        self.x, self.t, self.codes, self.nseg = x, t, codes, nseg
+
+    def sum(self, w: np.ndarray) -> np.ndarray:
+        """Segment sums of ``w`` (:func:`ssum` over this input's codes)."""
+        return ssum(w, self.codes, self.nseg)
+
+    @cached_property
+    def T(self) -> np.ndarray:
+        return self.sum(self.t)
+
+    @cached_property
+    def X(self) -> np.ndarray:
+        return self.sum(self.x)
+
+    @cached_property
+    def P(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.X / self.T
+
+    @cached_property
+    def Pc(self) -> np.ndarray:
+        return self.P[self.codes]
+
+    @cached_property
+    def p(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.x / self.t
+
+    @cached_property
+    def q(self) -> np.ndarray:
+        return 1.0 - self.p
+
+    @cached_property
+    def E(self) -> np.ndarray:
+        if self.x.ndim == 1:
+            return _entropy2(self.P)
+        return -_xlogx_ratio(self.Pk, np.ones_like(self.Pk)).sum(axis=1)
+
+    @cached_property
+    def Y(self) -> np.ndarray:
+        return self.sum(self.t - self.x)
+
+    @cached_property
+    def xx_t(self) -> np.ndarray:
+        return self.sum(self.x * self.x / self.t)
+
+    @cached_property
+    def xy_t(self) -> np.ndarray:
+        return self.sum(self.x * (self.t - self.x) / self.t)
+
+    @cached_property
+    def Xk(self) -> np.ndarray:
+        return np.column_stack([self.sum(self.x[:, k]) for k in range(self.x.shape[1])])  # loop over groups
+
+    @cached_property
+    def Pk(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.Xk / self.T[:, None]
+
+    @cached_property
+    def Pkc(self) -> np.ndarray:
+        return self.Pk[self.codes]
+
+    @cached_property
+    def info(self) -> np.ndarray:
+        pik = self.x / self.t[:, None]
+        return self.sum((self.t[:, None] * _xlogx_ratio(pik, self.Pkc)).sum(axis=1))
+
+
+def _sums(x, t, codes, nseg, sums: SegmentSums | None) -> SegmentSums:
+    return SegmentSums(x, t, codes, nseg) if sums is None else sums
+
+
+def evaluate(
+    registry: Mapping[str, Kernel], names: Sequence[str], x: np.ndarray, t: np.ndarray, codes: np.ndarray,
+    nseg: int,
+) -> list[np.ndarray]:  # fmt: skip
+    """The kernels ``names`` of ``registry`` on one input, sharing one :class:`SegmentSums`.
+
+    Examples
+    --------
+    >>> x = np.array([100.0, 60, 40, 0]); t = np.full(4, 100.0); c = np.zeros(4, dtype=int)
+    >>> [float(v[0]) for v in evaluate(TWO_GROUP, ["dissimilarity", "isolation"], x, t, c, 1)]
+    [0.6, 0.76]
+    """
+    sums = SegmentSums(x, t, codes, nseg)
     with np.errstate(divide="ignore", invalid="ignore"):
-        P = X / T
-    return T, X, P
+        return [registry[n](x, t, codes, nseg, sums=sums) for n in names]
 
 
-def dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def dissimilarity(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Index of dissimilarity :math:`D = \frac{\sum_i t_i |p_i - P|}{2 T P (1-P)}`.
 
     Duncan & Duncan (1955), "A methodological analysis of segregation indexes", ASR 20(2); Massey & Denton
@@ -82,13 +188,15 @@ def dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) ->
     >>> float(dissimilarity(x, t, np.zeros(4, dtype=int), 1)[0])
     0.6
     """
-    T, X, P = _basics(x, t, codes, nseg)
-    num = ssum(np.abs(x - t * P[codes]), codes, nseg)
+    s = _sums(x, t, codes, nseg, sums)
+    num = ssum(np.abs(x - t * s.Pc), codes, nseg)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return num / (2.0 * T * P * (1.0 - P))
+        return num / (2.0 * s.T * s.P * (1.0 - s.P))
 
 
-def gini(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def gini(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Gini segregation index :math:`G = \frac{\sum_i \sum_j t_i t_j |p_i - p_j|}{2 T^2 P (1-P)}`.
 
     Massey & Denton (1988). The pairwise sum is computed in :math:`O(n \log n)` per segment, all
@@ -103,9 +211,8 @@ def gini(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarr
     >>> float(gini(x, t, np.zeros(4, dtype=int), 1)[0])
     1.0
     """
-    T, X, P = _basics(x, t, codes, nseg)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / t
+    s = _sums(x, t, codes, nseg, sums)
+    T, P, p = s.T, s.P, s.p
     # one stable sort on the combined key segment + p/2 (p ∈ [0, 1] keeps segments apart); timsort is
     # near-linear when the input is already nearly ordered (the bootstrap pre-orders units by observed p).
     # Two units whose p differ by less than the key's resolution (~1e-16 × nseg) may swap order, which changes
@@ -124,7 +231,9 @@ def gini(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarr
         return num / (2.0 * T * T * P * (1.0 - P))
 
 
-def theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def theil_h(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Theil's information theory index :math:`H = \sum_i \frac{t_i (E - E_i)}{T E}`.
 
     Theil (1972); Reardon & Firebaugh (2002), "Measures of multigroup segregation", Sociological Methodology
@@ -137,14 +246,15 @@ def theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.nd
     >>> float(theil_h(x, t, np.zeros(4, dtype=int), 1)[0])
     1.0
     """
-    T, X, P = _basics(x, t, codes, nseg)
-    E = _entropy2(P)
-    Ei = _entropy2(x / t)
+    s = _sums(x, t, codes, nseg, sums)
+    Ei = _entropy2(s.p)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return ssum(t * (E[codes] - Ei), codes, nseg) / (T * E)
+        return ssum(t * (s.E[codes] - Ei), codes, nseg) / (s.T * s.E)
 
 
-def mutual_information(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def mutual_information(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Mutual Information Index :math:`M = \sum_i \sum_g p_{ig} \ln\frac{p_{ig}}{p_{i\cdot}\, p_{\cdot g}}` (two groups).
 
     Theil (1971), *Principles of Econometrics*, Wiley; Theil & Finizza (1971), "A note on the measurement of
@@ -163,16 +273,16 @@ def mutual_information(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: in
     >>> round(float(mutual_information(x, t, np.zeros(4, dtype=int), 1)[0]), 12)  # = ln 2
     0.69314718056
     """
-    T, X, P = _basics(x, t, codes, nseg)
+    s = _sums(x, t, codes, nseg, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / t
-        Pc = P[codes]
-        kl = _xlogx_ratio(p, Pc) + _xlogx_ratio(1.0 - p, 1.0 - Pc)
-        M = ssum(t * kl, codes, nseg) / T
-    return np.where(_entropy2(P) > 0, M, np.nan)
+        kl = _xlogx_ratio(s.p, s.Pc) + _xlogx_ratio(s.q, 1.0 - s.Pc)
+        M = ssum(t * kl, codes, nseg) / s.T
+    return np.where(s.E > 0, M, np.nan)
 
 
-def isolation(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def isolation(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Isolation index :math:`{}_xP^*_x = \sum_i \frac{x_i}{X} \frac{x_i}{t_i}`.
 
     Massey & Denton (1988) (Lieberson 1981). The group share in the average group member's unit.
@@ -182,12 +292,14 @@ def isolation(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.
     >>> float(isolation(np.array([3.0, 1]), np.array([4.0, 4]), np.zeros(2, dtype=int), 1)[0])
     0.625
     """
-    X = ssum(x, codes, nseg)
+    s = _sums(x, t, codes, nseg, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return ssum(x * x / t, codes, nseg) / X
+        return s.xx_t / s.X
 
 
-def exposure(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def exposure(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Exposure (interaction) index :math:`{}_xP^*_y = \sum_i \frac{x_i}{X} \frac{y_i}{t_i}`, ``y = t − x``.
 
     Massey & Denton (1988). The share of the *other* group in the average group member's unit;
@@ -198,12 +310,14 @@ def exposure(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.n
     >>> float(exposure(np.array([3.0, 1]), np.array([4.0, 4]), np.zeros(2, dtype=int), 1)[0])
     0.375
     """
-    X = ssum(x, codes, nseg)
+    s = _sums(x, t, codes, nseg, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return ssum(x * (t - x) / t, codes, nseg) / X
+        return s.xy_t / s.X
 
 
-def exposure_yx(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def exposure_yx(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Reverse exposure :math:`{}_yP^*_x = \sum_i \frac{y_i}{Y} \frac{x_i}{t_i}` (the rest's exposure to the group).
 
     Massey & Denton (1988) with the roles swapped; :math:`{}_xP^*_y X = {}_yP^*_x Y`.
@@ -214,12 +328,14 @@ def exposure_yx(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> n
     >>> float(exposure(x, t, c, 1)[0]), float(exposure_yx(x, t, c, 1)[0])
     (0.40625, 0.203125)
     """
-    Y = ssum(t - x, codes, nseg)
+    s = _sums(x, t, codes, nseg, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return ssum(x * (t - x) / t, codes, nseg) / Y
+        return s.xy_t / s.Y
 
 
-def correlation_ratio(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def correlation_ratio(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Correlation ratio (eta squared) :math:`\eta^2 = \frac{{}_xP^*_x - P}{1 - P}`.
 
     Massey & Denton (1988) (White 1986); isolation adjusted for the group's overall share.
@@ -230,13 +346,16 @@ def correlation_ratio(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int
     >>> float(correlation_ratio(x, t, np.zeros(4, dtype=int), 1)[0])
     1.0
     """
-    T, X, P = _basics(x, t, codes, nseg)
+    s = _sums(x, t, codes, nseg, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        xpx = ssum(x * x / t, codes, nseg) / X
-        return (xpx - P) / (1.0 - P)
+        xpx = s.xx_t / s.X
+        return (xpx - s.P) / (1.0 - s.P)
 
 
-def atkinson(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, *, b: float = 0.5) -> np.ndarray:
+def atkinson(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None, *,
+    b: float = 0.5,
+) -> np.ndarray:  # fmt: skip
     r"""Atkinson index :math:`A_b = 1 - \frac{P}{1-P} \left| \frac{1}{PT} \sum_i (1-p_i)^{1-b} p_i^b t_i \right|^{1/(1-b)}`.
 
     Atkinson (1970), "On the measurement of inequality", J. Econ. Theory 2; in the segregation form of Massey &
@@ -252,23 +371,16 @@ def atkinson(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, *, b: f
     """
     if not 0.0 < b < 1.0:
         raise ValueError(f"Atkinson b must lie strictly between 0 and 1, got {b!r}")
-    T, X, P = _basics(x, t, codes, nseg)
-    p = x / t
-    s = ssum((1.0 - p) ** (1.0 - b) * p**b * t, codes, nseg)
+    s = _sums(x, t, codes, nseg, sums)
+    T, P = s.T, s.P
+    w = ssum(s.q ** (1.0 - b) * s.p**b * t, codes, nseg)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return 1.0 - (P / (1.0 - P)) * np.abs(s / (P * T)) ** (1.0 / (1.0 - b))
+        return 1.0 - (P / (1.0 - P)) * np.abs(w / (P * T)) ** (1.0 / (1.0 - b))
 
 
-def _multi_basics(x, t, codes, nseg):
-    T = ssum(t, codes, nseg)
-    K = x.shape[1]
-    Xk = np.column_stack([ssum(x[:, k], codes, nseg) for k in range(K)])  # loop over groups, not units
-    with np.errstate(divide="ignore", invalid="ignore"):
-        Pk = Xk / T[:, None]
-    return T, Pk
-
-
-def multigroup_dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def multigroup_dissimilarity(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Multigroup dissimilarity :math:`D = \sum_k \sum_i \frac{t_i |p_{ik} - P_k|}{2 T I}`, :math:`I = \sum_k P_k (1-P_k)`.
 
     Reardon & Firebaugh (2002) (Morgan 1975; Sakoda 1981). Same as PySAL ``MultiDissim``.
@@ -279,14 +391,16 @@ def multigroup_dissimilarity(x: np.ndarray, t: np.ndarray, codes: np.ndarray, ns
     >>> float(multigroup_dissimilarity(x, x.sum(1), np.zeros(3, dtype=int), 1)[0])
     1.0
     """
-    T, Pk = _multi_basics(x, t, codes, nseg)
-    I = (Pk * (1.0 - Pk)).sum(axis=1)  # noqa: E741
-    num = np.abs(x - t[:, None] * Pk[codes]).sum(axis=1)
+    s = _sums(x, t, codes, nseg, sums)
+    I = (s.Pk * (1.0 - s.Pk)).sum(axis=1)  # noqa: E741
+    num = np.abs(x - t[:, None] * s.Pkc).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return ssum(num, codes, nseg) / (2.0 * T * I)
+        return ssum(num, codes, nseg) / (2.0 * s.T * I)
 
 
-def multigroup_theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def multigroup_theil_h(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Multigroup information theory index :math:`H = \sum_i \sum_k \frac{t_i p_{ik} \ln(p_{ik}/P_k)}{T E}`.
 
     Theil (1972); Reardon & Firebaugh (2002), :math:`E = \sum_k P_k \ln(1/P_k)`; equal to
@@ -298,15 +412,14 @@ def multigroup_theil_h(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: in
     >>> float(multigroup_theil_h(x, x.sum(1), np.zeros(3, dtype=int), 1)[0])
     1.0
     """
-    T, Pk = _multi_basics(x, t, codes, nseg)
-    E = -_xlogx_ratio(Pk, np.ones_like(Pk)).sum(axis=1)
-    pik = x / t[:, None]
-    num = (t[:, None] * _xlogx_ratio(pik, Pk[codes])).sum(axis=1)
+    s = _sums(x, t, codes, nseg, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return ssum(num, codes, nseg) / (T * E)
+        return s.info / (s.T * s.E)
 
 
-def multigroup_mutual_information(x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> np.ndarray:
+def multigroup_mutual_information(
+    x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, sums: SegmentSums | None = None
+) -> np.ndarray:
     r"""Multigroup Mutual Information Index :math:`M = \sum_i \frac{t_i}{T} \sum_k p_{ik} \ln\frac{p_{ik}}{P_k}`.
 
     Theil (1971); Mora & Ruiz-Castillo (2011); Elbers (2023), "A method for studying differences in
@@ -322,13 +435,10 @@ def multigroup_mutual_information(x: np.ndarray, t: np.ndarray, codes: np.ndarra
     >>> round(float(multigroup_mutual_information(x, x.sum(1), np.zeros(3, dtype=int), 1)[0]), 12)  # ln 3
     1.098612288668
     """
-    T, Pk = _multi_basics(x, t, codes, nseg)
-    E = -_xlogx_ratio(Pk, np.ones_like(Pk)).sum(axis=1)
+    s = _sums(x, t, codes, nseg, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pik = x / t[:, None]
-        num = (t[:, None] * _xlogx_ratio(pik, Pk[codes])).sum(axis=1)
-        M = ssum(num, codes, nseg) / T
-    return np.where(E > 0, M, np.nan)
+        M = s.info / s.T
+    return np.where(s.E > 0, M, np.nan)
 
 
 #: Two-group indices: name → kernel. Order is the output order.
