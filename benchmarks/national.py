@@ -244,6 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--refresh-years", default="2015-2024")
     parser.add_argument("--refresh-draws", type=int, default=199, help="--national-draws of the refresh")
     parser.add_argument("--table", action="store_true", help="also the battery with resample='table'")
+    parser.add_argument("--parts", default="battery,grouping,pysal", help="which of battery,grouping,pysal")
     parser.add_argument("--refresh-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--years", help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
@@ -288,29 +289,35 @@ def main(argv: list[str] | None = None) -> None:
     if args.table:
         steps.append((f"battery, DeSO, {args.draws} draws (table)",
                       lambda: len(citywide_battery(counts, levels=("DeSO",), draws=args.draws, resample="table"))))  # fmt: skip
-    for what, fn in steps:
+    parts = set(args.parts.split(","))
+    for what, fn in steps if "battery" in parts else []:
         m = measured(fn)
         line(what, m, f"{m.value:,} rows")
+    if "grouping" in parts:
+        grouping(counts, args.draws)
+    if "pysal" in parts:
+        print(f"PySAL segregation, same process ({load()}):")
+        for level in ("DeSO", "RegSO"):
+            frame, _ = clean_wide(counts, "background", level)
+            pysal_ratio(frame, "foreign", args.pysal_segments, level)
+        multi, members = clean_wide(counts, "birth_region", "DeSO")
+        pysal_ratio(multi, members, args.pysal_segments, "DeSO multigroup (birth region)")
+    print(load())
 
+
+def grouping(counts: pd.DataFrame, draws: int) -> None:
+    """The bootstrap of one two-group grouping (background) at DeSO level, both resampling schemes."""
     bg, _ = clean_wide(counts, "background", "DeSO")
     nseg = bg.groupby(KEYS).ngroups
     print(f"one grouping (background) at DeSO: {len(bg):,} area-years in {nseg:,} municipality-years")
     for resample in ("units", "table"):
         m = measured(lambda r=resample: bootstrap_indices(bg, group="foreign", total="total", by=KEYS,
-                                                         draws=args.draws, rng=1, resample=r).shape)  # fmt: skip
+                                                         draws=draws, rng=1, resample=r).shape)  # fmt: skip
         line(f"  bootstrap_indices, 11 indices + random allocation, {resample}", m)
         m = measured(lambda r=resample: bootstrap_draws(bg, group="foreign", total="total", by=KEYS,
                                                        indices=["dissimilarity", "theil_h", "mutual_information"],
-                                                       draws=args.draws, rng=1, resample=r).draws.nbytes / 1e6)  # fmt: skip
+                                                       draws=draws, rng=1, resample=r).draws.nbytes / 1e6)  # fmt: skip
         line(f"  bootstrap_draws, D + H + M, {resample}", m, f"draws array {m.value:.0f} MB")
-
-    print(f"PySAL segregation, same process ({load()}):")
-    for level in ("DeSO", "RegSO"):
-        frame, _ = clean_wide(counts, "background", level)
-        pysal_ratio(frame, "foreign", args.pysal_segments, level)
-    edu, members = clean_wide(counts, "birth_region", "DeSO")
-    pysal_ratio(edu, members, args.pysal_segments, "DeSO multigroup (birth region)")
-    print(load())
 
 
 if __name__ == "__main__":
