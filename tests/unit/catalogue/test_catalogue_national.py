@@ -33,26 +33,12 @@ from segindicators.geography import read_reference_lookups
 from segindicators.sources.scb import ScbClient
 from segindicators.sources.scb.metadata import LEVEL_CODELISTS, recorded_specs
 from segindicators.testing import serve_national, synthetic_server
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.reference
 
 YEARS = range(2015, 2026)
 MAX_CELLS = 150_000
-
-
-class FakeClock:
-    """Shared fake monotonic time for the fake's call limit and the client's pacing: sleeping advances it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def _client(fake, clock, cache, **kw) -> ScbClient:

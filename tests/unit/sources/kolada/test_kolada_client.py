@@ -18,6 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from segindicators.pipeline.context import RefreshOptions, RunContext
+from segindicators.pipeline.stages import stage_kolada
+from segindicators.plan import load_plan
+from segindicators.plan.definition import plan_from_dict
+from segindicators.plan.status import series_from_kolada
 from segindicators.sources.http import RetryPolicy
 from segindicators.sources.kolada import (
     KoladaCacheMiss,
@@ -27,14 +32,10 @@ from segindicators.sources.kolada import (
     write_processed,
 )
 from segindicators.sources.kolada.fetch import plan_kpis
-from segindicators.pipeline.context import RefreshOptions, RunContext
-from segindicators.pipeline.stages import stage_kolada
-from segindicators.plan import load_plan
-from segindicators.plan.definition import plan_from_dict
-from segindicators.plan.status import series_from_kolada
 from segindicators.testing import FakeKolada
 from segindicators.testing.fake_kolada import SYNTHETIC_SOURCE
 from segindicators.testing.kolada_records import load_records
+from tests.support.clock import FakeClock
 
 PLAN_KPIS = ["N15428", "N05401", "N31807", "N02243"]  # the plan's three + N00914's successor
 YEARS = list(range(2018, 2025))
@@ -46,21 +47,6 @@ ELECTIONS = (2014, 2018, 2022)
 def synthetic_value(kpi: str, muni: str, year: int, gender: str = "T") -> float:
     """A deterministic synthetic number (not a statistic)."""
     return float(int(kpi[1:]) % 50 + int(muni) % 7 + (year - 2000) + {"T": 0.5, "K": 0.25, "M": 0.75}[gender])
-
-
-class FakeClock:
-    """Fake monotonic time: sleeping advances it instantly, and the sleeps are recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def make_fake(**kwargs) -> FakeKolada:

@@ -15,6 +15,7 @@ import pytest
 from segindicators.sources.http import RetryPolicy
 from segindicators.sources.scb import ScbCacheMiss, ScbClient, ScbError
 from segindicators.testing import FakePxWeb, region_valueset
+from tests.support.clock import FakeClock
 
 # Synthetic district codes: 98 "Linköping" DeSO plus a neighbour's, so a wildcard has something to exclude.
 LKP = [f"0580C{1000 + i}" for i in range(98)]
@@ -24,21 +25,6 @@ KON = {"1": "män", "2": "kvinnor", "TotSa": "totalt"}
 TID = ["2023", "2024", "2025"]
 N = len(DESO) * len(KON) * len(TID)
 SUPPRESSED = 4  # flat index of a suppressed cell
-
-
-class FakeClock:
-    """Shared fake monotonic time: sleeping advances it instantly, and the sleeps are recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def make_fake(**kwargs) -> FakePxWeb:

@@ -17,19 +17,11 @@ from segindicators.sources.http import (
     SlidingWindowLimiter,
     cache_key,
 )
+from tests.support.clock import FakeClock
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, s: float) -> None:
-        self.sleeps.append(s)
-        self.now += s
+def Clock() -> FakeClock:  # noqa: N802  (the tests' name for a clock starting at 0)
+    return FakeClock(start=0.0)
 
 
 def scripted(responses):
