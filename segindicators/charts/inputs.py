@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,7 +25,7 @@ import pandas as pd
 from segindicators.catalogue.definitions import Catalogue, load_catalogue
 from segindicators.geography.profiles import FocusArea, Profile, load_profile
 from segindicators.paths import is_synthetic
-from segindicators.plan.measures import MeasuresRegister, load_register
+from segindicators.plan.measures import MeasuresRegister, shipped_register
 from segindicators.tables import TABLES, read_table, table_exists
 from segindicators.typology.affluence import AFFLUENCE_SV
 
@@ -40,7 +39,6 @@ __all__ = [
     "MissingInput",
     "ProcessedFrames",
     "ProcessedTables",
-    "shipped_register",
 ]
 
 #: The processed tables the charts use (keys of a frames mapping; ``geometry`` maps level → polygons).
@@ -147,17 +145,6 @@ class ProcessedFrames:
             if table_exists(f"geometry_{lv}", d)
         }
         return cls(**frames, geometry=geometry, synthetic=is_synthetic(d))
-
-
-def shipped_register(kommun: str) -> MeasuresRegister | None:
-    """The measures register shipped in the package for ``kommun`` (``plan/plans/*_measures.yaml``), or None."""
-    folder = resources.files("segindicators.plan") / "plans"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith("_measures.yaml"):
-            reg = load_register(entry.name.removesuffix(".yaml"))
-            if reg.municipality == kommun:
-                return reg
-    return None
 
 
 def _kommun_name(kommun: str, profile: Profile | None, lookup: pd.DataFrame | None) -> str:

@@ -29,6 +29,7 @@ from segindicators.plan.measures import (
     YearTotals,
     load_register,
     save_register,
+    shipped_register,
     summarise,
     summary_by_year,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "series_from_indices",
     "series_from_kolada",
     "shipped_plans",
+    "shipped_register",
     "status_rules",
     "summarise",
     "summary_by_year",

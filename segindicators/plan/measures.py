@@ -36,7 +36,7 @@ import pandas as pd
 import yaml
 
 from segindicators._io import atomic_write_text
-from segindicators.plan.files import read_plan_yaml
+from segindicators.plan.files import read_plan_yaml, shipped_names
 
 STATUSES: tuple[str, ...] = ("genomförd", "pågår", "ej genomförd")
 """Allowed measure statuses (done, ongoing, not done); ``None`` means unknown."""
@@ -249,6 +249,21 @@ def load_register(
         return register_from_dict(raw, areas, indicators)
     except RegisterError as exc:
         raise RegisterError(f"{path}: {exc}") from None
+
+
+def shipped_register(kommun: str) -> MeasuresRegister | None:
+    """The measures register shipped in the package for ``kommun`` (``plan/plans/*_measures.yaml``), or None.
+
+    Examples
+    --------
+    >>> shipped_register("0580").municipality, shipped_register("0114") is None
+    ('0580', True)
+    """
+    for name in shipped_names("register"):
+        register = load_register(name)
+        if register.municipality == kommun:
+            return register
+    return None
 
 
 def register_to_dict(register: MeasuresRegister) -> dict[str, Any]:

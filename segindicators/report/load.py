@@ -17,12 +17,11 @@ from typing import Any, Required, TypedDict
 
 import pandas as pd
 
-from segindicators.charts.inputs import shipped_register
 from segindicators.charts.specs import standard_chart_specs
 from segindicators.charts.style import chart_title
 from segindicators.geography.profiles import load_profile
 from segindicators.paths import is_synthetic
-from segindicators.plan.measures import summary_by_year
+from segindicators.plan.measures import shipped_register, summary_by_year
 from segindicators.tables import TABLES as DECLARED
 from segindicators.tables import read_table, table_exists
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import chart_samples as s
+from tests.support import chart_samples as s
 import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
