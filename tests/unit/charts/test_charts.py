@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.support import chart_samples as s
 import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
@@ -34,6 +33,7 @@ from segindicators.charts import (
     write_index,
 )
 from segindicators.charts.style import HELPER_GID, all_texts, data_lines, small_texts
+from tests.support import chart_samples as s
 
 BASELINE_DIR = Path(__file__).parent / "baseline"
 REGEN = os.environ.get("SEGINDICATORS_REGEN_BASELINE", "") == "1"
