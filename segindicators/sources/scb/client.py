@@ -29,7 +29,6 @@ from segindicators.sources.errors import CacheMiss
 from segindicators.sources.http import RetryPolicy, cache_key
 from segindicators.sources.http.api import ApiClient, ApiError
 from segindicators.sources.scb.jsonstat import parse_jsonstat2
-from segindicators.sources.scb.metadata import valueset_codes
 from segindicators.sources.scb.query import (
     Chunk,
     VariableInfo,
@@ -39,6 +38,7 @@ from segindicators.sources.scb.query import (
     metadata_variables,
     normalise_selection,
     plan_chunks,
+    whole_chunk,
 )
 
 DEFAULT_BASE_URL = "https://statistikdatabasen.scb.se/api/v2"
@@ -408,37 +408,17 @@ class ScbClient(ApiClient):
         return frame
 
     def _post_unsplit(
-        self,
-        table_id: str,
-        sel: dict[str, list[str]],
-        cls: dict[str, str],
-        variables: Mapping[str, VariableInfo],
+        self, table_id: str, sel: dict[str, list[str]], cls: dict[str, str], variables: Mapping[str, VariableInfo],
         max_cells: int,
-    ) -> list[tuple[Chunk, dict]] | None:
-        """A selection through Region valuesets counted on the table's own codes, sent whole when it fits.
-
-        Each codelist must be one :data:`~segindicators.sources.scb.metadata.LEVEL_CODELISTS` names; it is
-        then counted on the metadata's Region codes of its level and version
-        (:func:`~segindicators.sources.scb.metadata.valueset_codes`) and ``/codelists/{id}`` is not read. None
-        when that count is not possible or exceeds ``max_cells``, or when SCB refuses the call as too many cells
-        (the count was low): the caller then reads the codelists and splits on their codes.
-        """
-        if not cls:
-            return None
-        guessed = {}
-        for var, cid in cls.items():
-            codes = valueset_codes(cid, variables[var].codes) if var == "Region" and var in variables else None
-            if codes is None:
-                return None
-            guessed[var] = codes
-        try:
-            expanded = expand_selection(variables, sel, guessed)
-        except ValueError:
-            return None  # a literal code the count does not know: read the codelist
-        if count_cells(expanded) > max_cells:
+    ) -> list[tuple[Chunk, dict]] | None:  # fmt: skip
+        """The selection sent whole without reading its codelists (:func:`whole_chunk`), or None: when it cannot
+        be counted so or does not fit, or SCB refused it as too many cells (the count was low); the caller then
+        reads the codelists and splits on their codes."""
+        chunk = whole_chunk(variables, sel, cls, max_cells)
+        if chunk is None:
             return None
         try:
-            return self._post_chunk(table_id, Chunk(sel, expanded), cls, resplit=False)
+            return self._post_chunk(table_id, chunk, cls, resplit=False)
         except ScbError as exc:
             if _too_many_cells(exc):
                 return None
