@@ -59,16 +59,8 @@ from segindicators.catalogue.cells import BuildError, region_levels
 from segindicators.catalogue.definitions import Catalogue, load_catalogue
 from segindicators.catalogue.requests import ClientLike, TableRequest, entries_of, table_codes
 from segindicators.catalogue.transform import counts_from_frames
+from segindicators.sources.scb import query
 from segindicators.sources.scb.metadata import LEVEL_CODELISTS, TableSpec
-from segindicators.sources.scb.query import (
-    codelist_codes,
-    count_cells,
-    expand_selection,
-    metadata_variables,
-    normalise_selection,
-    plan_chunks,
-    whole_chunk,
-)
 
 __all__ = [
     "NATIONAL_LEVELS",
@@ -239,15 +231,15 @@ def planned_calls(
     for r in requests:
         if not r.selection["Tid"]:
             continue
-        variables = metadata_variables(metadata[r.table])
-        sel = normalise_selection(r.selection)
-        whole = whole_chunk(variables, sel, r.codelists, max_cells)
+        variables = query.metadata_variables(metadata[r.table])
+        sel = query.normalise_selection(r.selection)
+        whole = query.whole_chunk(variables, sel, r.codelists, max_cells)
         if whole is not None:
             cells, calls = whole.cells, 1
         else:
-            values = {var: codelist_codes(codelists[cid]) for var, cid in r.codelists.items()}
-            expanded = expand_selection(variables, sel, values)
-            cells, calls = count_cells(expanded), len(plan_chunks(sel, expanded, max_cells))
+            values = {var: query.codelist_codes(codelists[cid]) for var, cid in r.codelists.items()}
+            expanded = query.expand_selection(variables, sel, values)
+            cells, calls = query.count_cells(expanded), len(query.plan_chunks(sel, expanded, max_cells))
         rows.append({"table": r.table, "level": r.level, "geo_version": r.geo_version,
                      "codelist": r.codelists.get("Region"), "cells": cells, "data_calls": calls,
                      "reads_codelist": whole is None, "fewest": -(-cells // max_cells)})  # fmt: skip

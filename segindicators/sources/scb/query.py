@@ -243,7 +243,8 @@ def whole_chunk(
         return None
     counted: dict[str, list[str]] = {}
     for var, codelist in codelists.items():
-        codes = valueset_codes(codelist, variables[var].codes) if var == "Region" and var in variables else None
+        info = variables.get(var) if var == "Region" else None
+        codes = None if info is None else valueset_codes(codelist, info.codes)
         if codes is None:
             return None
         counted[var] = codes

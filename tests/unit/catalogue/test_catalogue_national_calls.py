@@ -35,7 +35,9 @@ def country(reference_dir, tmp_path_factory):
         tables = used_tables([*cat.indicators, *cat.groups], list(YEARS))
         with ScbClient(fake.url, cache_dir=tmp_path_factory.mktemp("meta")) as client:
             metadata = {t: client.metadata(t) for t in tables}
-            codelists = {c: client.codelist(c) for m in metadata.values() for c in table_spec(m).region_codelists}
+            codelists = {
+                c: client.codelist(c) for m in metadata.values() for c in table_spec(m).region_codelists
+            }
         yield fake, metadata, codelists
 
 
@@ -77,7 +79,10 @@ def test_the_client_makes_exactly_the_planned_calls(country, tmp_path):
     requests = list(fake.requests)
     posts = [r for r in requests if r.method == "POST"]
     per_slice = Counter(
-        (r.path.split("/")[-2], next(i for i in r.body["selection"] if i["variableCode"] == "Region")["codelist"])
+        (
+            r.path.split("/")[-2],
+            next(i for i in r.body["selection"] if i["variableCode"] == "Region")["codelist"],
+        )
         for r in posts
     )
     assert per_slice == {(r.table, r.codelist): r.data_calls for r in plan.itertuples()}

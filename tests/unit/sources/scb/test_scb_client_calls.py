@@ -16,7 +16,13 @@ import pytest
 from segindicators.sources.scb import ScbClient
 from segindicators.testing import serve_national
 
-SEL = {"Region": ["*"], "Alder": ["totalt"], "Kon": ["1+2"], "ContentsCode": ["000007Y7"], "Tid": ["2024", "2025"]}
+SEL = {
+    "Region": ["*"],
+    "Alder": ["totalt"],
+    "Kon": ["1+2"],
+    "ContentsCode": ["000007Y7"],
+    "Tid": ["2024", "2025"],
+}
 DESO_2025 = {"Region": "vs_DeSO2025"}
 CELLS = 6_160 * 2  # every DeSO 2025 × two years
 
