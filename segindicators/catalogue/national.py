@@ -28,14 +28,21 @@ documented as ``0580C1160_DeSO2025``): the run-time metadata read picks only cod
 :func:`read_slice` stops the build when an answer holds codes of another level or version than asked. TAB6679
 and TAB5880 have no recorded metadata: their codelists are those of the shipped evidence documents
 (``x-verify``), and the live ``/metadata`` read at run time replaces them. The client counts a call's cells
-from ``/codelists/{id}`` before splitting it (recorded for an aggregation codelist,
-``codelist_agg_Ålder10årJ.json``, not for these valuesets); a refused split answer (400 "Too many cells") is
-split again by the client.
+on the table's own Region codes of the valueset's level and version (the metadata lists them: ``00``, ``0114``,
+``0114A0010``, ``0114A0010_DeSO2025`` …), and reads ``/codelists/{id}`` (recorded for an aggregation codelist,
+``codelist_agg_Ålder10årJ.json``, not for these valuesets) only to split a call over the limit on the
+codelist's own codes, or when SCB refused a call that count let through (400 "Too many cells": the count was
+low); a refused split answer is split again by the client.
 
 The target of at most 3 data calls per table × level × version is met everywhere but TAB6685 × DeSO 2018:
 5,984 DeSO × 9 years (2015–2023) × 4 age bands × 3 contents = 646,272 cells need 5 calls of 150,000 (the 9 of the
-12 code combinations the catalogue uses would still need 4). The full catalogue 2015–2025 makes 80 SCB calls in
-all (59 data parts, 14 metadata, 6 codelists, /config); a second run 29 (no data download).
+12 code combinations the catalogue uses would still need 4). Every request is split into the fewest calls its
+cells allow (``ceil(cells / 150,000)``), and a codelist is read only by a request that must be split
+(:func:`planned_calls` computes both without a data call). The full catalogue 2015–2025 at DeSO and RegSO makes
+79 SCB calls in all (60 data parts, 14 metadata, 4 codelists — vs_DeSO2018, vs_DeSoHE, vs_RegSO2020, vs_RegSo1,
+the valuesets of the calls that must be split —, /config); with kommun and riket (the national run) 97 (78 data
+parts, the same 4 codelists); a second run 15 (/config and the 14 metadata, whose ``updated`` revalidates the
+cache: no data download).
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from segindicators.catalogue.cells import BuildError, region_levels
 from segindicators.catalogue.definitions import Catalogue, load_catalogue
 from segindicators.catalogue.requests import ClientLike, TableRequest, entries_of, table_codes
 from segindicators.catalogue.transform import counts_from_frames
+from segindicators.sources.scb import query
 from segindicators.sources.scb.metadata import LEVEL_CODELISTS, TableSpec
 
 __all__ = [
@@ -59,6 +67,7 @@ __all__ = [
     "TableProgress",
     "build_national_counts",
     "plan_national_requests",
+    "planned_calls",
     "read_slice",
     "region_codelist",
     "summary_text",
@@ -186,6 +195,55 @@ def plan_national_requests(
             unpublished = tuple(sorted(ys - set(spec.years)))
             out.append(TableRequest(table, selection, unpublished, {"Region": codelist}, level, geo))
     return sorted(out, key=lambda r: r.table)
+
+
+def planned_calls(
+    requests: Sequence[TableRequest],
+    metadata: Mapping[str, Mapping[str, Any]],
+    codelists: Mapping[str, Mapping[str, Any]],
+    max_cells: int,
+) -> pd.DataFrame:
+    """The data calls the client makes for each request on an empty cache, computed without a data call.
+
+    The client's own rules (:mod:`segindicators.sources.scb.query`): a request counted on the table's Region
+    codes of its codelist's level fits in one call (:func:`~segindicators.sources.scb.query.whole_chunk`)
+    and reads no codelist; otherwise it reads its codelist and is split on the codelist's codes
+    (:func:`~segindicators.sources.scb.query.plan_chunks`).
+
+    Parameters
+    ----------
+    requests
+        :func:`plan_national_requests` output (requests without years are skipped, as the build does).
+    metadata
+        Table id → its ``/metadata`` answer.
+    codelists
+        Codelist id → its ``/codelists/{id}`` answer (only those of split requests are read).
+    max_cells
+        ``maxDataCells`` of ``/config``.
+
+    Returns
+    -------
+    DataFrame
+        One row per request: ``table``, ``level``, ``geo_version``, ``codelist``, ``cells``, ``data_calls``,
+        ``reads_codelist`` (bool), ``fewest`` (``ceil(cells / max_cells)``).
+    """
+    rows = []
+    for r in requests:
+        if not r.selection["Tid"]:
+            continue
+        variables = query.metadata_variables(metadata[r.table])
+        sel = query.normalise_selection(r.selection)
+        whole = query.whole_chunk(variables, sel, r.codelists, max_cells)
+        if whole is not None:
+            cells, calls = whole.cells, 1
+        else:
+            values = {var: query.codelist_codes(codelists[cid]) for var, cid in r.codelists.items()}
+            expanded = query.expand_selection(variables, sel, values)
+            cells, calls = query.count_cells(expanded), len(query.plan_chunks(sel, expanded, max_cells))
+        rows.append({"table": r.table, "level": r.level, "geo_version": r.geo_version,
+                     "codelist": r.codelists.get("Region"), "cells": cells, "data_calls": calls,
+                     "reads_codelist": whole is None, "fewest": -(-cells // max_cells)})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def read_slice(client: ClientLike, request: TableRequest) -> pd.DataFrame:

@@ -18,7 +18,9 @@ with the kommun refresh's machinery (:mod:`segindicators.pipeline.runner`: one r
 6. ``indices`` — every municipality's citywide indices, raw and bias-corrected
    (:func:`segindicators.typology.national.national_indices`) → ``national_indices.parquet``.
 7. ``ranks`` — every municipality's rank and percentile among all, and among its peers where its profile
-   names some (:func:`segindicators.typology.national.national_ranks`) → ``national_ranks.parquet``.
+   names some (:func:`segindicators.typology.national.national_ranks`), with 95 % rank intervals of D and H
+   for background from the bootstrap draws (:func:`segindicators.typology.national.ranked_draws`, as the
+   kommun refresh's peers stage) → ``national_ranks.parquet``.
 8. ``typology`` — affluence measures and area types of every RegSO and DeSO on national bands
    (:func:`segindicators.typology.build.area_typology`) → ``national_typology.parquet``,
    ``area_types.parquet``; the reproduction against SCB's published index, type and components
@@ -70,7 +72,7 @@ from segindicators.tables import write_table
 from segindicators.typology.build import area_typology
 from segindicators.typology.comparison import PUBLISHED_TYPE, compare_counts
 from segindicators.typology.comparison_sheets import comparison_sheets
-from segindicators.typology.national import national_indices, national_ranks
+from segindicators.typology.national import national_indices, national_ranks, ranked_draws
 
 __all__ = ["NATIONAL_STAGES", "NationalResult", "national_summary", "run_national"]
 
@@ -127,12 +129,20 @@ def stage_indices(ctx: NationalContext) -> None:
 
 
 def stage_ranks(ctx: NationalContext) -> None:
-    """Every municipality's ranks among all and among its profile's peers → ``national_ranks``."""
+    """Every municipality's ranks among all and among its profile's peers → ``national_ranks``, with the 95 %
+    rank intervals of D and H for background from the bootstrap draws (:func:`ranked_draws`, the same seed and
+    draws as the indices: the kommun refresh's peers stage's code path)."""
+    opts = ctx.options
     present = sorted(ctx.indices["kommun"].unique())
     peers = {k: list(p.peers) for k in present if (p := load_profile(k)).peers}
-    ctx.ranks = national_ranks(ctx.indices, peers=peers, names={**kommuner()})
+    draws = ranked_draws(ctx.counts, catalogue=ctx.catalogue, draws=opts.national_draws, rng=opts.seed)
+    ctx.ranks = national_ranks(ctx.indices, peers=peers, names={**kommuner()}, draws=draws)
     write_table("national_ranks", ctx.ranks, ctx.processed)
-    ctx.summary["ranks"] = f"{len(ctx.ranks):,} rows; peer groups for {', '.join(sorted(peers)) or 'none'}"
+    with_interval = int(ctx.ranks["rank_low"].notna().sum())
+    ctx.summary["ranks"] = (
+        f"{len(ctx.ranks):,} rows, {with_interval:,} with a 95 % rank interval ({opts.national_draws} draws); "
+        f"peer groups for {', '.join(sorted(peers)) or 'none'}"
+    )
 
 
 def stage_typology(ctx: NationalContext) -> None:

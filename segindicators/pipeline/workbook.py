@@ -48,10 +48,14 @@ _COLUMNS = {
     "value_bias_corrected": "Biaskorrigerat värde",
     "rank_bias_corrected": "Rang (biaskorrigerat)",
     "percentile_bias_corrected": "Percentil (biaskorrigerat)",
+    "rank_low": "Rangintervall 95 %, från (biaskorrigerat)",
+    "rank_high": "Rangintervall 95 %, till (biaskorrigerat)",
     "rank_raw": "Rang (okorrigerat)",
     "percentile_raw": "Percentil (okorrigerat)",
     "n": "Antal kommuner",
     "peer_rank": "Rang bland jämförelsekommuner (biaskorrigerat)",
+    "peer_rank_low": "Rangintervall 95 % bland jämförelsekommuner, från",
+    "peer_rank_high": "Rangintervall 95 % bland jämförelsekommuner, till",
     "peer_n": "Antal i jämförelsegruppen",
     "flags": "Flaggor",
 }
@@ -81,6 +85,10 @@ def _notes(synthetic: bool, draws: int, n_kommuner: int) -> pd.DataFrame:
         "biaskorrigerade värdet och dess rang.",
         "ICE (koncentration vid ytterligheterna) är linjärt i antalen och har ingen sådan bias: där är de två "
         "värdena lika.",
+        "Rangintervall 95 %: de platser kommunen rimligen kan ha när man tar hänsyn till slumpvariationen i "
+        f"indexen; varje bootstrapdragning ({draws} st.) rangordnas som en hel tabell (Goldstein & "
+        "Spiegelhalter 1996). Överlappar två års intervall kan man inte säga att kommunens plats har ändrats. "
+        "Intervallen finns för D och Theils H av utländsk eller svensk bakgrund; tomt för de andra indexen.",
         "Rang bland jämförelsekommuner: bland kommunen och de jämförelsekommuner dess profil anger "
         "(segindicators/geography/profiles); tomt för kommuner utan profil.",
         f"Här visas dissimilaritetsindex (D), Theils H och ICE; alla index finns i "
@@ -123,7 +131,8 @@ def national_workbook(ranks: pd.DataFrame, *, synthetic: bool, draws: int) -> by
     corrected = rows[rows["ranked_on"] == "bias_corrected"]
     raw = rows[rows["ranked_on"] == "raw"]
     wide = raw[[*cell, "value_raw", "value_bias_corrected", "rank", "percentile", "n"]].merge(
-        corrected[[*cell, "rank", "percentile", "peer_rank", "peer_n", "flags"]],
+        corrected.reindex(columns=[*cell, "rank", "percentile", "rank_low", "rank_high", "peer_rank",
+                                   "peer_rank_low", "peer_rank_high", "peer_n", "flags"]),  # intervals: NaN if absent
         on=cell, how="left", suffixes=("_raw", "_bias_corrected"),
     )  # fmt: skip
     wide = wide.sort_values(["kommun", "level", "group", "index", "year"], kind="mergesort")

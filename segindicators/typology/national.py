@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from segindicators.catalogue.definitions import Catalogue
+from segindicators.catalogue.definitions import Catalogue, load_catalogue
 from segindicators.indices.battery import battery_draws, citywide_battery
 from segindicators.indices.draws import IndexDraws
 from segindicators.tables import normalise
@@ -130,9 +130,11 @@ def ranked_draws(
     Memory: 8 bytes × draws × municipalities × levels × years × indices (290 × 2 × 6 × 2 × 199 ≈ 11 MB)."""
     if not draws:
         return None
-    native = counts[counts["geo_version"].isin(NATIVE)]
-    got = battery_draws(native, group, indices=list(indices), catalogue=catalogue, levels=tuple(levels),
-                        draws=draws, rng=rng)  # fmt: skip
+    members = [f"{group}.{m}" for g in (catalogue or load_catalogue()).groups if g.id == group for m in g.members]
+    # the group's own rows only (the battery reads no other): a copy of a few % of the national counts
+    keep = counts["indicator"].isin(members) & counts["geo_version"].isin(NATIVE)
+    got = battery_draws(counts[keep.to_numpy()], group, indices=list(indices), catalogue=catalogue,
+                        levels=tuple(levels), draws=draws, rng=rng)  # fmt: skip
     rows = got.rows.astype({"geo_version": "str"})
     rows.insert(rows.columns.get_loc("index"), "group", group)
     return IndexDraws(rows, got.draws, dict(got.attrs))

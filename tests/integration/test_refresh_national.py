@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -75,6 +76,38 @@ def test_national_run_stays_under_scbs_limits(first):
     assert [r for r in requests if r.status == 429] == []
     assert all(r.matched for r in requests)
     assert "SCB: 13 tabeller" in " ".join(result.output.split())
+
+
+def test_national_run_reads_a_codelist_only_to_split_and_never_asks_the_table(first):
+    _, _, requests = first
+    region = [next(i for i in r.body["selection"] if i["variableCode"] == "Region") for r in requests
+              if r.method == "POST"]  # fmt: skip
+    posts = Counter(zip([r.path.split("/")[-2] for r in requests if r.method == "POST"],
+                        [i["codelist"] for i in region], strict=True))  # fmt: skip
+    read = sorted(r.path.rsplit("/", 1)[-1] for r in requests if "/codelists/" in r.path)
+    assert read == sorted({codelist for (_, codelist), n in posts.items() if n > 1})
+    assert not [r for r in requests if r.method == "GET" and r.path.rstrip("/").split("/")[-2] == "tables"]
+    metadata = [r for r in requests if r.path.endswith("/metadata")]
+    assert len(metadata) == len({r.path for r in metadata}) == 13  # each table's metadata once (TAB5880: ≤ 2021)
+    assert len(requests) == 1 + 13 + len(read) + sum(posts.values())
+
+
+def test_every_municipality_has_rank_intervals_for_d_and_h_of_background(first):
+    home = first[0]
+    ranks = read_table("national_ranks", home / "data" / "national")
+    iv = ranks[(ranks["group"] == "background") & ranks["index"].isin(["dissimilarity", "theil_h"])
+               & ranks["rank"].notna()]  # fmt: skip
+    assert iv["kommun"].nunique() == 290 and iv["rank_low"].notna().all() and iv["rank_high"].notna().all()
+    assert (iv["rank_low"] <= iv["rank_high"]).all() and iv["rank_high"].le(iv["n"]).all()
+    assert iv["rank"].between(iv["rank_low"], iv["rank_high"]).mean() > 0.9  # 19 draws: a few fall outside
+    assert (iv["rank_high"] > iv["rank_low"]).any()  # the draws move ranks among 290 municipalities
+    path = home / "reports" / "national" / "2024" / workbook_name(2024)
+    table = pd.read_excel(io.BytesIO(path.read_bytes()), sheet_name="Rangordning")
+    d = table[(table["Index"] == "Dissimilaritetsindex (D)") & (table["Grupp"] == "Utländsk eller svensk bakgrund")]
+    assert len(d) and d["Rangintervall 95 %, från (biaskorrigerat)"].notna().all()
+    other = table[table["Grupp"] != "Utländsk eller svensk bakgrund"]
+    assert other["Rangintervall 95 %, från (biaskorrigerat)"].isna().all()  # draws only for D and H of background
+    assert (d["Rangintervall 95 %, från (biaskorrigerat)"] <= d["Rang (biaskorrigerat)"]).mean() > 0.9
 
 
 def test_every_national_table_is_written_to_its_contract(first):
@@ -174,6 +207,7 @@ def test_second_run_downloads_nothing_and_writes_the_same_bytes(first, servers, 
     assert result.exit_code == 0, result.output
     requests = fake.requests[before:]
     assert [r for r in requests if r.method == "POST"] == []  # no data download
+    assert len(requests) == 1 + 13  # /config and each table's metadata, whose updated revalidates the cache
     assert [r for r in requests if r.status == 429] == []
     assert processed_digests(home / "data" / "national") == before_tables
 

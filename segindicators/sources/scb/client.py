@@ -3,11 +3,18 @@
 ``ScbClient.data`` fetches a table selection as a long DataFrame, pacing calls under the ``/config`` limits,
 splitting selections over ``maxDataCells``, and keeping every response byte for byte in the raw cache with
 its provenance. With ``offline=True`` it answers only from the cache and makes no HTTP call at all.
+
+A call spends no request on what the run already knows: a selection through a Region valueset of a known
+level (``vs_DeSO2025``, ``vs_CRegionKommun07``, …) is counted on the table's own Region codes of that level
+and sent whole when it fits, so ``/codelists/{id}`` is read only for a call that must be split (on the
+codelist's codes) or that SCB refused as too many cells; a cached answer is checked against the ``updated``
+of the ``/metadata`` the client read, and ``/tables/{id}`` is asked only when it read none.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -24,12 +31,14 @@ from segindicators.sources.http.api import ApiClient, ApiError
 from segindicators.sources.scb.jsonstat import parse_jsonstat2
 from segindicators.sources.scb.query import (
     Chunk,
+    VariableInfo,
     codelist_codes,
     count_cells,
     expand_selection,
     metadata_variables,
     normalise_selection,
     plan_chunks,
+    whole_chunk,
 )
 
 DEFAULT_BASE_URL = "https://statistikdatabasen.scb.se/api/v2"
@@ -95,8 +104,9 @@ class ScbClient(ApiClient):
     clock, sleep
         Injectable monotonic clock and sleep (pacing and retries); tests use fakes.
     check_updated
-        Before using a cached data answer online, ask ``/tables/{id}`` whether SCB's ``updated`` changed (once
-        per client and table: a build reading one table in several calls asks once).
+        Before using a cached data answer online, check whether SCB's ``updated`` changed: the ``updated`` of
+        the table's ``/metadata`` when this client has read it (no further call), else ``/tables/{id}``, asked
+        once per client and table (a build reading one table in several calls asks once).
 
     Notes
     -----
@@ -197,7 +207,12 @@ class ScbClient(ApiClient):
         return self._metadata[table_id]
 
     def _updated(self, table_id: str) -> str | None:
-        """SCB's ``updated`` of a table (``/tables/{id}``), asked once per client: the check before cached data."""
+        """SCB's ``updated`` of a table, the check before cached data: from the table's ``/metadata`` when this
+        client has read it (the same JSON-stat2 ``updated`` a data answer carries, so no further call), else
+        from ``/tables/{id}``, asked once per client."""
+        stamp = (self._metadata.get(table_id) or {}).get("updated")
+        if stamp:
+            return str(stamp)
         if table_id not in self._updated_stamps:
             self._updated_stamps[table_id] = self.table(table_id).get("updated")
         return self._updated_stamps[table_id]
@@ -242,9 +257,9 @@ class ScbClient(ApiClient):
         return {"selection": items}
 
     def _post_chunk(
-        self, table_id: str, chunk: Chunk, codelists: Mapping[str, str]
+        self, table_id: str, chunk: Chunk, codelists: Mapping[str, str], *, resplit: bool = True
     ) -> list[tuple[Chunk, dict]]:
-        """POST one chunk; on 400 "Too many cells selected" split it in two and recurse."""
+        """POST one chunk; on 400 "Too many cells selected" split it in two and recurse (``resplit``), or raise."""
         params = {"outputFormat": "json-stat2", "lang": self.lang}
         self.downloads[table_id] += 1
         try:
@@ -255,7 +270,7 @@ class ScbClient(ApiClient):
                 "search / metadata).",
             )  # fmt: skip
         except ScbError as exc:
-            if _too_many_cells(exc) and chunk.cells > 1:
+            if resplit and _too_many_cells(exc) and chunk.cells > 1:
                 parts = plan_chunks(chunk.selection, chunk.expanded, max(1, chunk.cells // 2))
                 return [r for part in parts for r in self._post_chunk(table_id, part, codelists)]
             raise
@@ -356,20 +371,25 @@ class ScbClient(ApiClient):
         progress: Callable[[int, int], None] | None,
     ) -> pd.DataFrame:
         cfg = self.config()
-        meta = self.metadata(table_id)
-        variables = metadata_variables(meta)
-        values = {var: codelist_codes(self.codelist(cid)) for var, cid in cls.items()}
-        try:
-            expanded = expand_selection(variables, sel, values)
-        except ValueError as exc:
-            raise ScbError(f"{_describe(table_id, sel, cls)}: {exc}") from exc
+        variables = metadata_variables(self.metadata(table_id))
         max_cells = int(cfg.get("maxDataCells", DEFAULT_LIMITS["maxDataCells"]))
-        chunks = plan_chunks(sel, expanded, max_cells)
-        results: list[tuple[Chunk, dict]] = []
-        for i, chunk in enumerate(chunks):
-            results.extend(self._post_chunk(table_id, chunk, cls))
+        results = self._post_unsplit(table_id, sel, cls, variables, max_cells)
+        if results is not None:
+            cells = math.prod(int(n) for n in results[0][1]["doc"].get("size") or [0])
             if progress is not None:
-                progress(i + 1, len(chunks))
+                progress(1, 1)
+        else:
+            values = {var: codelist_codes(self.codelist(cid)) for var, cid in cls.items()}
+            try:
+                expanded = expand_selection(variables, sel, values)
+            except ValueError as exc:
+                raise ScbError(f"{_describe(table_id, sel, cls)}: {exc}") from exc
+            chunks = plan_chunks(sel, expanded, max_cells)
+            cells, results = count_cells(expanded), []
+            for i, chunk in enumerate(chunks):
+                results.extend(self._post_chunk(table_id, chunk, cls))
+                if progress is not None:
+                    progress(i + 1, len(chunks))
         docs = [r[1]["doc"] for r in results]
         frame = _assemble([parse_jsonstat2(d) for d in docs])
         manifest = {
@@ -377,7 +397,7 @@ class ScbClient(ApiClient):
             "selection": sel,
             "codelists": cls,
             "lang": self.lang,
-            "cells": count_cells(expanded),
+            "cells": cells,
             "max_cells": max_cells,
             "table_updated": docs[0].get("updated"),
             "chunks": [{k: v for k, v in r[1].items() if k != "doc"} for r in results],
@@ -386,6 +406,23 @@ class ScbClient(ApiClient):
             key, manifest, table_id=table_id, table_updated=manifest["table_updated"], chunks=len(results)
         )
         return frame
+
+    def _post_unsplit(
+        self, table_id: str, sel: dict[str, list[str]], cls: dict[str, str], variables: Mapping[str, VariableInfo],
+        max_cells: int,
+    ) -> list[tuple[Chunk, dict]] | None:  # fmt: skip
+        """The selection sent whole without reading its codelists (:func:`whole_chunk`), or None: when it cannot
+        be counted so or does not fit, or SCB refused it as too many cells (the count was low); the caller then
+        reads the codelists and splits on their codes."""
+        chunk = whole_chunk(variables, sel, cls, max_cells)
+        if chunk is None:
+            return None
+        try:
+            return self._post_chunk(table_id, chunk, cls, resplit=False)
+        except ScbError as exc:
+            if _too_many_cells(exc):
+                return None
+            raise
 
     def _assemble_manifest(self, manifest: Mapping[str, Any]) -> pd.DataFrame:
         def part(_: int, chunk: Mapping[str, Any]) -> str:

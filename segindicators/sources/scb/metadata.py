@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +44,7 @@ __all__ = [
     "recorded_specs",
     "ship_reference_metadata",
     "table_spec",
+    "valueset_codes",
 ]
 
 #: Region codelist id → (level, geography version or None). The codelist names differ per table: TAB5956 and
@@ -92,6 +93,43 @@ def level_of_code(code: str) -> tuple[str | None, str | None]:
                 return level, VERSION_OF_SUFFIX.get(suffix, "2018" if not suffix else None)
             return level, None
     return None, None
+
+
+def valueset_codes(codelist: str, codes: Sequence[str]) -> list[str] | None:
+    """A table's Region codes (from its ``/metadata``) of the level and version a Region valueset stands for.
+
+    What the client counts a selection through ``codelist`` with before it knows the valueset itself: the
+    valueset selects among the variable's own codes, and :data:`LEVEL_CODELISTS` names its level and version.
+    The count decides only whether the call must be split; a call is split on the codes of the valueset as
+    ``/codelists/{id}`` answers them, never on these.
+
+    Parameters
+    ----------
+    codelist
+        A Region codelist id.
+    codes
+        The table's Region codes, in metadata order.
+
+    Returns
+    -------
+    list of str or None
+        The codes of that level and version, in order; None for a codelist :data:`LEVEL_CODELISTS` does not
+        name, or when the table has no such code (the metadata then does not say).
+
+    Examples
+    --------
+    >>> valueset_codes("vs_DeSO2025", ["00", "0580", "0580C1010", "0580C1010_DeSO2025", "0580R001"])
+    ['0580C1010_DeSO2025']
+    >>> valueset_codes("vs_CRegionKommun07", ["00", "01", "0580", "0581", "0580C1010"])
+    ['0580', '0581']
+    >>> valueset_codes("vs_Alder5", ["00"]) is None, valueset_codes("vs_RegSO2025", ["00"]) is None
+    (True, True)
+    """
+    wanted = LEVEL_CODELISTS.get(codelist)
+    if wanted is None:
+        return None
+    got = [c for c in codes if level_of_code(c) == wanted]
+    return got or None
 
 
 @dataclass(frozen=True)

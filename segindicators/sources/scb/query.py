@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from segindicators.sources.scb.jsonstat import category_codes
+from segindicators.sources.scb.metadata import valueset_codes
 
 _FUNC = re.compile(r"^(TOP|BOTTOM|FROM|TO|RANGE)\((.*)\)$", re.IGNORECASE)
 
@@ -216,3 +217,41 @@ def plan_chunks(
         sub_exp = {**exp, var: part}
         out.extend(plan_chunks(sub_sel, sub_exp, max_cells))
     return out
+
+
+def whole_chunk(
+    variables: Mapping[str, VariableInfo],
+    selection: Mapping[str, Sequence[str]],
+    codelists: Mapping[str, str],
+    max_cells: int,
+) -> Chunk | None:
+    """The selection as one call, counted without reading its codelists, when that count exists and fits.
+
+    Every codelist must be a Region valueset of a known level: it is counted on the table's own Region codes
+    of that level and version (:func:`~segindicators.sources.scb.metadata.valueset_codes`). None when a
+    codelist is of another kind, a literal code is not among those codes, or the count exceeds ``max_cells``:
+    the codelists must then be read (a split names the codelist's own codes).
+
+    >>> v = {"Region": VariableInfo("Region", ("00", "0580", "0580C1010", "0580C1010_DeSO2025"), False, ()),
+    ...      "Tid": VariableInfo("Tid", ("2023", "2024"), False, ())}
+    >>> whole_chunk(v, {"Region": ["*"], "Tid": ["2024"]}, {"Region": "vs_DeSO2025"}, 10).expanded["Region"]
+    ['0580C1010_DeSO2025']
+    >>> whole_chunk(v, {"Region": ["*"], "Tid": ["*"]}, {"Region": "vs_CRegionKommun07"}, 1) is None  # 2 cells
+    True
+    """
+    if not codelists:
+        return None
+    counted: dict[str, list[str]] = {}
+    for var, codelist in codelists.items():
+        info = variables.get(var) if var == "Region" else None
+        codes = None if info is None else valueset_codes(codelist, info.codes)
+        if codes is None:
+            return None
+        counted[var] = codes
+    try:
+        expanded = expand_selection(variables, selection, counted)
+    except ValueError:
+        return None
+    if count_cells(expanded) > max_cells:
+        return None
+    return Chunk({k: list(v) for k, v in selection.items()}, expanded)
