@@ -65,7 +65,15 @@ RANKED_ON: tuple[RankedOn, ...] = ("bias_corrected", "raw")
 #: replicates cost 8 bytes × draws × rows each, so not for the whole battery.
 INTERVAL_GROUP = "background"
 INTERVAL_INDICES = ("dissimilarity", "theil_h")
-_PEER_COLUMNS = ["peer_rank", "peer_rank_low", "peer_rank_high", "peer_n", "peer_median", "peer_min", "peer_max"]
+_PEER_COLUMNS = [
+    "peer_rank",
+    "peer_rank_low",
+    "peer_rank_high",
+    "peer_n",
+    "peer_median",
+    "peer_min",
+    "peer_max",
+]
 
 
 def national_indices(
@@ -130,7 +138,9 @@ def ranked_draws(
     Memory: 8 bytes × draws × municipalities × levels × years × indices (290 × 2 × 6 × 2 × 199 ≈ 11 MB)."""
     if not draws:
         return None
-    members = [f"{group}.{m}" for g in (catalogue or load_catalogue()).groups if g.id == group for m in g.members]
+    members = [
+        f"{group}.{m}" for g in (catalogue or load_catalogue()).groups if g.id == group for m in g.members
+    ]
     # the group's own rows only (the battery reads no other): a copy of a few % of the national counts
     keep = counts["indicator"].isin(members) & counts["geo_version"].isin(NATIVE)
     got = battery_draws(counts[keep.to_numpy()], group, indices=list(indices), catalogue=catalogue,
@@ -203,10 +213,13 @@ def intervals(
 
 
 def _fill_intervals(table: pd.DataFrame, got: pd.DataFrame, keys: list[str], rank: str) -> pd.DataFrame:
-    """``table`` with ``<rank>_low``/``<rank>_high`` from ``got`` (:func:`intervals`) where both rank alike."""
+    """``table`` with ``<rank>_low``/``<rank>_high`` from ``got`` (:func:`intervals`) where both rank alike, and
+    the draws' flags added to ``flags``: ``rank_outside_interval`` and ``undefined_draws=N`` for the rank among
+    all, ``peer_rank_outside_interval`` for the peer rank (as :func:`~segindicators.typology.peers.
+    peer_comparison` words it)."""
     on = [*keys, "kommun"]
-    iv = got[[*on, "rank", "rank_low", "rank_high"]].rename(
-        columns={"rank": "_rank", "rank_low": "_low", "rank_high": "_high"}
+    iv = got[[*on, "rank", "rank_low", "rank_high", "flags"]].rename(
+        columns={"rank": "_rank", "rank_low": "_low", "rank_high": "_high", "flags": "_flags"}
     )
     merged = table.merge(iv, on=on, how="left")
     same = merged[rank].to_numpy(float) == merged["_rank"].to_numpy(float)
@@ -217,7 +230,18 @@ def _fill_intervals(table: pd.DataFrame, got: pd.DataFrame, keys: list[str], ran
         )
     for side in ("low", "high"):
         merged[f"{rank}_{side}"] = np.where(same, merged[f"_{side}"], merged[f"{rank}_{side}"])
-    return merged.drop(columns=["_rank", "_low", "_high"])
+    flags = merged["flags"].fillna("").astype(str).to_numpy(object)
+    drawn = np.where(same, merged["_flags"].fillna("").astype(str).to_numpy(object), "")
+    if rank == "peer_rank":  # the same draws as the rank among all: only whether the peer rank lies outside
+        drawn = np.where(
+            [("rank_outside_interval" in d.split(";")) for d in drawn], "peer_rank_outside_interval", ""
+        ).astype(object)
+    both = np.flatnonzero(drawn != "")  # few rows: the draws flag only undefined or outside-interval ranks
+    flags[both] = [
+        ";".join(dict.fromkeys(t for t in (*flags[i].split(";"), *drawn[i].split(";")) if t)) for i in both
+    ]
+    merged["flags"] = pd.array(flags, dtype="str")
+    return merged.drop(columns=["_rank", "_low", "_high", "_flags"])
 
 
 def _peer_columns(
@@ -299,7 +323,9 @@ def national_ranks(
                              ranked_on, draws)  # fmt: skip
         table = table.merge(peer, on=[*keys, "kommun"], how="left")
         flags = table["peer_flags"].astype("string").fillna("")
-        table["flags"] = [";".join(t for t in (a, b) if t) for a, b in zip(table["flags"], flags, strict=True)]
+        table["flags"] = [
+            ";".join(t for t in (a, b) if t) for a, b in zip(table["flags"], flags, strict=True)
+        ]
         pieces.append(table)
     out = pd.concat(pieces, ignore_index=True)
     out["kommun_name"] = out["kommun"].map(lambda k: names.get(k, k))

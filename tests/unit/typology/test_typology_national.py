@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from segindicators.indices import IndexDraws
 from segindicators.tables import TABLES, normalise
 from segindicators.typology.national import league, national_indices, national_ranks
 
@@ -75,3 +76,18 @@ def test_national_indices_by_kommun_in_one_call():
 def test_national_ranks_names_a_missing_cell_column():
     with pytest.raises(KeyError, match=r"indices: no column\(s\) \['level', 'geo_version'"):
         national_ranks(pd.DataFrame({"kommun": ["0001"], "value": [0.1]}))
+
+
+def test_a_rank_outside_its_interval_is_flagged_among_all_and_among_peers():
+    # 0001's raw D is 0.30 (third of four) but 0.90 in every draw (first): its raw rank lies outside its rank
+    # interval [1, 1], among all and among its peers 0002 and 0003. Bias-corrected, 2·0.30 − 0.90 = −0.30 in
+    # the estimate and in every debiased replicate: fourth, inside [4, 4].
+    idx = _indices(raw=(0.30, 0.50, 0.10, 0.40), corrected=(-0.30, 0.50, 0.10, 0.40))
+    rows = idx[["level", "geo_version", "year", "group", "index", "kommun", "value"]].assign(flags="")
+    draws = IndexDraws(rows, np.tile([0.90, 0.50, 0.10, 0.40], (9, 1)))
+    ranks = national_ranks(idx, kommuner=["0001"], peers={"0001": ["0002", "0003"]}, draws=draws)
+    own = ranks.set_index("ranked_on")
+    assert own.loc["raw", ["rank", "rank_low", "rank_high"]].tolist() == [3.0, 1.0, 1.0]
+    assert own.loc["raw", "flags"] == "rank_outside_interval;peer_rank_outside_interval"
+    assert own.loc["bias_corrected", ["rank", "rank_low", "rank_high"]].tolist() == [4.0, 4.0, 4.0]
+    assert own.loc["bias_corrected", "flags"] == ""
