@@ -69,10 +69,12 @@ taken over, and before its first stage a run finishes or removes what a killed r
 (:func:`segindicators.pipeline.staging.recover`); both are noted among the run's warnings.
 
 HTTP calls and idempotency. Online, the SCB client reads ``/config``, each table's ``/metadata`` (the
-catalogue check) and, for a selection already in the cache, asks ``/tables/{id}`` whether SCB's ``updated``
-changed (a revision is downloaded, otherwise the cached answer is used); WFS layers are used from the cache
-once fetched (a published geography version does not change). So a second *online* run with nothing revised
-makes only those metadata/updated calls and downloads no data; ``--offline`` makes **zero** HTTP calls and
+catalogue check) and, for a selection already in the cache, compares the cached answer's ``updated`` with the
+one in that ``/metadata`` (``/tables/{id}`` only where no metadata was read): a revision is downloaded,
+otherwise the cached answer is used. In SCB's recorded TAB6471 the ``updated`` of ``/metadata`` and of the
+data answer are the same stamp. WFS layers are used from the cache once fetched (a published geography
+version does not change). So a second *online* run with nothing revised makes only ``/config`` and the
+metadata calls and downloads no data; ``--offline`` makes **zero** HTTP calls and
 fails, naming the request, if anything is missing from the cache. Both give byte-identical processed tables
 and a manifest that differs only in its ``run`` block (times, mode, call counts, server URLs).
 """
