@@ -67,6 +67,12 @@ def combine_codes(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np
         if (int(combined.max(initial=0)) + 1) * size >= 2**62:  # keep the mixed radix inside int64
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64).reshape(-1)
         combined = combined * size + c
+    span = int(combined.max(initial=-1)) + 1
+    if span <= 4 * len(combined) + 1024:  # few possible codes (the usual keys): a table instead of a sort
+        present = np.bincount(combined, minlength=span) > 0
+        first = np.full(span, len(combined), dtype=np.intp)
+        np.minimum.at(first, combined, np.arange(len(combined), dtype=np.intp))
+        return (np.cumsum(present) - 1)[combined].astype(np.intp), first[present]
     _, first, dense = np.unique(combined, return_index=True, return_inverse=True)
     return dense.astype(np.intp).reshape(-1), first
 

@@ -93,12 +93,12 @@ def test_coded_wide_is_the_pandas_pivot_with_duplicates_and_suppressed_cells():
     for col in ("kommun", "level", "geo_version", "area", "indicator"):
         counts[col] = counts[col].astype("str")
     coded = CodedCounts(counts)
-    assert coded.groups() == {"g", "other", "gx"}
+    assert coded.present == {"g", "other", "gx"}
     pd.testing.assert_frame_equal(coded.wide("g", ["b", "a", "z"]), _recipe(counts, "g", ["b", "a", "z"]))
-    deso = coded.level_mask(["DeSO"])
-    pd.testing.assert_frame_equal(
-        coded.wide("g", ["a", "c"], deso), _recipe(counts[deso], "g", ["a", "c"]).reset_index(drop=True)
-    )
+    deso = CodedCounts(counts, indicators=["g.a", "g.c", "other.a"], levels=["DeSO"])
+    assert deso.present == {"g", "other", "gx"}  # of the whole frame
+    at_deso = counts[counts["level"] == "DeSO"]
+    pd.testing.assert_frame_equal(deso.wide("g", ["a", "c"]), _recipe(at_deso, "g", ["a", "c"]))
 
 
 @pytest.mark.parametrize("registry", [TWO_GROUP, MULTIGROUP])
