@@ -9,12 +9,14 @@ per unit saying which ``by`` segment (e.g. kommun × year) it belongs to. Segmen
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Missing = Literal["raise", "drop"]
 
@@ -89,8 +91,65 @@ def combined_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray
     >>> codes.tolist(), first.tolist()
     ([2, 0, 1], [1, 2, 0])
     """
-    parts = [column_codes(c) for c in columns]
-    return combine_codes([p[0] for p in parts], [p[1] for p in parts])
+    sorted_prefix = _sorted_prefix(columns)
+    if sorted_prefix is None:
+        parts = [column_codes(c) for c in columns]
+        return combine_codes([p[0] for p in parts], [p[1] for p in parts])
+    k, change = sorted_prefix  # the rows are sorted by the first k columns: runs of equal keys instead of codes
+    run = np.concatenate(([0], np.cumsum(change, dtype=np.intp)))
+    if k == len(columns):
+        return run, np.flatnonzero(np.concatenate(([True], change)))
+    parts = [column_codes(c) for c in columns[k:]]
+    return combine_codes([run, *(p[0] for p in parts)], [int(run[-1]) + 1, *(p[1] for p in parts)])
+
+
+def _changes(column: pd.Series) -> tuple[np.ndarray, Callable[[np.ndarray], bool]] | None:
+    """``column[i + 1] != column[i]`` for each pair of neighbouring rows, and a function telling whether
+    ``column[i + 1] < column[i]`` for some pair where a mask is True; None when that is not cheap and exact
+    (missing values, or a dtype other than integers, booleans and pyarrow strings, whose order is that of
+    their code points, as in a sort)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        values = column.to_numpy()
+        return values[1:] != values[:-1], lambda where: bool(((values[1:] < values[:-1]) & where).any())
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        strings = pa.array(column.array)
+        if strings.null_count:
+            return None
+        change = pc.not_equal(strings.slice(1), strings.slice(0, len(strings) - 1))
+
+        def descends(where: np.ndarray) -> bool:  # compared only where the mask (few rows) is True
+            at = np.flatnonzero(where)
+            return bool(pc.any(pc.less(strings.take(at + 1), strings.take(at))).as_py()) if len(at) else False
+
+        return change.to_numpy(zero_copy_only=False), descends
+    return None
+
+
+def _sorted_prefix(columns: Sequence[pd.Series]) -> tuple[int, np.ndarray] | None:
+    """The number k ≥ 1 of leading key columns by which the rows are already sorted (a wide frame is sorted by
+    its keys) and where neighbouring rows differ in them, or None when the first column is not.
+
+    Rows sorted by the first k columns lie in runs of equal keys, each run's keys greater than the last's, so
+    the runs number the key tuples in sorted order, as :func:`combine_codes` would: the check compares
+    neighbours, one pass a column, instead of factorising (the order is compared only where a column changes
+    and the columns before it do not).
+    """
+    n = len(columns[0]) if len(columns) else 0
+    if n < 2:
+        return None
+    change = np.zeros(n - 1, dtype=bool)
+    k = 0
+    for col in columns:
+        found = _changes(col)
+        if found is None:
+            break
+        own, descends = found
+        if descends(own & ~change):  # where this column changes and the earlier ones do not
+            break
+        change |= own
+        k += 1
+    return (k, change) if k else None
 
 
 def segment_codes(counts: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:

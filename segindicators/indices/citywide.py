@@ -40,7 +40,7 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
     ``"undefined"`` and a warning naming the segments; the value stays NaN rather than a made-up number.
     """
     nseg, nidx = values.shape
-    out = keys.loc[np.repeat(np.arange(nseg), nidx)].reset_index(drop=True)
+    out = keys.take(np.repeat(np.arange(nseg), nidx)).reset_index(drop=True)
     # text columns taken from their few distinct values (building them from one Python string a row is slow)
     out["index"] = pd.array(np.array(names, dtype=object), dtype="str").take(np.tile(np.arange(nidx), nseg))
     vals = values.reshape(-1)

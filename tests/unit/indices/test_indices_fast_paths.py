@@ -13,6 +13,7 @@ import pytest
 
 import segindicators.indices.draws as draws_module
 from segindicators.indices import bootstrap_draws, bootstrap_indices
+from segindicators.indices._order import stable_argsort
 from segindicators.indices._prepare import combined_codes, segment_codes
 from segindicators.indices._wide import KEY, CodedCounts, first_valid
 from segindicators.indices.draws import BLOCK_CELLS, finite_quantiles
@@ -128,3 +129,42 @@ def test_blocking_changes_no_draw(resample, monkeypatch):
     monkeypatch.setattr(draws_module, "BLOCK_CELLS", 45)
     pd.testing.assert_frame_equal(bootstrap_indices(df, **kw), one_block, check_exact=True)
     assert _same_bits(bootstrap_draws(df, **kw).draws, d_one.draws)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_codes_of_frames_sorted_by_a_key_prefix_are_groupby_ngroup(seed):
+    # a frame sorted by its first keys (a wide frame: kommun, level, geo_version, area, year) takes the runs
+    # path; unsorted, descending, NaN-holding and object-typed keys take the factorisation
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 60))
+    df = pd.DataFrame({
+        "k": pd.array(rng.choice(["0580", "0114", "ä", "Z", ""], n), dtype="str"),
+        "lvl": pd.array(rng.choice(["DeSO", "RegSO"], n), dtype="str"),
+        "area": rng.integers(0, 4, n),
+        "year": rng.integers(2015, 2018, n),
+        "flag": rng.integers(0, 2, n).astype(bool),
+    })  # fmt: skip
+    variants = [df, df.sort_values(["k", "lvl", "area"]), df.sort_values(["k", "lvl", "year", "area"]),
+                df.sort_values(["k"], ascending=False), df.astype({"k": object}).sort_values("k")]  # fmt: skip
+    if seed % 4 == 0:
+        with_na = df.sort_values(["k", "lvl"]).copy()
+        with_na.loc[with_na.index[-1], "k"] = None
+        variants.append(with_na)
+    for frame in variants:
+        for by in (["k"], ["k", "lvl"], ["k", "lvl", "year"], ["k", "lvl", "area", "year", "flag"]):
+            codes, first = combined_codes([frame[b] for b in by])
+            want = frame.groupby(by, sort=True, dropna=False, observed=True).ngroup().to_numpy()
+            assert codes.tolist() == want.tolist()
+            assert first.tolist() == [int(np.flatnonzero(want == g)[0]) for g in range(want.max() + 1)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_stable_argsort_is_numpys_stable_argsort(seed):
+    rng = np.random.default_rng(seed)
+    for n in (0, 1, 2, 17, 500):
+        key = rng.integers(0, 30, n) + 0.5 * rng.integers(0, 4, n) / rng.integers(1, 5, n)  # many ties
+        if n > 3 and seed % 3 == 0:
+            key[[0, 2]] = np.nan
+            key[1] = -0.0
+        for nearly in (False, True):
+            assert stable_argsort(key, nearly_sorted=nearly).tolist() == np.argsort(key, kind="stable").tolist()
