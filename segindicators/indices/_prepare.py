@@ -54,6 +54,14 @@ def _describe_rows(counts: pd.DataFrame, mask: np.ndarray, by: list[str], limit:
 
 def column_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     """Codes of a key column in sorted order of its values (NaN last) and the number of distinct values."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu" and len(column):
+        values = column.to_numpy()
+        low = values.min()
+        span = int(values.max()) - int(low) + 1
+        if span <= 4 * len(values) + 1024:  # few possible values (years): ranks from a table, not a hash
+            offset = (values.astype(np.int64) - low.astype(np.int64)).astype(np.intp)  # small: no overflow
+            present = np.bincount(offset, minlength=span) > 0
+            return (np.cumsum(present) - 1)[offset], int(present.sum())
     codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
     return codes, len(uniques)
 

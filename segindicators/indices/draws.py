@@ -28,7 +28,7 @@ import pandas as pd
 
 from segindicators.indices._prepare import Missing, Prepared, prepare
 from segindicators.indices.citywide import _compute, _long_result, resolve_indices
-from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
+from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate, ssum
 
 __all__ = ["IndexDraws", "Resample", "bootstrap_draws", "concat_draws"]
 
@@ -167,8 +167,16 @@ def _simulated(
     ndraws: int, run: list[str], how: Resample, chunk: int,
 ) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
     """Yield (start, values (m, nseg, len(run))) chunk by chunk: a loop over chunks, not over areas."""
+    fixed: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # "units": blocks of m draws share codes and totals
     for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, probs, ndraws, chunk, how):
-        values = evaluate(registry, run, xs, ts, stack(c, nseg), m * nseg)
+        if how == "units":
+            if m not in fixed:
+                codes = stack(c, nseg)
+                fixed[m] = codes, ssum(ts, codes, m * nseg)
+            codes, T = fixed[m]
+        else:
+            codes, T = stack(c, nseg), None
+        values = evaluate(registry, run, xs, ts, codes, m * nseg, T=T)
         yield start, np.stack([v.reshape(m, nseg) for v in values], axis=-1)
 
 

@@ -14,7 +14,7 @@ import pytest
 import segindicators.indices.draws as draws_module
 from segindicators.indices import bootstrap_draws, bootstrap_indices
 from segindicators.indices._order import stable_argsort
-from segindicators.indices._prepare import combined_codes, segment_codes
+from segindicators.indices._prepare import column_codes, combined_codes, segment_codes
 from segindicators.indices._wide import KEY, CodedCounts, first_valid
 from segindicators.indices.draws import BLOCK_CELLS, finite_quantiles
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
@@ -168,3 +168,14 @@ def test_stable_argsort_is_numpys_stable_argsort(seed):
             key[1] = -0.0
         for nearly in (False, True):
             assert stable_argsort(key, nearly_sorted=nearly).tolist() == np.argsort(key, kind="stable").tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8, np.uint64])
+def test_integer_column_codes_are_sorted_factorize(dtype):
+    rng = np.random.default_rng(3)
+    info = np.iinfo(dtype)
+    for values in (rng.integers(2015, 2025, 300), [info.min, info.max, info.min], rng.integers(0, 100, 7)):
+        column = pd.Series(np.asarray(values).astype(dtype))
+        codes, n = column_codes(column)
+        want, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
+        assert codes.tolist() == want.tolist() and n == len(uniques)
