@@ -224,8 +224,11 @@ def finite_quantiles(boot: np.ndarray, q: Sequence[float], block: int = 4096) ->
     out = np.full((len(qs), flat.shape[1]), np.nan)
     for lo in range(0, flat.shape[1], block):  # a loop over column blocks (memory), not over columns
         cols = np.arange(lo, min(lo + block, flat.shape[1]))
-        part = flat[:, cols]
+        part = flat[:, cols]  # a copy (np.quantile overwrites it), each column contiguous
         finite = np.isfinite(part)
+        if finite.all():  # the usual case: every draw of the block defined, no second copy
+            out[:, cols] = np.quantile(part, qs, axis=0, overwrite_input=True)
+            continue
         nfin = finite.sum(axis=0)
         full = nfin == draws
         if full.any():
