@@ -165,7 +165,10 @@ def segment_codes(counts: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.D
     if not by:
         return np.zeros(len(counts), dtype=np.intp), pd.DataFrame(index=range(1))
     codes, first = combined_codes([counts[b] for b in by])
-    keys = counts[by].iloc[first].reset_index(drop=True)
+    if len(set(by)) == len(by):  # one frame built from the key columns' first rows
+        keys = pd.DataFrame({b: counts[b].array.take(first) for b in by}, index=pd.RangeIndex(len(first)))
+    else:
+        keys = counts[by].iloc[first].reset_index(drop=True)
     keys.attrs = {}  # a key frame of its own, as groupby builds it (the input's attrs stay with the input)
     return codes, keys
 
