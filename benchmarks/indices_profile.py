@@ -66,7 +66,9 @@ def point_steps(frame, repeat: int) -> None:
     done = best_ms(lambda: evaluate(TWO_GROUP, [], prep.x, prep.t, prep.codes, prep.nseg), repeat)
     kernels = 0.0
     for k, name in enumerate(names, start=1):
-        upto = best_ms(lambda k=k: evaluate(TWO_GROUP, names[:k], prep.x, prep.t, prep.codes, prep.nseg), repeat)
+        upto = best_ms(
+            lambda k=k: evaluate(TWO_GROUP, names[:k], prep.x, prep.t, prep.codes, prep.nseg), repeat
+        )
         print(f"  kernel {name:22s} {upto - done:7.2f} ms (marginal)")
         kernels, done = upto, upto
     values = np.column_stack(evaluate(TWO_GROUP, names, prep.x, prep.t, prep.codes, prep.nseg))
@@ -99,9 +101,13 @@ def bootstrap_profile(frame, draws: int) -> None:
         print(f"  {label:40s} {cum * 1e3:9.0f} ms")
     print(f"  {'everything else':40s} {(cpu - grouped) * 1e3:9.0f} ms (CPU total minus the above)")
     own = sorted(
-        ((v[2], fn) for (f, _, fn), v in stats.items() if f.endswith(("kernels.py", "_order.py"))), reverse=True
+        ((v[2], fn) for (f, _, fn), v in stats.items() if f.endswith(("kernels.py", "_order.py"))),
+        reverse=True,
     )
-    print("  inside the kernels, own time by function: " + ", ".join(f"{fn} {t * 1e3:.0f} ms" for t, fn in own[:8]))
+    print(
+        "  inside the kernels, own time by function: "
+        + ", ".join(f"{fn} {t * 1e3:.0f} ms" for t, fn in own[:8])
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

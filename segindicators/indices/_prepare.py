@@ -103,7 +103,9 @@ def combined_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray
     if sorted_prefix is None:
         parts = [column_codes(c) for c in columns]
         return combine_codes([p[0] for p in parts], [p[1] for p in parts])
-    k, change = sorted_prefix  # the rows are sorted by the first k columns: runs of equal keys instead of codes
+    k, change = (
+        sorted_prefix  # the rows are sorted by the first k columns: runs of equal keys instead of codes
+    )
     run = np.concatenate(([0], np.cumsum(change, dtype=np.intp)))
     if k == len(columns):
         return run, np.flatnonzero(np.concatenate(([True], change)))

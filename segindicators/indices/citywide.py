@@ -43,7 +43,9 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
     rows = np.repeat(np.arange(nseg), nidx)
     columns = {name: keys[name].array.take(rows) for name in keys.columns}  # one frame built once
     # text columns taken from their few distinct values (building them from one Python string a row is slow)
-    columns["index"] = pd.array(np.array(names, dtype=object), dtype="str").take(np.tile(np.arange(nidx), nseg))
+    columns["index"] = pd.array(np.array(names, dtype=object), dtype="str").take(
+        np.tile(np.arange(nidx), nseg)
+    )
     vals = values.reshape(-1)
     columns["value"] = vals  # copied by the DataFrame (dict input)
     undefined = ~np.isfinite(vals)

@@ -89,7 +89,9 @@ class SegmentSums:
         self, x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, *, T: np.ndarray | None = None
     ) -> None:
         self.x, self.t, self.codes, self.nseg = x, t, codes, nseg
-        if T is not None:  # the segment totals of these t and codes, computed before (a bootstrap's fixed sizes)
+        if (
+            T is not None
+        ):  # the segment totals of these t and codes, computed before (a bootstrap's fixed sizes)
             self.__dict__["T"] = T
 
     def sum(self, w: np.ndarray) -> np.ndarray:

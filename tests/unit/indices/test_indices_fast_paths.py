@@ -167,7 +167,9 @@ def test_stable_argsort_is_numpys_stable_argsort(seed):
             key[[0, 2]] = np.nan
             key[1] = -0.0
         for nearly in (False, True):
-            assert stable_argsort(key, nearly_sorted=nearly).tolist() == np.argsort(key, kind="stable").tolist()
+            assert (
+                stable_argsort(key, nearly_sorted=nearly).tolist() == np.argsort(key, kind="stable").tolist()
+            )
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8, np.uint64])
