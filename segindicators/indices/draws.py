@@ -193,11 +193,18 @@ def _replicates(
     return boot
 
 
-def _finite_mean(boot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over axis 0 of the finite draws and their number (undefined draws are left out; none → NaN)."""
+def _finite_mean(boot: np.ndarray, *, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over axis 0 of the finite draws and their number (undefined draws are left out; none → NaN).
+
+    ``overwrite=True`` lets the undefined draws of a C-contiguous ``boot`` be set to 0 in place instead of in a
+    masked copy of the same layout (the same sum, without allocating a second array of every draw).
+    """
     finite = np.isfinite(boot)
     if finite.all():  # the usual case: the same numbers without counting and without a masked copy
         nfin, total = np.full(boot.shape[1:], boot.shape[0]), boot.sum(axis=0)
+    elif overwrite and boot.flags.c_contiguous:
+        np.copyto(boot, 0.0, where=~finite)
+        nfin, total = finite.sum(axis=0), boot.sum(axis=0)
     else:
         nfin, total = finite.sum(axis=0), np.where(finite, boot, 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):

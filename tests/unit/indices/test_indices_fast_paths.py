@@ -181,3 +181,17 @@ def test_integer_column_codes_are_sorted_factorize(dtype):
         codes, n = column_codes(column)
         want, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
         assert codes.tolist() == want.tolist() and n == len(uniques)
+
+
+@pytest.mark.parametrize("shape", [(101, 7, 3), (40, 1, 1), (1, 4, 2)])
+def test_finite_mean_in_place_gives_the_masked_copys_bits(shape):
+    rng = np.random.default_rng(5)
+    boot = rng.normal(size=shape)
+    boot[rng.random(shape) < 0.1] = np.nan
+    boot.flat[0] = np.inf
+    boot[boot > 2.0] = -0.0  # a signed zero must stay what the masked copy makes of it
+    want_mean, want_n = draws_module._finite_mean(boot)
+    used = boot.copy()
+    mean, n = draws_module._finite_mean(used, overwrite=True)
+    assert _same_bits(mean, want_mean) and n.tolist() == want_n.tolist()
+    assert np.isfinite(used).all()  # the undefined draws were set to 0 in place
