@@ -9,12 +9,14 @@ per unit saying which ``by`` segment (e.g. kommun × year) it belongs to. Segmen
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Missing = Literal["raise", "drop"]
 
@@ -52,6 +54,14 @@ def _describe_rows(counts: pd.DataFrame, mask: np.ndarray, by: list[str], limit:
 
 def column_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     """Codes of a key column in sorted order of its values (NaN last) and the number of distinct values."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu" and len(column):
+        values = column.to_numpy()
+        low = values.min()
+        span = int(values.max()) - int(low) + 1
+        if span <= 4 * len(values) + 1024:  # few possible values (years): ranks from a table, not a hash
+            offset = (values.astype(np.int64) - low.astype(np.int64)).astype(np.intp)  # small: no overflow
+            present = np.bincount(offset, minlength=span) > 0
+            return (np.cumsum(present) - 1)[offset], int(present.sum())
     codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
     return codes, len(uniques)
 
@@ -67,6 +77,12 @@ def combine_codes(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np
         if (int(combined.max(initial=0)) + 1) * size >= 2**62:  # keep the mixed radix inside int64
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64).reshape(-1)
         combined = combined * size + c
+    span = int(combined.max(initial=-1)) + 1
+    if span <= 4 * len(combined) + 1024:  # few possible codes (the usual keys): a table instead of a sort
+        present = np.bincount(combined, minlength=span) > 0
+        first = np.full(span, len(combined), dtype=np.intp)
+        np.minimum.at(first, combined, np.arange(len(combined), dtype=np.intp))
+        return (np.cumsum(present) - 1)[combined].astype(np.intp), first[present]
     _, first, dense = np.unique(combined, return_index=True, return_inverse=True)
     return dense.astype(np.intp).reshape(-1), first
 
@@ -83,8 +99,67 @@ def combined_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray
     >>> codes.tolist(), first.tolist()
     ([2, 0, 1], [1, 2, 0])
     """
-    parts = [column_codes(c) for c in columns]
-    return combine_codes([p[0] for p in parts], [p[1] for p in parts])
+    sorted_prefix = _sorted_prefix(columns)
+    if sorted_prefix is None:
+        parts = [column_codes(c) for c in columns]
+        return combine_codes([p[0] for p in parts], [p[1] for p in parts])
+    k, change = (
+        sorted_prefix  # the rows are sorted by the first k columns: runs of equal keys instead of codes
+    )
+    run = np.concatenate(([0], np.cumsum(change, dtype=np.intp)))
+    if k == len(columns):
+        return run, np.flatnonzero(np.concatenate(([True], change)))
+    parts = [column_codes(c) for c in columns[k:]]
+    return combine_codes([run, *(p[0] for p in parts)], [int(run[-1]) + 1, *(p[1] for p in parts)])
+
+
+def _changes(column: pd.Series) -> tuple[np.ndarray, Callable[[np.ndarray], bool]] | None:
+    """``column[i + 1] != column[i]`` for each pair of neighbouring rows, and a function telling whether
+    ``column[i + 1] < column[i]`` for some pair where a mask is True; None when that is not cheap and exact
+    (missing values, or a dtype other than integers, booleans and pyarrow strings, whose order is that of
+    their code points, as in a sort)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        values = column.to_numpy()
+        return values[1:] != values[:-1], lambda where: bool(((values[1:] < values[:-1]) & where).any())
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        strings = pa.array(column.array)
+        if strings.null_count:
+            return None
+        change = pc.not_equal(strings.slice(1), strings.slice(0, len(strings) - 1))
+
+        def descends(where: np.ndarray) -> bool:  # compared only where the mask (few rows) is True
+            at = np.flatnonzero(where)
+            return bool(pc.any(pc.less(strings.take(at + 1), strings.take(at))).as_py()) if len(at) else False
+
+        return change.to_numpy(zero_copy_only=False), descends
+    return None
+
+
+def _sorted_prefix(columns: Sequence[pd.Series]) -> tuple[int, np.ndarray] | None:
+    """The number k ≥ 1 of leading key columns by which the rows are already sorted (a wide frame is sorted by
+    its keys) and where neighbouring rows differ in them, or None when the first column is not.
+
+    Rows sorted by the first k columns lie in runs of equal keys, each run's keys greater than the last's, so
+    the runs number the key tuples in sorted order, as :func:`combine_codes` would: the check compares
+    neighbours, one pass a column, instead of factorising (the order is compared only where a column changes
+    and the columns before it do not).
+    """
+    n = len(columns[0]) if len(columns) else 0
+    if n < 2:
+        return None
+    change = np.zeros(n - 1, dtype=bool)
+    k = 0
+    for col in columns:
+        found = _changes(col)
+        if found is None:
+            break
+        own, descends = found
+        if descends(own & ~change):  # where this column changes and the earlier ones do not
+            break
+        change |= own
+        k += 1
+    return (k, change) if k else None
 
 
 def segment_codes(counts: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -92,7 +167,10 @@ def segment_codes(counts: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.D
     if not by:
         return np.zeros(len(counts), dtype=np.intp), pd.DataFrame(index=range(1))
     codes, first = combined_codes([counts[b] for b in by])
-    keys = counts[by].iloc[first].reset_index(drop=True)
+    if len(set(by)) == len(by):  # one frame built from the key columns' first rows
+        keys = pd.DataFrame({b: counts[b].array.take(first) for b in by}, index=pd.RangeIndex(len(first)))
+    else:
+        keys = counts[by].iloc[first].reset_index(drop=True)
     keys.attrs = {}  # a key frame of its own, as groupby builds it (the input's attrs stay with the input)
     return codes, keys
 

@@ -48,13 +48,26 @@ class CodedCounts:
     counts
         Processed counts (DESIGN.md contract): ``kommun, level, geo_version, area, year, indicator,
         numerator, denominator, flags``.
+    indicators, levels
+        Keep only the rows of these indicators and levels (default: all), so that a national counts frame
+        with every indicator is factorised only where groups are read from it.
     """
 
-    def __init__(self, counts: pd.DataFrame) -> None:
+    def __init__(
+        self, counts: pd.DataFrame, *, indicators: Sequence[str] | None = None,
+        levels: Sequence[str] | None = None,
+    ) -> None:  # fmt: skip
+        #: The group ids present in ``counts`` (the part of ``"<group>.<member>"`` before the first dot).
+        self.present = {str(i).split(".", 1)[0] for i in pd.unique(counts["indicator"]) if not pd.isna(i)}
+        keep = np.ones(len(counts), dtype=bool)
+        if indicators is not None:
+            keep &= counts["indicator"].isin(list(indicators)).to_numpy(dtype=bool)
+        if levels is not None:
+            keep &= counts["level"].isin(list(levels)).to_numpy(dtype=bool)
+        if not keep.all():  # the rows in their order: the first valid value of a cell stays the first
+            counts = counts.loc[keep, [*KEY, "indicator", "numerator", "denominator", "flags"]]
         self.keys = counts[KEY]
-        self.key_codes = [
-            column_codes(counts[k]) for k in KEY
-        ]  # sorted codes: their order is the keys' order
+        self.key_codes = [column_codes(counts[k]) for k in KEY]  # sorted codes: their order is the keys'
         self.indicator, self.indicators = pd.factorize(counts["indicator"])
         self.numerator = counts["numerator"].to_numpy(dtype=np.float64, na_value=np.nan)
         self.denominator = counts["denominator"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -62,24 +75,16 @@ class CodedCounts:
         recon = np.array(["reconstructed" in str(f) for f in flag_values], dtype=bool)
         self.reconstructed = np.append(recon, False)[flag_codes]  # code -1 (missing flags) → False
 
-    def groups(self) -> set[str]:
-        """The group ids present (the part of ``"<group>.<member>"`` before the first dot)."""
-        return {str(i).split(".", 1)[0] for i in self.indicators if not pd.isna(i)}
+    def rows(self, names: Sequence[str]) -> np.ndarray:
+        """Row positions (ascending, in the kept rows) whose indicator is one of ``names``."""
+        wanted = np.flatnonzero(pd.Index(self.indicators).isin(list(names)))
+        return np.flatnonzero(np.isin(self.indicator, wanted))
 
-    def rows(self, names: Sequence[str], where: np.ndarray | None = None) -> np.ndarray:
-        """Row positions (ascending) whose indicator is one of ``names`` (and ``where`` is True)."""
-        hit = np.isin(self.indicator, np.flatnonzero(pd.Index(self.indicators).isin(list(names))))
-        return np.flatnonzero(hit if where is None else hit & where)
-
-    def level_mask(self, levels: Sequence[str]) -> np.ndarray:
-        """True for rows whose ``level`` is one of ``levels``."""
-        return self.keys["level"].isin(list(levels)).to_numpy(dtype=bool)
-
-    def wide(self, group_id: str, members: Sequence[str], where: np.ndarray | None = None) -> pd.DataFrame:
-        """One row per area × year of a group (rows where ``where`` is True): a column per member, ``total``
-        and ``reconstructed``, as :func:`segindicators.indices.battery.group_wide` documents."""
+    def wide(self, group_id: str, members: Sequence[str]) -> pd.DataFrame:
+        """One row per area × year of a group: a column per member, ``total`` and ``reconstructed``, as
+        :func:`segindicators.indices.battery.group_wide` documents."""
         names = [f"{group_id}.{m}" for m in members]
-        sub = self.rows(names, where)
+        sub = self.rows(names)
         if not len(sub):
             return pd.DataFrame(columns=[*KEY, *members, "total", "reconstructed"])
         code, first = combine_codes([c[sub] for c, _ in self.key_codes], [n for _, n in self.key_codes])

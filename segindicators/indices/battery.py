@@ -189,13 +189,14 @@ def citywide_battery(
     """
     cat = catalogue or load_catalogue()
     wanted = set(groups) if groups is not None else None
-    coded = CodedCounts(counts)  # the key and indicator columns factorised once for every group
-    present, at_levels = coded.groups(), coded.level_mask(levels)
+    chosen = [g for g in cat.groups if wanted is None or g.id in wanted]
+    # the groups' rows at these levels, their keys and indicators factorised once for every group
+    coded = CodedCounts(counts, indicators=[f"{g.id}.{m}" for g in chosen for m in g.members], levels=levels)
     wides: dict[str, pd.DataFrame] = {}
-    for g in cat.groups:
-        if (wanted is not None and g.id not in wanted) or g.id not in present:
+    for g in chosen:
+        if g.id not in coded.present:
             continue
-        wide = coded.wide(g.id, list(g.members), at_levels)
+        wide = coded.wide(g.id, list(g.members))
         if not wide.empty:
             wides[g.id] = wide
     pieces: list[pd.DataFrame] = []

@@ -40,15 +40,19 @@ def _long_result(keys: pd.DataFrame, names: list[str], values: np.ndarray) -> pd
     ``"undefined"`` and a warning naming the segments; the value stays NaN rather than a made-up number.
     """
     nseg, nidx = values.shape
-    out = keys.loc[np.repeat(np.arange(nseg), nidx)].reset_index(drop=True)
+    rows = np.repeat(np.arange(nseg), nidx)
+    columns = {name: keys[name].array.take(rows) for name in keys.columns}  # one frame built once
     # text columns taken from their few distinct values (building them from one Python string a row is slow)
-    out["index"] = pd.array(np.array(names, dtype=object), dtype="str").take(np.tile(np.arange(nidx), nseg))
+    columns["index"] = pd.array(np.array(names, dtype=object), dtype="str").take(
+        np.tile(np.arange(nidx), nseg)
+    )
     vals = values.reshape(-1)
-    out["value"] = vals
+    columns["value"] = vals  # copied by the DataFrame (dict input)
     undefined = ~np.isfinite(vals)
-    out["flags"] = pd.array(np.array(["", "undefined"], dtype=object), dtype="str").take(
+    columns["flags"] = pd.array(np.array(["", "undefined"], dtype=object), dtype="str").take(
         undefined.astype(np.intp)
     )
+    out = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
     if undefined.any():
         bad = out.loc[undefined].drop(columns=["value", "flags"]).head(5).to_dict("records")
         warnings.warn(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from segindicators.indices._prepare import Missing, Prepared, prepare
 from segindicators.indices.citywide import _compute, _long_result, resolve_indices
-from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
+from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate, ssum
 
 __all__ = ["IndexDraws", "Resample", "bootstrap_draws", "concat_draws"]
 
@@ -167,8 +167,16 @@ def _simulated(
     ndraws: int, run: list[str], how: Resample, chunk: int,
 ) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
     """Yield (start, values (m, nseg, len(run))) chunk by chunk: a loop over chunks, not over areas."""
+    fixed: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # "units": blocks of m draws share codes and totals
     for start, m, xs, ts, stack in _resampled(rng, x, t, c, nseg, probs, ndraws, chunk, how):
-        values = evaluate(registry, run, xs, ts, stack(c, nseg), m * nseg)
+        if how == "units":
+            if m not in fixed:
+                codes = stack(c, nseg)
+                fixed[m] = codes, ssum(ts, codes, m * nseg)
+            codes, T = fixed[m]
+        else:
+            codes, T = stack(c, nseg), None
+        values = evaluate(registry, run, xs, ts, codes, m * nseg, T=T)
         yield start, np.stack([v.reshape(m, nseg) for v in values], axis=-1)
 
 
@@ -185,11 +193,18 @@ def _replicates(
     return boot
 
 
-def _finite_mean(boot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over axis 0 of the finite draws and their number (undefined draws are left out; none → NaN)."""
+def _finite_mean(boot: np.ndarray, *, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over axis 0 of the finite draws and their number (undefined draws are left out; none → NaN).
+
+    ``overwrite=True`` lets the undefined draws of a C-contiguous ``boot`` be set to 0 in place instead of in a
+    masked copy of the same layout (the same sum, without allocating a second array of every draw).
+    """
     finite = np.isfinite(boot)
     if finite.all():  # the usual case: the same numbers without counting and without a masked copy
         nfin, total = np.full(boot.shape[1:], boot.shape[0]), boot.sum(axis=0)
+    elif overwrite and boot.flags.c_contiguous:
+        np.copyto(boot, 0.0, where=~finite)
+        nfin, total = finite.sum(axis=0), boot.sum(axis=0)
     else:
         nfin, total = finite.sum(axis=0), np.where(finite, boot, 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -216,8 +231,11 @@ def finite_quantiles(boot: np.ndarray, q: Sequence[float], block: int = 4096) ->
     out = np.full((len(qs), flat.shape[1]), np.nan)
     for lo in range(0, flat.shape[1], block):  # a loop over column blocks (memory), not over columns
         cols = np.arange(lo, min(lo + block, flat.shape[1]))
-        part = flat[:, cols]
+        part = flat[:, cols]  # a copy (np.quantile overwrites it), each column contiguous
         finite = np.isfinite(part)
+        if finite.all():  # the usual case: every draw of the block defined, no second copy
+            out[:, cols] = np.quantile(part, qs, axis=0, overwrite_input=True)
+            continue
         nfin = finite.sum(axis=0)
         full = nfin == draws
         if full.any():

@@ -89,13 +89,14 @@ def _summary(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Result frame with the point values, bias, bias-corrected values and both intervals.
 
-    Returns the frame (flags not yet joined) and per-cell flag tokens, shape (nseg, len(names)).
+    Returns the frame (flags not yet joined) and per-cell flag tokens, shape (nseg, len(names)). ``boot`` is
+    used up: its undefined draws are set to 0 once the percentiles are taken.
     """
     alpha = (1 - level) / 2
     draws = boot.shape[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         lo, hi = finite_quantiles(boot, [alpha, 1 - alpha])
-    mean_boot, nfin = _finite_mean(boot)
+    mean_boot, nfin = _finite_mean(boot, overwrite=True)
     bias = mean_boot - point
     corrected = point - bias
     out = _long_result(keys, names, point)

@@ -34,6 +34,8 @@ from functools import cached_property, partial
 
 import numpy as np
 
+from segindicators.indices._order import is_sorted, stable_argsort
+
 #: ``kernel(x, t, codes, nseg, sums=None) -> (nseg,)``; ``sums`` is a :class:`SegmentSums` of the same input.
 Kernel = Callable[..., np.ndarray]
 
@@ -83,8 +85,14 @@ class SegmentSums:
     ([8.0, 2.0], [0.5, 1.0])
     """
 
-    def __init__(self, x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int) -> None:
+    def __init__(
+        self, x: np.ndarray, t: np.ndarray, codes: np.ndarray, nseg: int, *, T: np.ndarray | None = None
+    ) -> None:
         self.x, self.t, self.codes, self.nseg = x, t, codes, nseg
+        if (
+            T is not None
+        ):  # the segment totals of these t and codes, computed before (a bootstrap's fixed sizes)
+            self.__dict__["T"] = T
 
     def sum(self, w: np.ndarray) -> np.ndarray:
         """Segment sums of ``w`` (:func:`ssum` over this input's codes)."""
@@ -159,9 +167,10 @@ def _sums(x, t, codes, nseg, sums: SegmentSums | None) -> SegmentSums:
 
 def evaluate(
     registry: Mapping[str, Kernel], names: Sequence[str], x: np.ndarray, t: np.ndarray, codes: np.ndarray,
-    nseg: int,
+    nseg: int, *, T: np.ndarray | None = None,
 ) -> list[np.ndarray]:  # fmt: skip
-    """The kernels ``names`` of ``registry`` on one input, sharing one :class:`SegmentSums`.
+    """The kernels ``names`` of ``registry`` on one input, sharing one :class:`SegmentSums` (``T``: the segment
+    totals ``ssum(t, codes, nseg)`` when they are known already).
 
     Examples
     --------
@@ -169,7 +178,7 @@ def evaluate(
     >>> [float(v[0]) for v in evaluate(TWO_GROUP, ["dissimilarity", "isolation"], x, t, c, 1)]
     [0.6, 0.76]
     """
-    sums = SegmentSums(x, t, codes, nseg)
+    sums = SegmentSums(x, t, codes, nseg, T=T)
     with np.errstate(divide="ignore", invalid="ignore"):
         return [registry[n](x, t, codes, nseg, sums=sums) for n in names]
 
@@ -217,8 +226,9 @@ def gini(
     # near-linear when the input is already nearly ordered (the bootstrap pre-orders units by observed p).
     # Two units whose p differ by less than the key's resolution (~1e-16 × nseg) may swap order, which changes
     # the pairwise sum by less than that difference: negligible (≤ ~1e-11 relative at 10⁵ segments).
-    order = np.argsort(codes + 0.5 * p, kind="stable")
-    xs, ts, cs = x[order], t[order], codes[order]
+    presorted = is_sorted(codes)  # then the order keeps every unit among its segment's: codes[order] is codes
+    order = stable_argsort(codes + 0.5 * p, nearly_sorted=presorted)
+    xs, ts, cs = x[order], t[order], codes if presorted else codes[order]
     ct = np.cumsum(ts) - ts  # exclusive cumulative sums over the whole array ...
     cx = np.cumsum(xs) - xs
     start = np.searchsorted(cs, np.arange(nseg))  # ... minus the value at the segment start

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import national, output_hashes
+from benchmarks import indices_profile, national, output_hashes
 from benchmarks.national_synthetic import national_lookup, synthetic_national_counts
 from segindicators.indices import bootstrap_draws
 
@@ -23,6 +23,16 @@ def test_national_benchmark_runs_every_step_on_two_municipalities(reference_dir,
                  "bootstrap_draws, D + H + M, table", "DeSO: ours 11 indices × 20 segments", "RegSO: ours"):  # fmt: skip
         assert step in out, step
     assert out.count("MiB peak") == 7 and "× CPU" in out
+
+
+def test_indices_profile_splits_the_battery_and_the_bootstrap(reference_dir, capsys):
+    indices_profile.main(["--lookups", str(reference_dir / "lookups"), "--kommuns", "0580", "--repeat", "1",
+                          "--draws", "3"])  # fmt: skip
+    out = capsys.readouterr().out
+    for step in ("segment codes", "rest of prepare", "kernel gini", "kernel atkinson_0.9", "result frame",
+                 "bootstrap_indices, 3 draws", "binomial draws", "kernels (kernels.evaluate)", "summary"):  # fmt: skip
+        assert step in out, step
+    assert out.count(" ms (marginal)") == 11 and "load average" in out
 
 
 def test_measured_reports_a_failing_step():

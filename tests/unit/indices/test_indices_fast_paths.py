@@ -13,7 +13,8 @@ import pytest
 
 import segindicators.indices.draws as draws_module
 from segindicators.indices import bootstrap_draws, bootstrap_indices
-from segindicators.indices._prepare import combined_codes, segment_codes
+from segindicators.indices._order import stable_argsort
+from segindicators.indices._prepare import column_codes, combined_codes, segment_codes
 from segindicators.indices._wide import KEY, CodedCounts, first_valid
 from segindicators.indices.draws import BLOCK_CELLS, finite_quantiles
 from segindicators.indices.kernels import MULTIGROUP, TWO_GROUP, evaluate
@@ -93,12 +94,12 @@ def test_coded_wide_is_the_pandas_pivot_with_duplicates_and_suppressed_cells():
     for col in ("kommun", "level", "geo_version", "area", "indicator"):
         counts[col] = counts[col].astype("str")
     coded = CodedCounts(counts)
-    assert coded.groups() == {"g", "other", "gx"}
+    assert coded.present == {"g", "other", "gx"}
     pd.testing.assert_frame_equal(coded.wide("g", ["b", "a", "z"]), _recipe(counts, "g", ["b", "a", "z"]))
-    deso = coded.level_mask(["DeSO"])
-    pd.testing.assert_frame_equal(
-        coded.wide("g", ["a", "c"], deso), _recipe(counts[deso], "g", ["a", "c"]).reset_index(drop=True)
-    )
+    deso = CodedCounts(counts, indicators=["g.a", "g.c", "other.a"], levels=["DeSO"])
+    assert deso.present == {"g", "other", "gx"}  # of the whole frame
+    at_deso = counts[counts["level"] == "DeSO"]
+    pd.testing.assert_frame_equal(deso.wide("g", ["a", "c"]), _recipe(at_deso, "g", ["a", "c"]))
 
 
 @pytest.mark.parametrize("registry", [TWO_GROUP, MULTIGROUP])
@@ -128,3 +129,69 @@ def test_blocking_changes_no_draw(resample, monkeypatch):
     monkeypatch.setattr(draws_module, "BLOCK_CELLS", 45)
     pd.testing.assert_frame_equal(bootstrap_indices(df, **kw), one_block, check_exact=True)
     assert _same_bits(bootstrap_draws(df, **kw).draws, d_one.draws)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_codes_of_frames_sorted_by_a_key_prefix_are_groupby_ngroup(seed):
+    # a frame sorted by its first keys (a wide frame: kommun, level, geo_version, area, year) takes the runs
+    # path; unsorted, descending, NaN-holding and object-typed keys take the factorisation
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 60))
+    df = pd.DataFrame({
+        "k": pd.array(rng.choice(["0580", "0114", "ä", "Z", ""], n), dtype="str"),
+        "lvl": pd.array(rng.choice(["DeSO", "RegSO"], n), dtype="str"),
+        "area": rng.integers(0, 4, n),
+        "year": rng.integers(2015, 2018, n),
+        "flag": rng.integers(0, 2, n).astype(bool),
+    })  # fmt: skip
+    variants = [df, df.sort_values(["k", "lvl", "area"]), df.sort_values(["k", "lvl", "year", "area"]),
+                df.sort_values(["k"], ascending=False), df.astype({"k": object}).sort_values("k")]  # fmt: skip
+    if seed % 4 == 0:
+        with_na = df.sort_values(["k", "lvl"]).copy()
+        with_na.loc[with_na.index[-1], "k"] = None
+        variants.append(with_na)
+    for frame in variants:
+        for by in (["k"], ["k", "lvl"], ["k", "lvl", "year"], ["k", "lvl", "area", "year", "flag"]):
+            codes, first = combined_codes([frame[b] for b in by])
+            want = frame.groupby(by, sort=True, dropna=False, observed=True).ngroup().to_numpy()
+            assert codes.tolist() == want.tolist()
+            assert first.tolist() == [int(np.flatnonzero(want == g)[0]) for g in range(want.max() + 1)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_stable_argsort_is_numpys_stable_argsort(seed):
+    rng = np.random.default_rng(seed)
+    for n in (0, 1, 2, 17, 500):
+        key = rng.integers(0, 30, n) + 0.5 * rng.integers(0, 4, n) / rng.integers(1, 5, n)  # many ties
+        if n > 3 and seed % 3 == 0:
+            key[[0, 2]] = np.nan
+            key[1] = -0.0
+        for nearly in (False, True):
+            assert (
+                stable_argsort(key, nearly_sorted=nearly).tolist() == np.argsort(key, kind="stable").tolist()
+            )
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8, np.uint64])
+def test_integer_column_codes_are_sorted_factorize(dtype):
+    rng = np.random.default_rng(3)
+    info = np.iinfo(dtype)
+    for values in (rng.integers(2015, 2025, 300), [info.min, info.max, info.min], rng.integers(0, 100, 7)):
+        column = pd.Series(np.asarray(values).astype(dtype))
+        codes, n = column_codes(column)
+        want, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
+        assert codes.tolist() == want.tolist() and n == len(uniques)
+
+
+@pytest.mark.parametrize("shape", [(101, 7, 3), (40, 1, 1), (1, 4, 2)])
+def test_finite_mean_in_place_gives_the_masked_copys_bits(shape):
+    rng = np.random.default_rng(5)
+    boot = rng.normal(size=shape)
+    boot[rng.random(shape) < 0.1] = np.nan
+    boot.flat[0] = np.inf
+    boot[boot > 2.0] = -0.0  # a signed zero must stay what the masked copy makes of it
+    want_mean, want_n = draws_module._finite_mean(boot)
+    used = boot.copy()
+    mean, n = draws_module._finite_mean(used, overwrite=True)
+    assert _same_bits(mean, want_mean) and n.tolist() == want_n.tolist()
+    assert np.isfinite(used).all()  # the undefined draws were set to 0 in place
