@@ -212,7 +212,8 @@ def refresh_child(args: argparse.Namespace) -> None:
             clock[name] = (time.perf_counter(), time.process_time())
         else:
             w0, c0 = clock[name]
-            stages[name] = [time.perf_counter() - w0, time.process_time() - c0]
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # natmem: the peak so far, MiB
+            stages[name] = [time.perf_counter() - w0, time.process_time() - c0, peak]
 
     opts = NationalOptions(years=tuple(range(first, last + 1)), base_url=args.base_url, home=args.home,
                            lookups=args.lookups, national_draws=args.draws, synthetic=True)  # fmt: skip
@@ -265,8 +266,8 @@ def main(argv: list[str] | None = None) -> None:
               f"limit lifted, {rep['calls']} calls): {rep['wall']:.1f} s wall, {rep['cpu']:.1f} s CPU (+ "
               f"{rep['fake_cpu']:.1f} s CPU serving the fake), "
               f"{rep['peak_mib']:.0f} MiB peak RSS — {load()}")  # fmt: skip
-        for name, (w, c) in rep["stages"].items():
-            print(f"  stage {name:12s} {w:8.1f} s wall {c:8.1f} s CPU")
+        for name, (w, c, peak) in rep["stages"].items():
+            print(f"  stage {name:12s} {w:8.1f} s wall {c:8.1f} s CPU {peak:7.0f} MiB peak so far")
         for name, (rows, mb) in rep["outputs"].items():
             print(f"  {name:60s} {'' if rows is None else f'{rows:>12,} rows'} {mb:9.1f} MB")
         if kommuns:

@@ -146,6 +146,7 @@ def stage_write(ctx: NationalContext) -> None:
 def stage_indices(ctx: NationalContext) -> None:
     """Every municipality's citywide indices, raw and bias-corrected → ``national_indices``."""
     opts = ctx.options
+    release_memory()  # what the write left
     ctx.indices = national_indices(
         ctx.counts, catalogue=ctx.catalogue, draws=opts.national_draws, rng=opts.seed
     )
@@ -169,6 +170,7 @@ def stage_ranks(ctx: NationalContext) -> None:
 def stage_typology(ctx: NationalContext) -> None:
     """Affluence and area types of every RegSO and DeSO (national bands) → ``national_typology``,
     ``area_types``."""
+    release_memory()  # each of the next stages starts from what is still held, not from the last peak
     ctx.typology = area_typology(ctx.counts)
     write_table("national_typology", ctx.typology.measures, ctx.processed)
     write_table("area_types", ctx.typology.area_types, ctx.processed)
@@ -201,6 +203,7 @@ def stage_typology(ctx: NationalContext) -> None:
 def stage_workbook(ctx: NationalContext) -> None:
     """The xlsx of every municipality's headline indices, ranks and percentiles by year."""
     year = ctx.options.year_for_report
+    release_memory()
     data = national_workbook(ctx.ranks, synthetic=ctx.synthetic, draws=ctx.options.national_draws)
     atomic_write_bytes(ctx.reports / workbook_name(year), data)
     ctx.summary["workbook"] = f"{workbook_name(year)} ({len(data) / 1e6:.1f} MB)"
