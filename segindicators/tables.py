@@ -45,6 +45,7 @@ from segindicators._io import read_parquet_checked, write_frame, write_geoparque
 from segindicators.labels import SYNTHETIC_LABEL
 
 if TYPE_CHECKING:  # pandas and numpy are imported where used: commands import this module before any table
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "normalise",
     "processed_file",
     "read_table",
+    "sort_order",
     "sort_table",
     "table_exists",
     "write_table",
@@ -329,21 +331,55 @@ def labels_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def sort_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Sort ``frame`` by the table's declared keys (stable; ``level`` by :data:`LEVEL_ORDER`).
+def sort_order(name: str, frame: pd.DataFrame) -> np.ndarray | None:
+    """The row positions that sort ``frame`` by the table's declared keys (stable), or None if in order.
 
-    A frame already in that order is returned in the same order; the index is reset.
+    The order of :func:`sort_table`, from the key columns alone (a large frame is not copied to sort it); keys
+    without a missing value already in order (text or numeric) are recognised without sorting.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"level": ["kommun", "DeSO"], "geo_version": "2018", "indicator": "x",
+    ...                   "area": ["0580", "0580C1010"], "year": 2024})
+    >>> sort_order("counts", f).tolist(), sort_order("counts", f.iloc[::-1])
+    ([1, 0], None)
     """
     keys = list(_table(name).sort_keys)
-    if not keys:
-        return frame.reset_index(drop=True)
-    work = frame.copy()
+    work = frame[keys].reset_index(drop=True)
     rank = {k: f"__rank_{k}" for k in keys if k == "level"}
     for k, col in rank.items():
         work[col] = work[k].map(LEVEL_ORDER).fillna(len(LEVEL_ORDER)).astype("int64")
     by = [rank.get(k, k) for k in keys]
-    work = work.sort_values(by, kind="mergesort")
-    return work.drop(columns=list(rank.values())).reset_index(drop=True)
+    if not keys or _in_order(work[by]):
+        return None
+    return work.sort_values(by, kind="mergesort").index.to_numpy()
+
+
+def _in_order(keys: pd.DataFrame) -> bool:
+    """The rows' text or numeric key tuples are non-decreasing, none missing (a stable sort keeps the order)."""
+    import numpy as np
+    import pandas as pd
+
+    plain = all(isinstance(t, pd.StringDtype) or t.kind in "iuf" for t in keys.dtypes)  # no categorical
+    if not plain or keys.isna().to_numpy().any():
+        return False
+    undecided = np.ones(max(len(keys) - 1, 0), dtype=bool)  # each pair's keys so far are equal
+    for col in keys.columns:
+        lo, hi = keys[col].iloc[:-1].reset_index(drop=True), keys[col].iloc[1:].reset_index(drop=True)
+        if (undecided & (lo > hi).to_numpy(dtype=bool)).any():
+            return False
+        undecided &= ~(lo < hi).to_numpy(dtype=bool)
+    return True
+
+
+def sort_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort ``frame`` by the table's declared keys (stable; ``level`` by :data:`LEVEL_ORDER`).
+
+    A frame already in that order is returned in the same order (not copied); the index is reset.
+    """
+    order = sort_order(name, frame)
+    return (frame if order is None else frame.take(order)).reset_index(drop=True)
 
 
 def normalise(name: str, frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFrame:
@@ -367,12 +403,12 @@ def normalise(name: str, frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFr
             f"table {name!r}: expected columns {table.column_names}, got {list(frame.columns)} "
             f"(missing {missing}); build the frame with the function that computes {name!r}."
         )
-    out = frame[table.column_names].copy()
+    out = frame[table.column_names]  # copy-on-write: only the columns cast below are new
     for col in table.columns:
         if col.dtype == "geometry" or str(out[col.name].dtype) == col.dtype:
             continue
         out[col.name] = out[col.name].astype(col.dtype)
-    if "flags" in table.dtypes and table.dtypes["flags"] == "string":
+    if "flags" in table.dtypes and table.dtypes["flags"] == "string" and out["flags"].isna().any():
         out.loc[out["flags"].isna(), "flags"] = ""
     return sort_table(name, out) if sort else out
 
@@ -404,8 +440,9 @@ def write_table(name: str, frame: pd.DataFrame, folder: str | os.PathLike[str]) 
                 f"(missing {missing})."
             )
         return [write_geoparquet(frame, target / table.files[0])]
-    data = normalise(name, frame)
-    return [write_frame(data, target / f) for f in table.files]
+    data = normalise(name, frame, sort=False)
+    order = sort_order(name, data)  # written in order: a large frame is not copied to sort it
+    return [write_frame(data, target / f, order=order) for f in table.files]
 
 
 _REBUILD = (

@@ -33,6 +33,7 @@ __all__ = [
     "aggregate_counts",
     "aggregate_up",
     "level_mapping",
+    "rows_where",
 ]
 
 #: Units whose numerators and denominators add up over areas.
@@ -45,6 +46,20 @@ _POLICIES = ("propagate", "available")
 
 class NotAggregableError(ValueError):
     """The indicator is a level (median, mean) and cannot be aggregated from its parts."""
+
+
+def rows_where(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``frame[mask]``, but ``frame`` itself (not a copy) when the mask keeps every row.
+
+    At national size a DeSO frame filtered again to ``level == "DeSO"`` would otherwise be copied whole.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"level": ["DeSO", "DeSO"]})
+    >>> rows_where(f, f["level"] == "DeSO") is f, len(rows_where(f, f["level"] == "RegSO"))
+    (True, 0)
+    """
+    return frame if bool(mask.all()) else frame[mask]
 
 
 def _check_aggregable(counts: pd.DataFrame) -> None:
@@ -73,25 +88,26 @@ def _union_tokens(
     >>> _union_tokens(pd.Series(["b", "a;b", "", None]), np.array([0, 0, 1, 1]), 2, {"z": np.array([False, True])})
     array(['a;b', 'z'], dtype=object)
     """
-    text = values.fillna("").astype("str")
-    multi = text.str.contains(";", regex=False).to_numpy()
-    single = pd.DataFrame({"g": group_ids[~multi], "t": text.to_numpy()[~multi]})
-    parts = [single]
-    if multi.any():
-        exploded = pd.DataFrame({"g": group_ids[multi], "t": text[multi].str.split(";").to_numpy()}).explode(
-            "t"
-        )
-        parts.append(exploded)
-    for token, mask in (extra or {}).items():
-        parts.append(pd.DataFrame({"g": np.flatnonzero(mask), "t": token}))
-    pairs = pd.concat(parts, ignore_index=True)
-    pairs = pairs[pairs["t"].notna() & (pairs["t"] != "")].drop_duplicates()
+    # each distinct string is split once (not once per row); then (group, string) pairs → (group, token)
+    codes, uniques = pd.factorize(values.fillna("").astype("str"))
+    tokens = [[t for t in str(u).split(";") if t] for u in uniques]
+    vocab = sorted({t for ts in tokens for t in ts} | {t for t, m in (extra or {}).items() if np.any(m)})
     out = np.full(n_groups, "", dtype=object)
-    if pairs.empty:
+    if not vocab:
         return out
-    codes, vocab = pd.factorize(pairs["t"].astype("str"), sort=True)
+    column = {t: j for j, t in enumerate(vocab)}
+    lengths = np.array([len(ts) for ts in tokens], dtype=np.int64)
+    flat = np.array([column[t] for ts in tokens for t in ts], dtype=np.int64)
+    pairs = np.unique(np.asarray(group_ids, dtype=np.int64) * max(len(uniques), 1) + codes)
+    group, string = np.divmod(pairs, max(len(uniques), 1))
+    n = lengths[string]
+    first = np.repeat(np.cumsum(lengths)[string] - n, n)  # where each pair's string's tokens start in flat
+    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     matrix = np.zeros((n_groups, len(vocab)), dtype=bool)
-    matrix[pairs["g"].to_numpy(dtype="int64"), codes] = True
+    matrix[np.repeat(group, n), flat[first + within]] = True
+    for token, mask in (extra or {}).items():
+        if token in column:  # not when its mask is all False
+            matrix[:, column[token]] |= np.asarray(mask, dtype=bool)
     for j, token in enumerate(vocab):
         col = matrix[:, j]
         out[col] = out[col] + (token + ";")
@@ -175,17 +191,28 @@ def aggregate_counts(
     m = m.rename(columns={"kommun": "_target_kommun"})
 
     # Complete grid: every (group keys present in data) × every mapped part, so that parts absent from the
-    # data count as missing instead of silently vanishing from the sum.
-    present = counts.merge(m[[*on, "target"]], on=on, how="inner")
+    # data count as missing instead of silently vanishing from the sum. The grid and the parts' kommun need
+    # only these columns of the parts (their values are merged in below).
+    slim = [c for c in dict.fromkeys([*on, *keys, "kommun"]) if c in counts.columns]
+    present = counts[slim].merge(m[[*on, "target"]], on=on, how="inner")
     if present.empty:
         raise ValueError(
             f"counts/mapping: no area of counts is in the mapping (e.g. counts {counts['area'].head(3).tolist()}, "
             f"mapping {m['area'].head(3).tolist()}); check level and geo_version."
         )
     group_keys = present[["target", *keys]].drop_duplicates()
+    gcols = ["target", *keys]
+    part_kommun = None
+    if "kommun" in counts.columns:
+        part_kommun = (
+            present.groupby(gcols, sort=True, dropna=False)["kommun"].agg(["first", "nunique"]).reset_index()
+        )
+    del present  # the frames below are as large as the parts: each is let go once used
     grid = group_keys.merge(m, on=["target", *(["geo_version"] if "geo_version" in on else [])], how="inner")
-    part_cols = [c for c in counts.columns if c not in ("kommun", "level", "area_name")]
+    del group_keys
+    part_cols = [c for c in counts.columns if c not in ("kommun", "level", "area_name", "value", "status")]
     df = grid.merge(counts[part_cols], on=[*keys, "area"], how="left")
+    del grid
 
     num, den = df["numerator"], df["denominator"]
     is_share = df["unit"].eq("share")
@@ -199,7 +226,6 @@ def aggregate_counts(
         _w_all=weight.fillna(0.0),
         _w_ok=weight.where(valid, 0.0).fillna(0.0),
     )
-    gcols = ["target", *keys]
     grouped = df.groupby(gcols, sort=True, dropna=False)
     out = grouped.agg(
         numerator=("_num", "sum"),
@@ -212,10 +238,7 @@ def aggregate_counts(
         area_name=("target_name", "first"),
         kommun=("_target_kommun", "first"),
     ).reset_index()
-    if "kommun" in counts.columns:
-        part_kommun = (
-            present.groupby(gcols, sort=True, dropna=False)["kommun"].agg(["first", "nunique"]).reset_index()
-        )
+    if part_kommun is not None:
         out = out.merge(part_kommun, on=gcols, how="left")
         fallback = out["first"].where(out["nunique"] == 1)
         out["kommun"] = out["kommun"].fillna(fallback)
@@ -346,7 +369,7 @@ def aggregate_up(
         if len(levels) != 1:
             raise ValueError(f"from_level: counts hold levels {levels}; pass from_level='DeSO' or 'RegSO'.")
         from_level = levels[0]
-    parts = counts[counts["level"] == from_level] if "level" in counts.columns else counts
+    parts = rows_where(counts, counts["level"] == from_level) if "level" in counts.columns else counts
     mapping = level_mapping(lookup, from_level, to_level)
     versions = set(parts["geo_version"].unique()) - set(mapping["geo_version"].unique())
     if versions:

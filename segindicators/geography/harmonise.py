@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segindicators.geography.aggregate import AGGREGABLE_UNITS, aggregate_counts
+from segindicators.geography.aggregate import AGGREGABLE_UNITS, aggregate_counts, rows_where
 from segindicators.tables import add_flag  # re-exported: the one flag helper lives with the tables
 
 __all__ = [
@@ -251,7 +251,7 @@ def harmonise_deso(
     bad = set(kinds) - {"unchanged", "split", "recoded"}
     if bad:
         raise ValueError(f"kinds: expected a subset of ('unchanged', 'split', 'recoded'), got {sorted(bad)}.")
-    deso = counts[counts["level"] == "DeSO"] if "level" in counts.columns else counts
+    deso = rows_where(counts, counts["level"] == "DeSO") if "level" in counts.columns else counts
     cw = crosswalk[crosswalk["kind"].isin(kinds)]
     one_to_one = cw[cw["kind"] != "split"]
     split = cw[cw["kind"] == "split"]
@@ -302,7 +302,7 @@ def harmonise_regso(counts: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame
     changes
         From :func:`regso_changes`.
     """
-    regso = counts[counts["level"] == "RegSO"] if "level" in counts.columns else counts
+    regso = rows_where(counts, counts["level"] == "RegSO") if "level" in counts.columns else counts
     cont = changes[changes["status"] == "continuous"]
     keep = regso[regso["geo_version"].isin(["2018", "2025"]) & regso["area"].isin(cont["regso"])]
     out = _mark(keep)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from segindicators.geography.aggregate import AGGREGABLE_UNITS, aggregate_up
+from segindicators.geography.aggregate import AGGREGABLE_UNITS, aggregate_up, rows_where
 from segindicators.geography.harmonise import add_flag
 
 __all__ = ["POOLED", "UNVOUCHED", "kommun_series", "mark_unvouched"]
@@ -70,7 +70,7 @@ def kommun_series(
     DataFrame
         SCB's own rows and the pooled ones (flag ``pooled``), in the processed-counts columns.
     """
-    agg = deso[deso["unit"].isin(AGGREGABLE_UNITS)]
+    agg = rows_where(deso, deso["unit"].isin(AGGREGABLE_UNITS))
     pooled = aggregate_up(agg, lookup, "kommun", from_level="DeSO")
     pieces = []
     if own is not None and len(own):
