@@ -103,6 +103,12 @@ def valueset_codes(codelist: str, codes: Sequence[str]) -> list[str] | None:
     The count decides only whether the call must be split; a call is split on the codes of the valueset as
     ``/codelists/{id}`` answers them, never on these.
 
+    verify: that a level valueset holds exactly the table's metadata codes of its level and version is not
+    recorded (``../shared/reference`` has no ``/codelists/vs_*`` answer of a Region valueset, only
+    ``agg_Ålder10årJ``). If SCB's valueset holds more codes than counted, SCB refuses the whole call as too
+    many cells and the client reads the codelist and splits on it (one call lost, no number changed); the live
+    run decides.
+
     Parameters
     ----------
     codelist
