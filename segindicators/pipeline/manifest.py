@@ -157,7 +157,10 @@ _SKIP_WHAT = ("config", "manifest")
 
 
 def raw_inputs(raw: Path, home: Path) -> list[dict[str, Any]]:
-    """Provenance of the newest raw answer per request under ``raw`` (SCB data, metadata, codelists, WFS).
+    """Provenance of the newest raw answer per request under ``raw`` (SCB data, metadata, codelists, WFS, Kolada).
+
+    Each entry's ``path`` is the raw answer's file relative to ``home`` (a provenance record's own ``path``,
+    Kolada's API path, is kept as ``request_path``).
 
     Freshness checks (``/tables/{id}``), ``/config`` and the SCB client's own selection manifests are left
     out: they are not inputs of the figures.
@@ -177,7 +180,10 @@ def raw_inputs(raw: Path, home: Path) -> list[dict[str, Any]]:
             rel = body.relative_to(home).as_posix()
         except ValueError:
             rel = body.as_posix()
-        out.append({"path": rel, **prov})
+        entry = {k: v for k, v in prov.items() if k != "path"}
+        if "path" in prov:  # Kolada's provenance names its API path; the manifest's path is the raw file
+            entry["request_path"] = prov["path"]
+        out.append({**entry, "path": rel})
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from segindicators.pipeline.changes import compare_counts
-from segindicators.pipeline.manifest import build_manifest
+from segindicators.pipeline.manifest import build_manifest, raw_inputs
 from segindicators.pipeline.staging import staged_directory
 
 
@@ -84,3 +85,20 @@ def test_compare_counts_reports_moves_revisions_and_areas():
     ]
     with pytest.raises(ValueError, match="missing"):
         compare_counts(prev.drop(columns="year"), curr)
+
+
+def test_raw_inputs_name_the_raw_file_even_when_the_provenance_has_a_path(tmp_path):
+    # Kolada's provenance records carry the API path ("data/kpi/..."); the manifest must point at the raw file.
+    folder = tmp_path / "data" / "raw" / "kolada" / "ab" / "abcd"
+    folder.mkdir(parents=True)
+    (folder / "20260101T000000Z_x.body").write_bytes(b"{}")
+    record = {
+        "what": "KPI N00945 for municipality 0580",
+        "path": "data/kpi/N00945/municipality/0580",
+        "sha256": "0" * 64,
+    }
+    (folder / "20260101T000000Z_x.json").write_text(json.dumps(record), encoding="utf-8")
+    (entry,) = raw_inputs(tmp_path / "data" / "raw", tmp_path)
+    assert entry["path"] == "data/raw/kolada/ab/abcd/20260101T000000Z_x.body"
+    assert (tmp_path / entry["path"]).is_file()
+    assert entry["request_path"] == "data/kpi/N00945/municipality/0580"
