@@ -19,6 +19,8 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from tests.support.ci import skip_or_fail
+
 matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,9 +40,7 @@ def reference_dir() -> Path:
             f"reference data not found at {path}; set SEGINDICATORS_REFERENCE_DIR to the folder holding "
             "scb-export-csv/, lookups/ and scb-api-v2/"
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + " (CI=true: reference tests must run, not skip)")
-        pytest.skip(msg)
+        skip_or_fail(msg, "CI=true: reference tests must run, not skip")
     return path
 
 

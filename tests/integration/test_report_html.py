@@ -20,6 +20,7 @@ import pytest
 from segindicators.charts.style import SYNTHETIC_MARK
 from segindicators.demo.profile import demo_profile
 from segindicators.report.status_tables import STATUS_COLUMNS
+from tests.support.ci import skip_or_fail
 from tests.support.report import expected_status_cells, normalise_text
 
 FLAGS = (
@@ -37,11 +38,7 @@ def _executables() -> tuple[str | None, str | None]:
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(
-            f"{reason} (CI=true: the browser test must run; .ci/run installs chromium and chromium-driver)"
-        )
-    pytest.skip(reason)
+    skip_or_fail(reason, "CI=true: the browser test must run; .ci/run installs chromium and chromium-driver")
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +156,9 @@ def test_status_tables_show_the_plan_status_numbers(browser, page, demo_refresh)
         for key, cells in body:
             indicator, level, area = key.split("|")
             if not level:  # an indicator without any data: shown, not dropped
-                assert normalise_text(cells[-1]) == "otillräckliga data" and normalise_text(cells[-4]) == "..", key
+                assert (
+                    normalise_text(cells[-1]) == "otillräckliga data" and normalise_text(cells[-4]) == ".."
+                ), key
                 continue
             sub = ps[(ps["indicator"] == indicator) & (ps["level"] == level) & (ps["area"] == area)]
             sub = sub[sub["year"].le(2024)].sort_values("year")

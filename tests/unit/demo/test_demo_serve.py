@@ -67,15 +67,18 @@ def _published(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep]
 
 
+def _level(plain: str) -> str:
+    """The area level of a served Region code without its version suffix ("00", "9999", "9999R001", DeSO)."""
+    return "riket" if plain == "00" else "kommun" if len(plain) == 4 else "RegSO" if "R" in plain else "DeSO"
+
+
 def _compare(got: pd.DataFrame, truth: pd.Series, demo, var: str, cat: str, what: str, *, scale=None) -> None:
     got = _published(got)
     got = got[(got.index.get_level_values(1) >= 2015) & (got.index.get_level_values(1) <= 2024)]
     want = []
     for key, year in got.index:
         plain = key.split("_")[0]
-        level = (
-            "riket" if plain == "00" else "kommun" if len(plain) == 4 else "RegSO" if "R" in plain else "DeSO"
-        )
+        level = _level(plain)
         want.append(truth.get((level, plain, year, var, cat), np.nan))
     want = np.array(want, dtype=float)
     if scale is not None:
@@ -158,15 +161,7 @@ def test_population_background_and_birth_region_equal_the_generator(demo, served
         out = []
         for key, year in got.index:
             plain = key.split("_")[0]
-            level = (
-                "riket"
-                if plain == "00"
-                else "kommun"
-                if len(plain) == 4
-                else "RegSO"
-                if "R" in plain
-                else "DeSO"
-            )
+            level = _level(plain)
             parts = [truth.get((level, plain, year, "birth_region", c), np.nan)
                      for c in ("nordic_excl_sweden", "europe_excl_nordic")]  # fmt: skip
             out.append(sum(parts))
@@ -298,15 +293,7 @@ def test_percentages_follow_the_units_decimals(demo, served):
             out = []
             for key, year in got.index:
                 plain = key.split("_")[0]
-                level = (
-                    "riket"
-                    if plain == "00"
-                    else "kommun"
-                    if len(plain) == 4
-                    else "RegSO"
-                    if "R" in plain
-                    else "DeSO"
-                )
+                level = _level(plain)
                 num = truth.get((level, plain, year, *var_num), np.nan)
                 den = truth.get((level, plain, year, *var_den), np.nan)
                 out.append(np.round(100 * num / den, decimals))

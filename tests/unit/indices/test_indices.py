@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segindicators.indices import MULTIGROUP, TWO_GROUP, segregation_indices
-from tests.support.reference_frames import national_frame
 from segindicators.indices.kernels import EVENNESS
+from tests.support.ci import import_or_fail
+from tests.support.reference_frames import national_frame
 
 
 def _frame(x, t, by=None):
@@ -187,7 +188,7 @@ def test_group_swap_symmetry_and_bounds(rows):
 @pytest.mark.reference
 @pytest.mark.slow  # ~20 s: PySAL's numba Gini compiles, then 1,160 segments × 11 PySAL calls
 def test_oracle_pysal_national(born_in_sweden):
-    seg = pytest.importorskip("segregation")  # test-only dependency, listed in pyproject [test]
+    seg = import_or_fail("segregation")  # test-only dependency, listed in pyproject [test]
     from segregation.multigroup.multi_dissim import _multi_dissim
     from segregation.multigroup.multi_info_theory import _multi_information_theory
     from segregation.singlegroup.atkinson import _atkinson

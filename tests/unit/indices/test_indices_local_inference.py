@@ -18,6 +18,7 @@ from segindicators.indices import (
     nested_theil,
     segregation_indices,
 )
+from tests.support.indices_samples import deso_in_regso
 
 
 def _v(frame: pd.DataFrame, **match) -> float:
@@ -88,21 +89,10 @@ def test_ice_extremes_above_total_is_an_error():
 
 
 # ---------------------------------------------------------------- nested decomposition
-def _deso_example() -> pd.DataFrame:
-    # hand-built: two kommuner; DeSO within RegSO; counts invented for the test (not SCB data)
-    return pd.DataFrame(
-        {
-            "kommun": ["K1"] * 5 + ["K2"] * 4,
-            "regso": ["R1", "R1", "R2", "R2", "R2", "S1", "S1", "S2", "S2"],
-            "deso": [f"D{i}" for i in range(9)],
-            "x": [90, 10, 50, 40, 5, 30, 30, 0, 0],
-            "t": [100, 100, 100, 80, 60, 100, 100, 50, 50],
-        }
-    )
 
 
 def test_nested_identity_and_parts():
-    df = _deso_example()
+    df = deso_in_regso()
     r = nested_theil(df, group="x", total="t", parent="regso", by="kommun")
     for k in ("K1", "K2"):
         h = _v(r, kommun=k, index="theil_h")
@@ -129,7 +119,7 @@ def test_nested_identity_and_parts():
 
 
 def test_nested_multigroup_identity():
-    df = _deso_example().assign(z=lambda d: (d.t - d.x) // 3).assign(y=lambda d: d.t - d.x - d.z)
+    df = deso_in_regso().assign(z=lambda d: (d.t - d.x) // 3).assign(y=lambda d: d.t - d.x - d.z)
     r = nested_theil(df, group=["x", "y", "z"], parent="regso", by="kommun")
     for k in ("K1", "K2"):
         h = _v(r, kommun=k, index="multigroup_theil_h")

@@ -33,6 +33,8 @@ from segindicators.indices.kernels import (
     mutual_information,
     theil_h,
 )
+from tests.support.ci import import_or_fail
+from tests.support.indices_samples import deso_in_regso
 
 LN2 = math.log(2)
 
@@ -217,16 +219,6 @@ def test_local_group_absent_is_nan_and_residual_is_named_other():
 
 
 # ---------------------------------------------------------------- nested decomposition
-def _deso() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "kommun": ["K1"] * 5 + ["K2"] * 4,
-            "regso": ["R1", "R1", "R2", "R2", "R2", "S1", "S1", "S2", "S2"],
-            "deso": [f"D{i}" for i in range(9)],
-            "x": [90, 10, 50, 40, 5, 30, 30, 0, 0],
-            "t": [100, 100, 100, 80, 60, 100, 100, 50, 50],
-        }
-    )
 
 
 def test_nested_hand_cases_between_only_and_within_only():
@@ -246,7 +238,7 @@ def test_nested_hand_cases_between_only_and_within_only():
 
 @pytest.mark.parametrize("multigroup", [False, True])
 def test_nested_identity_weights_and_agreement_with_h(multigroup):
-    df = _deso().assign(z=lambda d: (d.t - d.x) // 3).assign(y=lambda d: d.t - d.x - d.z)
+    df = deso_in_regso().assign(z=lambda d: (d.t - d.x) // 3).assign(y=lambda d: d.t - d.x - d.z)
     group, total = (["x", "y", "z"], None) if multigroup else ("x", "t")
     pre = "multigroup_" if multigroup else ""
     r = nested_decomposition(df, group=group, total=total, parent="regso", by="kommun")
@@ -294,7 +286,7 @@ def test_nested_identity_weights_and_agreement_with_h(multigroup):
 
 def test_within_detail_pure_parent():
     # K2's S2 has no group members: M_r = 0 (nothing to segregate), H_r undefined, weight E_r/E = 0
-    d = mutual_within(_deso(), group="x", total="t", parent="regso", by="kommun")
+    d = mutual_within(deso_in_regso(), group="x", total="t", parent="regso", by="kommun")
     s2 = d[d["regso"] == "S2"].set_index("index")["value"]
     assert s2["mutual_information"] == 0.0 and np.isnan(s2["theil_h"]) and s2["entropy_ratio"] == 0.0
     assert s2["population_share"] == pytest.approx(100 / 300, abs=1e-15)
@@ -315,7 +307,7 @@ def test_change_decomposition_of_m_adds_up():
 
 # ---------------------------------------------------------------- oracle: PySAL's MultiDivergence (= M)
 def test_oracle_pysal_divergence_synthetic():
-    pytest.importorskip("segregation")
+    import_or_fail("segregation")
     from segregation.multigroup.multi_divergence import _multi_divergence
 
     df = _local_frame()
@@ -331,7 +323,7 @@ def test_oracle_pysal_divergence_synthetic():
 @pytest.mark.reference
 def test_oracle_pysal_divergence_national(born_in_sweden):
     """M on SCB's national RegSO data (foreign-born vs born in Sweden) against PySAL for all 1,160 segments."""
-    pytest.importorskip("segregation")
+    import_or_fail("segregation")
     from segregation.multigroup.multi_divergence import _multi_divergence
 
     from tests.support.reference_frames import national_frame

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from segindicators.sources.kolada import KoladaClient, write_processed
 from segindicators.testing import FakeKolada
 from segindicators.testing.kolada_records import build_records, load_records
+from tests.support.ci import skip_or_fail
 
 pytestmark = pytest.mark.reference
 
@@ -27,9 +27,7 @@ def kolada_reference(reference_dir: Path) -> Path:
     path = reference_dir / "kolada"
     if not (path / "README.md").exists():
         msg = f"Kolada reference material not found at {path}; expected README.md and the rKolada v3 records"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + " (CI=true: reference tests must run, not skip)")
-        pytest.skip(msg)
+        skip_or_fail(msg, "CI=true: reference tests must run, not skip")
     return path
 
 
