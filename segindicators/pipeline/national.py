@@ -43,9 +43,6 @@ tables; ``--offline`` makes no HTTP call at all.
 
 from __future__ import annotations
 
-import ctypes
-import gc
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,7 +50,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from segindicators._io import atomic_write_bytes, atomic_write_text, xlsx_bytes
 from segindicators.catalogue.builder import BUILD_LEVELS
@@ -110,27 +106,10 @@ def stage_fetch(ctx: NationalContext) -> None:
 def stage_harmonise_national(ctx: NationalContext) -> None:
     """As the kommun refresh's :func:`~segindicators.pipeline.stages.stage_harmonise` (no focus areas) →
     ``ctx.counts``; then the rows as built are let go (``ctx.built = None``, 0.7 GB at national size): no later
-    national stage reads them. Freed memory is given back before and after (:func:`release_memory`)."""
-    release_memory()
+    national stage reads them (the runner then gives the freed memory back, :func:`~segindicators.pipeline.
+    runner.release_memory`)."""
     stage_harmonise(ctx)
     ctx.built = None
-    release_memory()
-
-
-def release_memory() -> None:
-    """Give the memory a stage freed back to the operating system: the next peak does not stack on it.
-
-    pandas' text columns live in arrow's memory pool, its numbers in ``malloc``'s heap; both keep freed memory
-    for reuse by their own kind, so at national size (7 M rows) a run holds about 1 GB it no longer uses.
-    Arrow's pool releases it on request, glibc's ``malloc_trim`` on Linux (elsewhere nothing is done). Only
-    the process's resident memory changes, never a result.
-    """
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    libc = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
-    trim = getattr(libc, "malloc_trim", None)  # glibc only (not musl)
-    if trim is not None:
-        trim(0)
 
 
 def stage_write(ctx: NationalContext) -> None:
@@ -148,12 +127,10 @@ def stage_write(ctx: NationalContext) -> None:
 def stage_indices(ctx: NationalContext) -> None:
     """Every municipality's citywide indices, raw and bias-corrected → ``national_indices``."""
     opts = ctx.options
-    release_memory()  # what the write left
     ctx.indices = national_indices(
         ctx.counts, catalogue=ctx.catalogue, draws=opts.national_draws, rng=opts.seed
     )
     write_table("national_indices", ctx.indices, ctx.processed)
-    release_memory()  # the battery's work arrays
     ctx.summary["indices"] = (
         f"{ctx.indices['kommun'].nunique()} kommuner × {ctx.indices['group'].nunique()} groups, "
         f"{len(ctx.indices):,} rows ({opts.national_draws} bootstrap draws per index)"
@@ -180,7 +157,6 @@ def stage_ranks(ctx: NationalContext) -> None:
 def stage_typology(ctx: NationalContext) -> None:
     """Affluence and area types of every RegSO and DeSO (national bands) → ``national_typology``,
     ``area_types``."""
-    release_memory()  # each of the next stages starts from what is still held, not from the last peak
     ctx.typology = area_typology(ctx.counts)
     write_table("national_typology", ctx.typology.measures, ctx.processed)
     write_table("area_types", ctx.typology.area_types, ctx.processed)
@@ -193,7 +169,9 @@ def stage_typology(ctx: NationalContext) -> None:
     )
     published = ctx.counts["indicator"].eq(PUBLISHED_TYPE) & ctx.counts["value"].notna()
     if not published.any():
-        ctx.summary["area_type_comparison"] = "skipped: SCB's published area types (TAB6586) are not in the counts"
+        ctx.summary["area_type_comparison"] = (
+            "skipped: SCB's published area types (TAB6586) are not in the counts"
+        )
         return
     comparison = compare_counts(ctx.counts)
     write_table("area_type_comparison", comparison.table, ctx.processed)
@@ -213,7 +191,6 @@ def stage_typology(ctx: NationalContext) -> None:
 def stage_workbook(ctx: NationalContext) -> None:
     """The xlsx of every municipality's headline indices, ranks and percentiles by year."""
     year = ctx.options.year_for_report
-    release_memory()
     data = national_workbook(ctx.ranks, synthetic=ctx.synthetic, draws=ctx.options.national_draws)
     atomic_write_bytes(ctx.reports / workbook_name(year), data)
     ctx.summary["workbook"] = f"{workbook_name(year)} ({len(data) / 1e6:.1f} MB)"

@@ -9,6 +9,9 @@ a context, timing each and turning a failure into :class:`RefreshError` naming t
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -16,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+import pyarrow as pa
 
 from segindicators.errors import Failure
 from segindicators.paths import raw_dir
@@ -26,7 +31,7 @@ from segindicators.sources.http import CacheIntegrityWarning, RetryPolicy
 from segindicators.sources.scb import DEFAULT_BASE_URL, ScbClient
 from segindicators.sources.wfs import DEFAULT_WFS_URL, WfsClient
 
-__all__ = ["ClientOptions", "RefreshError", "Run", "run_stages", "staged_run"]
+__all__ = ["ClientOptions", "RefreshError", "Run", "release_memory", "run_stages", "staged_run"]
 
 #: Called as ``on_stage(name, "start", None)`` and ``on_stage(name, "done" | "failed", seconds)``.
 OnStage = Callable[[str, str, float | None], None]
@@ -125,6 +130,23 @@ def _run_stage(stage: Stage, ctx: Any) -> None:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
+def release_memory() -> None:
+    """Give the memory a stage freed back to the operating system, so the next stage's peak does not stack on it
+    (:func:`run_stages` calls it after every stage).
+
+    pandas' text columns live in arrow's memory pool, its numbers in ``malloc``'s heap; both keep freed memory
+    for reuse by their own kind, so at national size (7 M rows) a run holds about 1 GB it no longer uses.
+    Arrow's pool releases it on request, glibc's ``malloc_trim`` on Linux (elsewhere nothing is done). Only
+    the process's resident memory changes, never a result.
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
+    trim = getattr(libc, "malloc_trim", None)  # glibc only (not musl)
+    if trim is not None:
+        trim(0)
+
+
 def run_stages(stages: Sequence[Stage], ctx: Any, on_stage: OnStage | None = None) -> dict[str, float]:
     """Run ``stages`` in order over ``ctx``; return each stage's seconds.
 
@@ -144,6 +166,7 @@ def run_stages(stages: Sequence[Stage], ctx: Any, on_stage: OnStage | None = Non
             timings[stage.name] = time.perf_counter() - t0
             notify(stage.name, "failed", timings[stage.name])
             raise RefreshError(stage.name, f"{type(exc).__name__}: {exc}") from exc
+        release_memory()
         timings[stage.name] = time.perf_counter() - t0
         notify(stage.name, "done", timings[stage.name])
     return timings
